@@ -1,0 +1,155 @@
+//! Command-line definitions. Values are typed and range-checked here, before any GPU work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands::{
+    catalog::CatalogArgs, compare::CompareArgs, estimate::EstimateArgs, merge::MergeArgs,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flopcost",
+    version,
+    about = "Measure how fast this GPU really multiplies matrices, and what a training run would cost on it",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+
+    /// With no subcommand, flopcost runs the default benchmark of this machine.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOptions {
+    /// Adapter to use: its index in `flopcost devices`, or a substring of its name.
+    /// Defaults to WGPU_ADAPTER_NAME, then the most capable real GPU.
+    #[arg(long, global = true)]
+    pub adapter: Option<String>,
+
+    /// Only consider adapters of this graphics API (default: WGPU_BACKEND, else all).
+    #[arg(long, value_enum, global = true)]
+    pub backend: Option<BackendChoice>,
+
+    /// A JSON file of accelerators, models and runs merged over the built-in catalog.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    /// No progress output on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    Vulkan,
+    Metal,
+    Dx12,
+    Gl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every adapter wgpu can see, with the features and limits that matter for matmul.
+    Devices(DevicesArgs),
+    /// Validate and time matrix-multiply kernels on one adapter.
+    Bench(BenchArgs),
+    /// List the built-in catalog of accelerators, models and reported training runs.
+    Catalog(CatalogArgs),
+    /// Estimate the time, cost and energy of a training run from a throughput.
+    Estimate(EstimateArgs),
+    /// Set a measured result beside the catalog's reported runs, or saved results side by side.
+    Compare(CompareArgs),
+    /// Sum saved results from several GPUs or machines into one cluster figure.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DevicesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Square problem size: M = N = K = SIZE.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
+    pub size: Option<u32>,
+    /// Rows of A and C.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["n", "k"])]
+    pub m: Option<u32>,
+    /// Columns of B and C.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "k"])]
+    pub n: Option<u32>,
+    /// Inner dimension: columns of A, rows of B.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
+    pub k: Option<u32>,
+
+    /// Kernel to run (default: all). `flopcost bench --list-kernels` names them.
+    #[arg(long)]
+    pub kernel: Option<String>,
+    /// List the kernels and exit.
+    #[arg(long)]
+    pub list_kernels: bool,
+
+    #[command(flatten)]
+    pub run: RunOptions,
+
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON result to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+/// How each kernel is validated and timed.
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
+    /// Seed for the random inputs (default: random, and printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Untimed runs before measuring (pipeline compile, first touch).
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u32,
+    /// Minimum number of timed runs.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Minimum total measuring time in seconds per kernel.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_seconds)]
+    pub min_time: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: None,
+            warmup: 2,
+            runs: 5,
+            min_time: 1.0,
+        }
+    }
+}
+
+/// A non-negative, finite number of seconds.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "'{text}' must be a finite, non-negative number of seconds"
+        ));
+    }
+    if value > 3600.0 {
+        return Err(format!(
+            "'{text}' is over an hour; give at most 3600 seconds"
+        ));
+    }
+    Ok(value)
+}

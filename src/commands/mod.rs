@@ -1,0 +1,31 @@
+//! One module per subcommand; `run` dispatches to them.
+
+pub mod bench;
+pub mod catalog;
+pub mod compare;
+pub mod devices;
+pub mod estimate;
+pub mod merge;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, GlobalOptions};
+
+pub fn run(cli: Cli) -> Result<()> {
+    let global = &cli.global;
+    match &cli.command {
+        None => bench::run_default(global),
+        Some(Command::Devices(args)) => devices::run(args, global),
+        Some(Command::Bench(args)) => bench::run(args, global),
+        Some(Command::Catalog(args)) => catalog::run(args, global),
+        Some(Command::Estimate(args)) => estimate::run(args, global),
+        Some(Command::Compare(args)) => compare::run(args, global),
+        Some(Command::Merge(args)) => merge::run(args, global),
+    }
+}
+
+/// Measures this machine now with the default benchmark settings, for commands given no saved
+/// result (`estimate` and `compare` without `--from`).
+pub fn measure_now(global: &GlobalOptions) -> Result<crate::report::BenchReport> {
+    bench::measure_default(global)
+}

@@ -1,0 +1,2 @@
+pub mod description;
+pub use description::{AdapterDescription, AdapterFeatures, MatmulLimits};

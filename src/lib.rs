@@ -1,0 +1,12 @@
+//! flopcost: measure the local GPU's matrix-multiply rate and turn it into training-run costs.
+
+pub mod bench;
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod cost;
+pub mod error;
+pub mod gpu;
+pub mod kernels;
+pub mod report;
+pub mod system;

@@ -1,0 +1,121 @@
+//! The result documents that `bench` writes and `estimate`/`compare` read back.
+//!
+//! These structs *are* the JSON schema: there is no second definition. Bump
+//! [`SCHEMA_VERSION`] when a field changes meaning or disappears.
+
+use serde::{Deserialize, Serialize};
+
+use crate::gpu::AdapterDescription;
+use crate::system::SystemInfo;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One `flopcost bench` run: where it ran and what each kernel did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub schema_version: u32,
+    pub flopcost_version: String,
+    pub command_line: Vec<String>,
+    pub seed: u64,
+    pub adapter: AdapterDescription,
+    /// True when the adapter is a CPU software rasteriser (lavapipe, llvmpipe, WARP...).
+    pub software_adapter: bool,
+    pub system: SystemInfo,
+    pub results: Vec<BenchResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    F32,
+    F16,
+}
+
+impl Dtype {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => "f32",
+            Dtype::F16 => "f16",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimingSource {
+    #[serde(rename = "gpu-timestamp")]
+    GpuTimestamp,
+    #[serde(rename = "wall-clock")]
+    WallClock,
+}
+
+impl TimingSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimingSource::GpuTimestamp => "gpu-timestamp",
+            TimingSource::WallClock => "wall-clock",
+        }
+    }
+}
+
+/// What happened to one kernel at one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultStatus {
+    /// Validated, then timed.
+    Passed,
+    /// Ran but produced a wrong answer, or the device reported an error.
+    Failed,
+    /// The adapter lacks a feature or limit the kernel needs; never run.
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    pub op: String,
+    pub dtype: Dtype,
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub kernel: String,
+    /// The kernel's tunable parameters (tile sizes...), by name.
+    pub config: serde_json::Map<String, serde_json::Value>,
+    pub status: ResultStatus,
+    /// Why the kernel failed or was skipped; absent when it passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub validation: Option<Validation>,
+    /// Present only for a kernel that passed validation: a failed kernel's time is never reported.
+    #[serde(flatten)]
+    pub measurement: Option<Measurement>,
+}
+
+impl BenchResult {
+    /// Floating-point operations in one run: one multiply and one add per inner-product term.
+    pub fn flops(&self) -> f64 {
+        2.0 * self.m as f64 * self.n as f64 * self.k as f64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    pub passed: bool,
+    /// Largest |gpu - reference| / max(|reference|, scale) over the checked elements.
+    pub max_rel_error: f64,
+    pub tolerance: f64,
+    /// "full" or a description of the sampled rows and columns.
+    pub checked: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub timing: TimingSource,
+    pub warmup_runs: u32,
+    pub samples_s: Vec<f64>,
+    pub median_s: f64,
+    pub min_s: f64,
+    pub max_s: f64,
+    pub mean_s: f64,
+    pub stddev_s: f64,
+    /// From the median.
+    pub gflops: f64,
+}
