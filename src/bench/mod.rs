@@ -1,1 +1,12 @@
-//! Running kernels.
+//! Running a kernel: inputs, poisoned output, validation against an f64 reference, warm-up,
+//! timed samples and their statistics.
+
+mod inputs;
+mod runner;
+mod stats;
+mod validate;
+
+pub use inputs::{random_seed, MatmulInputs, SplitMix64};
+pub use runner::{check_buffers_fit, run_kernel, RunPlan};
+pub use stats::Summary;
+pub use validate::{check, tolerance, CheckPlan};

@@ -1,16 +1,152 @@
+//! `flopcost bench` and, for now, the default run: validate and time matmul kernels.
+
 use anyhow::Result;
 
-use crate::cli::{BenchArgs, GlobalOptions};
-use crate::report::BenchReport;
+use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
+use crate::cli::{BenchArgs, GlobalOptions, RunOptions};
+use crate::error::FlopcostError;
+use crate::gpu::GpuContext;
+use crate::kernels::{self, MatmulKernel, MatmulProblem};
+use crate::report::{bench_text, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
+use crate::system::SystemInfo;
 
-pub fn run(_args: &BenchArgs, _global: &GlobalOptions) -> Result<()> {
-    anyhow::bail!("not yet")
+/// Default square size on a GPU, and on a CPU software adapter (where 1024³ takes minutes).
+const DEFAULT_SIZE_GPU: u32 = 2048;
+const DEFAULT_SIZE_SOFTWARE: u32 = 256;
+
+pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
+    if args.list_kernels {
+        for k in kernels::registry() {
+            println!(
+                "{}  {}",
+                k.name,
+                serde_json::Value::Object(k.config.clone())
+            );
+        }
+        return Ok(());
+    }
+    // Names are checked before the GPU is touched, so a typo fails fast.
+    let chosen = match &args.kernel {
+        Some(name) => vec![kernels::find(name)?],
+        None => kernels::registry(),
+    };
+    let ctx = GpuContext::open(global)?;
+    let problem = match (args.size, args.m, args.n, args.k) {
+        (Some(s), ..) => MatmulProblem::square(s),
+        (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
+        _ => MatmulProblem::square(default_size(&ctx, global.quiet)),
+    };
+    let report = bench(&ctx, problem, &chosen, &args.run, global.quiet)?;
+    if let Some(path) = &args.save {
+        save_json(path, &report)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", bench_text::header(&report, Some(&ctx.reason)));
+        print!("{}", bench_text::results_table(&report));
+    }
+    fail_if_any_failed(&report)
 }
 
-pub fn run_default(_global: &GlobalOptions) -> Result<()> {
-    anyhow::bail!("not yet")
+/// The default run: every kernel at the default size.
+pub fn run_default(global: &GlobalOptions) -> Result<()> {
+    let args = BenchArgs {
+        size: None,
+        m: None,
+        n: None,
+        k: None,
+        kernel: None,
+        list_kernels: false,
+        run: RunOptions::default(),
+        json: false,
+        save: None,
+    };
+    run(&args, global)
 }
 
-pub fn measure_default(_global: &GlobalOptions) -> Result<BenchReport> {
-    anyhow::bail!("not yet")
+/// What `estimate` and `compare` measure when given no saved result.
+pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
+    let ctx = GpuContext::open(global)?;
+    let problem = MatmulProblem::square(default_size(&ctx, global.quiet));
+    let report = bench(
+        &ctx,
+        problem,
+        &kernels::registry(),
+        &RunOptions::default(),
+        global.quiet,
+    )?;
+    fail_if_any_failed(&report)?;
+    Ok(report)
+}
+
+fn default_size(ctx: &GpuContext, quiet: bool) -> u32 {
+    if ctx.description.is_software() {
+        if !quiet {
+            eprintln!("software adapter: default size shrunk to {DEFAULT_SIZE_SOFTWARE} to keep the run short");
+        }
+        DEFAULT_SIZE_SOFTWARE
+    } else {
+        DEFAULT_SIZE_GPU
+    }
+}
+
+/// Validates and times each kernel on one set of random inputs.
+pub fn bench(
+    ctx: &GpuContext,
+    problem: MatmulProblem,
+    chosen: &[MatmulKernel],
+    options: &RunOptions,
+    quiet: bool,
+) -> Result<BenchReport> {
+    check_buffers_fit(&problem, &ctx.description.limits)?;
+    let seed = options.seed.unwrap_or_else(random_seed);
+    let inputs = MatmulInputs::random(problem, seed);
+    let plan = RunPlan {
+        warmup: options.warmup,
+        min_runs: options.runs,
+        min_time: options.min_time,
+        ..RunPlan::default()
+    };
+    let mut results = Vec::new();
+    for kernel in chosen {
+        if !quiet {
+            eprintln!(
+                "running {} at {}×{}×{} (seed {seed})...",
+                kernel.name, problem.m, problem.n, problem.k
+            );
+        }
+        results.push(run_kernel(ctx, kernel, &inputs, &plan));
+    }
+    Ok(BenchReport {
+        schema_version: SCHEMA_VERSION,
+        flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
+        command_line: std::env::args().collect(),
+        seed,
+        software_adapter: ctx.description.is_software(),
+        adapter: ctx.description.clone(),
+        system: SystemInfo::collect(),
+        results,
+    })
+}
+
+/// Exit non-zero when any kernel failed, after its failure has been printed.
+fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
+    let failed: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.status == ResultStatus::Failed)
+        .map(|r| r.kernel.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(FlopcostError::ValidationFailed(format!(
+            "{} of {} kernels failed: {}",
+            failed.len(),
+            report.results.len(),
+            failed.join(", ")
+        ))
+        .into())
+    }
 }

@@ -1,2 +1,15 @@
-pub mod description;
+//! Everything that talks to wgpu's setup: adapters, the device, timestamps and readback.
+
+mod adapters;
+mod context;
+mod description;
+mod readback;
+mod select;
+mod timer;
+
+pub use adapters::{describe, enumerate};
+pub use context::{GpuContext, WANTED_FEATURES};
 pub use description::{AdapterDescription, AdapterFeatures, MatmulLimits};
+pub use readback::read_buffer;
+pub use select::{choose_adapter, AdapterChoice, AdapterRequest, SOFTWARE_WARNING};
+pub use timer::TimestampTimer;

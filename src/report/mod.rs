@@ -1,3 +1,54 @@
-//! Reports.
+//! Showing results: the JSON schema, text tables. Reads results, never measures.
+
+pub mod bench_text;
 pub mod schema;
+pub mod table;
+
 pub use schema::*;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::error::FlopcostError;
+
+/// Writes `value` as pretty JSON to `path`, atomically: a reader never sees half a file, and an
+/// interrupted write leaves the previous one in place.
+pub fn save_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n").with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// Reads a saved `BenchReport`, with an error naming the file and what is wrong with it.
+pub fn load_bench_report(path: &Path) -> anyhow::Result<BenchReport> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        FlopcostError::bad_input(format!("{}: not valid JSON: {e}", path.display()))
+    })?;
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == SCHEMA_VERSION as u64 => {}
+        Some(v) => {
+            return Err(FlopcostError::bad_input(format!(
+                "{}: schema_version {v} is not supported (this flopcost reads {SCHEMA_VERSION}); \
+                 re-run the benchmark with this version",
+                path.display()
+            ))
+            .into())
+        }
+        None => {
+            return Err(FlopcostError::bad_input(format!(
+                "{}: missing field `schema_version`: not a flopcost result file",
+                path.display()
+            ))
+            .into())
+        }
+    }
+    serde_json::from_value(value).map_err(|e| {
+        FlopcostError::bad_input(format!("{}: not a flopcost result: {e}", path.display())).into()
+    })
+}

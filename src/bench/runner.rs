@@ -1,0 +1,332 @@
+//! One kernel at one shape: build, validate on a poisoned output, warm up, then time.
+
+use std::time::{Duration, Instant};
+
+use crate::error::FlopcostError;
+use crate::gpu::{read_buffer, GpuContext, MatmulLimits, TimestampTimer};
+use crate::kernels::{MatmulKernel, MatmulProblem};
+use crate::report::{BenchResult, Dtype, Measurement, ResultStatus, TimingSource};
+
+use super::inputs::MatmulInputs;
+use super::stats::Summary;
+use super::validate::{check, CheckPlan};
+
+/// How long and how often to measure.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub warmup: u32,
+    pub min_runs: u32,
+    /// Seconds of measuring, at least.
+    pub min_time: f64,
+    /// Stop here even if `min_time` has not passed (very fast kernels).
+    pub max_runs: u32,
+    /// The shortest a wait on the device may last before it counts as hung.
+    pub timeout_floor: Duration,
+}
+
+impl Default for RunPlan {
+    fn default() -> Self {
+        RunPlan {
+            warmup: 2,
+            min_runs: 5,
+            min_time: 1.0,
+            max_runs: 10_000,
+            timeout_floor: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Keeps one batch of timed passes around this long, so per-submission overhead and readback
+/// stay out of the way without a single batch outlasting an OS GPU watchdog.
+const BATCH_TARGET_S: f64 = 0.25;
+const MAX_BATCH: u32 = 64;
+/// The slowest rate we allow before calling a dispatch hung: far below any real device.
+const SLOWEST_PLAUSIBLE_FLOPS: f64 = 1e8;
+
+/// Bytes one f32 matrix of `rows`×`cols` needs.
+fn matrix_bytes(rows: u32, cols: u32) -> u64 {
+    rows as u64 * cols as u64 * 4
+}
+
+/// Refuses a problem whose buffers the device cannot hold, naming the limit and the largest
+/// square size that would fit.
+pub fn check_buffers_fit(
+    problem: &MatmulProblem,
+    limits: &MatmulLimits,
+) -> Result<(), FlopcostError> {
+    let cap = limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size)
+        // Shaders index with u32, so no matrix may have more elements than that reaches.
+        .min(u32::MAX as u64 * 4);
+    for (name, rows, cols) in [
+        ("A (M×K)", problem.m, problem.k),
+        ("B (K×N)", problem.k, problem.n),
+        ("C (M×N)", problem.m, problem.n),
+    ] {
+        let bytes = matrix_bytes(rows, cols);
+        if bytes > cap {
+            let largest = ((cap / 4) as f64).sqrt().floor() as u64;
+            return Err(FlopcostError::bad_input(format!(
+                "{name} needs {bytes} bytes but this device binds at most {cap} bytes per buffer \
+                 (max_storage_buffer_binding_size / max_buffer_size); the largest square size \
+                 that fits is {largest}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Validates, then times, `kernel` on `inputs`. Never returns a time for a kernel whose output
+/// was wrong: a failure becomes a `Failed` result with the reason.
+pub fn run_kernel(
+    ctx: &GpuContext,
+    kernel: &MatmulKernel,
+    inputs: &MatmulInputs,
+    plan: &RunPlan,
+) -> BenchResult {
+    let problem = inputs.problem;
+    let mut result = BenchResult {
+        op: "matmul".into(),
+        dtype: Dtype::F32,
+        m: problem.m,
+        n: problem.n,
+        k: problem.k,
+        kernel: kernel.name.clone(),
+        config: kernel.config.clone(),
+        status: ResultStatus::Unsupported,
+        error: None,
+        validation: None,
+        measurement: None,
+    };
+    if let Err(reason) = kernel.check_fits(&problem, &ctx.description.limits) {
+        result.error = Some(reason);
+        return result;
+    }
+    result.status = ResultStatus::Failed;
+    match measure(ctx, kernel, inputs, plan, &mut result) {
+        Ok(measurement) => {
+            result.status = ResultStatus::Passed;
+            result.measurement = Some(measurement);
+        }
+        Err(e) => result.error = Some(e.to_string()),
+    }
+    result
+}
+
+/// The GPU resources of one kernel run, built once and reused by every pass.
+struct Prepared {
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    c: wgpu::Buffer,
+    groups: (u32, u32),
+}
+
+fn prepare(
+    ctx: &GpuContext,
+    kernel: &MatmulKernel,
+    inputs: &MatmulInputs,
+) -> Result<Prepared, FlopcostError> {
+    let p = inputs.problem;
+    let device = &ctx.device;
+    ctx.scoped(|| {
+        let storage = |label: &str, bytes: u64, extra: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
+                mapped_at_creation: false,
+            })
+        };
+        let a = storage("A", matrix_bytes(p.m, p.k), wgpu::BufferUsages::empty());
+        let b = storage("B", matrix_bytes(p.k, p.n), wgpu::BufferUsages::empty());
+        let c = storage("C", matrix_bytes(p.m, p.n), wgpu::BufferUsages::COPY_SRC);
+        let dims = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("dims"),
+            size: 16,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        ctx.queue
+            .write_buffer(&a, 0, bytemuck::cast_slice(&inputs.a));
+        ctx.queue
+            .write_buffer(&b, 0, bytemuck::cast_slice(&inputs.b));
+        ctx.queue
+            .write_buffer(&dims, 0, bytemuck::cast_slice(&[p.m, p.n, p.k, 0u32]));
+
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(&kernel.name),
+            source: wgpu::ShaderSource::Wgsl(kernel.source.clone()),
+        });
+        let constants = kernel.constants();
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&kernel.name),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                // Every kernel writes its workgroup memory before reading it.
+                zero_initialize_workgroup_memory: false,
+            },
+            cache: None,
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: a.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: b.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: c.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: dims.as_entire_binding(),
+                },
+            ],
+        });
+        Prepared {
+            pipeline,
+            bind_group,
+            c,
+            groups: kernel.workgroups(&p),
+        }
+    })
+}
+
+/// Records `count` passes of the kernel, each with its own timestamp pair when `timer` is given.
+fn encode(
+    ctx: &GpuContext,
+    prepared: &Prepared,
+    count: u32,
+    timer: Option<&TimestampTimer>,
+) -> wgpu::CommandBuffer {
+    let mut encoder = ctx
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    for slot in 0..count {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: None,
+            timestamp_writes: timer.map(|t| t.pass_writes(slot)),
+        });
+        pass.set_pipeline(&prepared.pipeline);
+        pass.set_bind_group(0, &prepared.bind_group, &[]);
+        pass.dispatch_workgroups(prepared.groups.0, prepared.groups.1, 1);
+    }
+    if let Some(t) = timer {
+        t.resolve(&mut encoder, count);
+    }
+    encoder.finish()
+}
+
+/// Submits `count` passes and waits for them; returns the wall time from submit to completion.
+fn submit_and_wait(
+    ctx: &GpuContext,
+    prepared: &Prepared,
+    count: u32,
+    timer: Option<&TimestampTimer>,
+    timeout: Duration,
+) -> Result<f64, FlopcostError> {
+    let commands = encode(ctx, prepared, count, timer);
+    let start = Instant::now();
+    let submission = ctx.queue.submit([commands]);
+    ctx.wait(submission, timeout)?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+fn measure(
+    ctx: &GpuContext,
+    kernel: &MatmulKernel,
+    inputs: &MatmulInputs,
+    plan: &RunPlan,
+    result: &mut BenchResult,
+) -> Result<Measurement, FlopcostError> {
+    let p = inputs.problem;
+    let prepared = prepare(ctx, kernel, inputs)?;
+    let worst_case = Duration::from_secs_f64(p.flops() / SLOWEST_PLAUSIBLE_FLOPS);
+    let first_timeout = plan.timeout_floor.max(worst_case);
+
+    // Poison C so an element the kernel never writes reads back as NaN and fails the check.
+    let c_len = p.m as usize * p.n as usize;
+    ctx.queue
+        .write_buffer(&prepared.c, 0, bytemuck::cast_slice(&vec![f32::NAN; c_len]));
+    let first_s = submit_and_wait(ctx, &prepared, 1, None, first_timeout)?;
+    let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), first_timeout)?;
+    let c: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
+    let validation = check(inputs, &c, &CheckPlan::for_inputs(inputs), Dtype::F32);
+    let passed = validation.passed;
+    let (err, tol) = (validation.max_rel_error, validation.tolerance);
+    result.validation = Some(validation);
+    if !passed {
+        return Err(FlopcostError::ValidationFailed(format!(
+            "wrong result: max relative error {err:.3e} exceeds tolerance {tol:.3e}"
+        )));
+    }
+
+    // Warm-up: pipeline compilation and first touch of memory stay out of the samples.
+    let mut per_run_s = first_s;
+    if plan.warmup > 0 {
+        let warm_s = submit_and_wait(
+            ctx,
+            &prepared,
+            plan.warmup,
+            None,
+            first_timeout * plan.warmup,
+        )?;
+        per_run_s = warm_s / plan.warmup as f64;
+    }
+    // A batch may take ten times what a run took so far before it counts as hung.
+    let timeout_for = |runs: u32| {
+        plan.timeout_floor
+            .max(Duration::from_secs_f64(10.0 * per_run_s * runs as f64))
+    };
+
+    let batch = ((BATCH_TARGET_S / per_run_s.max(1e-9)) as u32).clamp(1, MAX_BATCH);
+    let timer = TimestampTimer::new(ctx, batch);
+    let timing = if timer.is_some() {
+        TimingSource::GpuTimestamp
+    } else {
+        TimingSource::WallClock
+    };
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while (samples.len() < plan.min_runs as usize || start.elapsed().as_secs_f64() < plan.min_time)
+        && samples.len() < plan.max_runs as usize
+    {
+        match &timer {
+            Some(t) => {
+                let count = t.capacity();
+                submit_and_wait(ctx, &prepared, count, Some(t), timeout_for(count))?;
+                samples.extend(t.read_seconds(ctx, count, timeout_for(1))?);
+            }
+            // Without timestamps each run is its own submission, timed from submit to finish.
+            None => samples.push(submit_and_wait(ctx, &prepared, 1, None, timeout_for(1))?),
+        }
+    }
+    if samples.iter().any(|s| *s <= 0.0 || !s.is_finite()) {
+        return Err(FlopcostError::Device(
+            "the device's timestamps went backwards or did not advance; no time can be trusted"
+                .to_string(),
+        ));
+    }
+    let summary = Summary::of(&samples).expect("at least one run");
+    Ok(Measurement {
+        timing,
+        warmup_runs: plan.warmup,
+        gflops: p.flops() / summary.median / 1e9,
+        median_s: summary.median,
+        min_s: summary.min,
+        max_s: summary.max,
+        mean_s: summary.mean,
+        stddev_s: summary.stddev,
+        samples_s: samples,
+    })
+}

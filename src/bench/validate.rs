@@ -1,0 +1,196 @@
+//! Checking a GPU result against an f64 reference computed on the CPU.
+
+use crate::report::{Dtype, Validation};
+
+use super::inputs::{MatmulInputs, SplitMix64};
+
+/// Above this many multiply-adds the reference checks sampled rows and columns, not all of C.
+const FULL_CHECK_BUDGET: f64 = 1.5e8;
+
+/// Which elements of C the reference recomputes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckPlan {
+    Full,
+    /// Every element of these rows, and of these columns.
+    Sampled {
+        rows: Vec<u32>,
+        cols: Vec<u32>,
+    },
+}
+
+impl CheckPlan {
+    pub fn for_inputs(inputs: &MatmulInputs) -> CheckPlan {
+        let p = inputs.problem;
+        let (m, n, k) = (p.m as f64, p.n as f64, p.k as f64);
+        if m * n * k <= FULL_CHECK_BUDGET {
+            return CheckPlan::Full;
+        }
+        // Half the budget to whole rows (N·K each), half to whole columns (M·K each).
+        let row_count = ((FULL_CHECK_BUDGET / 2.0 / (n * k)) as u32).clamp(1, p.m);
+        let col_count = ((FULL_CHECK_BUDGET / 2.0 / (m * k)) as u32).clamp(1, p.n);
+        let mut rng = SplitMix64::new(inputs.seed ^ 0x5eed_c4ec);
+        let mut rows: Vec<u32> = (0..row_count).map(|_| rng.below(p.m)).collect();
+        let mut cols: Vec<u32> = (0..col_count).map(|_| rng.below(p.n)).collect();
+        // The last row and column sit on ragged tile edges, where kernels usually go wrong.
+        rows.push(p.m - 1);
+        cols.push(p.n - 1);
+        rows.sort_unstable();
+        rows.dedup();
+        cols.sort_unstable();
+        cols.dedup();
+        CheckPlan::Sampled { rows, cols }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            CheckPlan::Full => "full".to_string(),
+            CheckPlan::Sampled { rows, cols } => format!(
+                "sampled: {} random rows and {} random columns of C",
+                rows.len(),
+                cols.len()
+            ),
+        }
+    }
+}
+
+/// Allowed error, relative to Σ|a·b| of each element. Rounding errors of a K-term sum add up
+/// like a random walk, about √K·u (u the unit roundoff), whatever order a kernel sums in; the
+/// worst case K·u never occurs with random data. 8·√max(K,16)·u leaves room for that, yet stays
+/// below the ~1/K that a single skipped term costs, so a dropped term fails even at K = 8192.
+pub fn tolerance(k: u32, dtype: Dtype) -> f64 {
+    let unit_roundoff = match dtype {
+        Dtype::F32 => f32::EPSILON as f64 / 2.0,
+        Dtype::F16 => 4.8828125e-4, // 2^-11
+    };
+    8.0 * (k.max(16) as f64).sqrt() * unit_roundoff
+}
+
+/// Compares `c` (M×N from the GPU) with the reference on the elements `plan` names.
+///
+/// The error of each element is |c - ref| / Σ|a_ik·b_kj|, its scale in floating-point terms;
+/// NaN or infinity (as from the poisoned buffer) counts as an infinite error.
+pub fn check(inputs: &MatmulInputs, c: &[f32], plan: &CheckPlan, dtype: Dtype) -> Validation {
+    let p = inputs.problem;
+    let (n, k) = (p.n as usize, p.k as usize);
+    let mut worst = 0.0f64;
+    let mut element = |i: usize, j: usize| {
+        let (mut exact, mut scale) = (0.0f64, 0.0f64);
+        for t in 0..k {
+            let term = inputs.a[i * k + t] as f64 * inputs.b[t * n + j] as f64;
+            exact += term;
+            scale += term.abs();
+        }
+        let got = c[i * n + j] as f64;
+        let err = if got.is_finite() {
+            (got - exact).abs() / scale.max(f64::MIN_POSITIVE)
+        } else {
+            f64::INFINITY
+        };
+        worst = worst.max(err);
+    };
+    match plan {
+        CheckPlan::Full => {
+            for i in 0..p.m as usize {
+                for j in 0..n {
+                    element(i, j);
+                }
+            }
+        }
+        CheckPlan::Sampled { rows, cols } => {
+            for &i in rows {
+                for j in 0..n {
+                    element(i as usize, j);
+                }
+            }
+            for &j in cols {
+                for i in 0..p.m as usize {
+                    element(i, j as usize);
+                }
+            }
+        }
+    }
+    let tolerance = tolerance(p.k, dtype);
+    Validation {
+        passed: worst <= tolerance,
+        max_rel_error: worst,
+        tolerance,
+        checked: plan.describe(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::MatmulProblem;
+
+    fn cpu_matmul(inputs: &MatmulInputs) -> Vec<f32> {
+        let p = inputs.problem;
+        let (m, n, k) = (p.m as usize, p.n as usize, p.k as usize);
+        let mut c = vec![0f32; m * n];
+        for i in 0..m {
+            for t in 0..k {
+                let a = inputs.a[i * k + t];
+                for j in 0..n {
+                    c[i * n + j] += a * inputs.b[t * n + j];
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn an_f32_product_passes_and_a_poisoned_element_fails() {
+        let inputs = MatmulInputs::random(MatmulProblem { m: 17, n: 33, k: 9 }, 7);
+        let mut c = cpu_matmul(&inputs);
+        let ok = check(&inputs, &c, &CheckPlan::Full, Dtype::F32);
+        assert!(ok.passed, "{ok:?}");
+        c[17 * 33 - 1] = f32::NAN;
+        let bad = check(&inputs, &c, &CheckPlan::Full, Dtype::F32);
+        assert!(!bad.passed);
+        assert!(bad.max_rel_error.is_infinite());
+    }
+
+    #[test]
+    fn a_dropped_term_is_caught() {
+        let inputs = MatmulInputs::random(
+            MatmulProblem {
+                m: 4,
+                n: 4,
+                k: 4096,
+            },
+            3,
+        );
+        let mut c = cpu_matmul(&inputs);
+        // Drop one inner-product term from one element: the smallest error a real bug makes.
+        c[5] -= inputs.a[4096] * inputs.b[1];
+        assert!(!check(&inputs, &c, &CheckPlan::Full, Dtype::F32).passed);
+    }
+
+    #[test]
+    fn large_problems_are_sampled_and_include_the_edges() {
+        let problem = MatmulProblem {
+            m: 1000,
+            n: 999,
+            k: 1001,
+        };
+        let inputs = MatmulInputs {
+            problem,
+            seed: 1,
+            a: vec![],
+            b: vec![],
+        };
+        match CheckPlan::for_inputs(&inputs) {
+            CheckPlan::Sampled { rows, cols } => {
+                assert!(rows.contains(&999) && cols.contains(&998));
+                assert!(rows.len() < 1000 && cols.len() < 999);
+            }
+            CheckPlan::Full => panic!("a 1e9-FMA problem should be sampled"),
+        }
+    }
+
+    #[test]
+    fn tolerance_grows_with_k() {
+        assert!(tolerance(4096, Dtype::F32) > tolerance(64, Dtype::F32));
+        assert!(tolerance(64, Dtype::F16) > tolerance(64, Dtype::F32));
+    }
+}

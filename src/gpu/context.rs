@@ -1,0 +1,153 @@
+//! The opened device: one place that requests it, and catches its errors instead of panicking.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::cli::GlobalOptions;
+use crate::error::FlopcostError;
+
+use super::adapters::{describe, enumerate};
+use super::description::AdapterDescription;
+use super::select::{choose_adapter, AdapterRequest};
+
+/// Optional features flopcost's kernels and timers use, requested whenever the adapter has them.
+pub const WANTED_FEATURES: wgpu::Features = wgpu::Features::TIMESTAMP_QUERY
+    .union(wgpu::Features::SHADER_F16)
+    .union(wgpu::Features::SUBGROUP);
+
+pub struct GpuContext {
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub description: AdapterDescription,
+    /// Why this adapter was chosen, for the report header.
+    pub reason: String,
+    /// Errors no error scope caught. wgpu's default handler panics; ours records them.
+    uncaptured: Arc<Mutex<Vec<String>>>,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuContext {
+    /// Picks the adapter the user asked for (or the best one) and opens it.
+    pub fn open(global: &GlobalOptions) -> Result<GpuContext, FlopcostError> {
+        let (_instance, adapters) = enumerate(global.backend);
+        let descriptions: Vec<AdapterDescription> = adapters
+            .iter()
+            .enumerate()
+            .map(|(i, a)| describe(i, a))
+            .collect();
+        let request = AdapterRequest::from_flag_and_env(global.adapter.as_deref());
+        let choice = choose_adapter(&descriptions, &request)?;
+        let adapter = adapters
+            .into_iter()
+            .nth(choice.index)
+            .expect("choice is an index of the list");
+        Self::with_adapter(adapter, choice.index, choice.reason)
+    }
+
+    /// Opens `adapter` with its own limits: wgpu's defaults cap buffers at 256 MiB, which would
+    /// make large problems fail for no reason the hardware has.
+    pub fn with_adapter(
+        adapter: wgpu::Adapter,
+        index: usize,
+        reason: String,
+    ) -> Result<GpuContext, FlopcostError> {
+        let description = describe(index, &adapter);
+        let features = adapter.features() & WANTED_FEATURES;
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("flopcost"),
+            required_features: features,
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&descriptor)).map_err(|e| {
+                FlopcostError::Device(format!(
+                    "could not open adapter '{}': {e}",
+                    description.name
+                ))
+            })?;
+        let uncaptured = Arc::new(Mutex::new(Vec::new()));
+        let sink = uncaptured.clone();
+        device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+            sink.lock().unwrap().push(error.to_string());
+        }));
+        let lost = Arc::new(Mutex::new(None));
+        let lost_sink = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            *lost_sink.lock().unwrap() = Some(format!("{reason:?}: {message}"));
+        });
+        Ok(GpuContext {
+            adapter,
+            device,
+            queue,
+            description,
+            reason,
+            uncaptured,
+            lost,
+        })
+    }
+
+    pub fn has_timestamps(&self) -> bool {
+        self.device
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+    }
+
+    /// Runs `f` inside a validation + out-of-memory error scope and returns what it caught,
+    /// so a bad shader or an over-large buffer becomes an error message rather than a panic.
+    pub fn scoped<T>(&self, f: impl FnOnce() -> T) -> Result<T, FlopcostError> {
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = f();
+        let validation_error = pollster::block_on(validation.pop());
+        let oom_error = pollster::block_on(oom.pop());
+        if let Some(e) = validation_error {
+            return Err(FlopcostError::Device(format!("wgpu validation error: {e}")));
+        }
+        if let Some(e) = oom_error {
+            return Err(FlopcostError::Device(format!("device out of memory: {e}")));
+        }
+        self.check_health()?;
+        Ok(value)
+    }
+
+    /// Blocks until `submission` finishes, or fails after `timeout` instead of hanging.
+    pub fn wait(
+        &self,
+        submission: wgpu::SubmissionIndex,
+        timeout: Duration,
+    ) -> Result<(), FlopcostError> {
+        let result = self.device.poll(wgpu::PollType::Wait {
+            submission_index: Some(submission),
+            timeout: Some(timeout),
+        });
+        match result {
+            Ok(_) => self.check_health(),
+            Err(wgpu::PollError::Timeout) => Err(FlopcostError::Device(format!(
+                "device did not finish within {:.1} s",
+                timeout.as_secs_f64()
+            ))),
+            Err(e) => {
+                self.check_health()?;
+                Err(FlopcostError::Device(format!(
+                    "waiting for the device failed: {e}"
+                )))
+            }
+        }
+    }
+
+    /// Reports a lost device or an error no scope caught since the last check.
+    pub fn check_health(&self) -> Result<(), FlopcostError> {
+        if let Some(reason) = self.lost.lock().unwrap().clone() {
+            return Err(FlopcostError::Device(format!("device lost ({reason})")));
+        }
+        let mut errors = self.uncaptured.lock().unwrap();
+        if !errors.is_empty() {
+            let joined = errors.join("; ");
+            errors.clear();
+            return Err(FlopcostError::Device(format!("wgpu error: {joined}")));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! Which adapter a command runs on. Pure logic over descriptions, so it is tested without a GPU.
+
+use crate::error::FlopcostError;
+
+use super::description::AdapterDescription;
+
+/// Printed beside every figure measured on a CPU rasteriser.
+pub const SOFTWARE_WARNING: &str = "software adapter on the CPU: not a GPU figure";
+
+/// What the user asked for: `--adapter` (or `WGPU_ADAPTER_NAME`) and `WGPU_POWER_PREF`.
+#[derive(Debug, Clone, Default)]
+pub struct AdapterRequest {
+    /// An index into the adapter list, or a case-insensitive substring of the name.
+    pub adapter: Option<String>,
+    /// Where the request came from, for the "why" line ("--adapter", "WGPU_ADAPTER_NAME").
+    pub adapter_origin: &'static str,
+    /// `WGPU_POWER_PREF=low` ranks integrated GPUs above discrete ones.
+    pub low_power: bool,
+}
+
+impl AdapterRequest {
+    /// `--adapter` wins over `WGPU_ADAPTER_NAME`, as command-line flags do over the environment.
+    pub fn from_flag_and_env(flag: Option<&str>) -> Self {
+        let env_name = std::env::var("WGPU_ADAPTER_NAME")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let (adapter, adapter_origin) = match (flag, env_name) {
+            (Some(f), _) => (Some(f.to_string()), "--adapter"),
+            (None, Some(e)) => (Some(e), "WGPU_ADAPTER_NAME"),
+            (None, None) => (None, ""),
+        };
+        let low_power = std::env::var("WGPU_POWER_PREF")
+            .map(|v| v.eq_ignore_ascii_case("low"))
+            .unwrap_or(false);
+        AdapterRequest {
+            adapter,
+            adapter_origin,
+            low_power,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdapterChoice {
+    pub index: usize,
+    /// One sentence saying why this adapter, for the report's header.
+    pub reason: String,
+}
+
+pub fn choose_adapter(
+    adapters: &[AdapterDescription],
+    request: &AdapterRequest,
+) -> Result<AdapterChoice, FlopcostError> {
+    if adapters.is_empty() {
+        return Err(FlopcostError::NoAdapter(
+            "no graphics adapter found: install a Vulkan driver for your GPU (on Debian without a \
+             GPU, `apt-get install mesa-vulkan-drivers` gives the lavapipe CPU driver), or check \
+             --backend / WGPU_BACKEND"
+                .to_string(),
+        ));
+    }
+    if let Some(wanted) = &request.adapter {
+        return pick_requested(adapters, wanted, request.adapter_origin);
+    }
+    let best = adapters
+        .iter()
+        .min_by_key(|a| {
+            (
+                type_rank(&a.device_type, request.low_power),
+                backend_rank(&a.backend),
+                a.index,
+            )
+        })
+        .expect("list is not empty");
+    let mut reason = match best.device_type.as_str() {
+        "cpu" => "no GPU adapter found, so the CPU software adapter is used".to_string(),
+        kind => format!("the most capable adapter found ({kind} GPU)"),
+    };
+    if request.low_power {
+        reason.push_str(", WGPU_POWER_PREF=low preferring integrated GPUs");
+    }
+    Ok(AdapterChoice {
+        index: best.index,
+        reason,
+    })
+}
+
+fn pick_requested(
+    adapters: &[AdapterDescription],
+    wanted: &str,
+    origin: &str,
+) -> Result<AdapterChoice, FlopcostError> {
+    let available = || {
+        adapters
+            .iter()
+            .map(|a| format!("{}: {} ({})", a.index, a.name, a.backend))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if let Ok(index) = wanted.trim().parse::<usize>() {
+        return match adapters.iter().find(|a| a.index == index) {
+            Some(a) => Ok(AdapterChoice {
+                index: a.index,
+                reason: format!("chosen by {origin} {index}"),
+            }),
+            None => Err(FlopcostError::NoAdapter(format!(
+                "{origin} {index}: there is no adapter with that index; available: {}",
+                available()
+            ))),
+        };
+    }
+    let needle = wanted.to_lowercase();
+    let matching: Vec<&AdapterDescription> = adapters
+        .iter()
+        .filter(|a| a.name.to_lowercase().contains(&needle))
+        .collect();
+    match matching.as_slice() {
+        [] => Err(FlopcostError::NoAdapter(format!(
+            "{origin} '{wanted}' matches no adapter name; available: {}",
+            available()
+        ))),
+        // Several backends often expose the same GPU: prefer the better-ranked backend.
+        many => {
+            let best = many
+                .iter()
+                .min_by_key(|a| (backend_rank(&a.backend), a.index))
+                .expect("not empty");
+            Ok(AdapterChoice {
+                index: best.index,
+                reason: format!("chosen by {origin} '{wanted}'"),
+            })
+        }
+    }
+}
+
+fn type_rank(device_type: &str, low_power: bool) -> u8 {
+    match (device_type, low_power) {
+        ("discrete", false) | ("integrated", true) => 0,
+        ("integrated", false) | ("discrete", true) => 1,
+        ("virtual", _) => 2,
+        ("other", _) => 3,
+        _ => 4, // cpu: only when nothing else exists
+    }
+}
+
+/// GL lacks timestamp queries and compute features that the native APIs have.
+fn backend_rank(backend: &str) -> u8 {
+    match backend {
+        "vulkan" | "metal" | "dx12" => 0,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::description::{AdapterFeatures, MatmulLimits};
+
+    fn adapter(index: usize, name: &str, device_type: &str, backend: &str) -> AdapterDescription {
+        AdapterDescription {
+            index,
+            name: name.to_string(),
+            backend: backend.to_string(),
+            device_type: device_type.to_string(),
+            driver: String::new(),
+            driver_info: String::new(),
+            vendor_id: 0,
+            device_id: 0,
+            features: AdapterFeatures {
+                timestamp_query: true,
+                timestamp_query_inside_passes: false,
+                shader_f16: false,
+                subgroup: false,
+                subgroup_min_size: 0,
+                subgroup_max_size: 0,
+                cooperative_matrix: false,
+                cooperative_matrix_shapes: vec![],
+            },
+            limits: MatmulLimits {
+                max_buffer_size: 1 << 30,
+                max_storage_buffer_binding_size: 1 << 30,
+                max_compute_workgroup_storage_size: 32768,
+                max_compute_invocations_per_workgroup: 1024,
+                max_compute_workgroup_size_x: 1024,
+                max_compute_workgroup_size_y: 1024,
+                max_compute_workgroups_per_dimension: 65535,
+            },
+        }
+    }
+
+    fn machine() -> Vec<AdapterDescription> {
+        vec![
+            adapter(0, "llvmpipe (LLVM 15)", "cpu", "vulkan"),
+            adapter(1, "Intel Iris Xe", "integrated", "vulkan"),
+            adapter(2, "NVIDIA H200", "discrete", "gl"),
+            adapter(3, "NVIDIA H200", "discrete", "vulkan"),
+        ]
+    }
+
+    #[test]
+    fn prefers_discrete_on_a_native_backend() {
+        let choice = choose_adapter(&machine(), &AdapterRequest::default()).unwrap();
+        assert_eq!(choice.index, 3);
+    }
+
+    #[test]
+    fn low_power_prefers_integrated() {
+        let request = AdapterRequest {
+            low_power: true,
+            ..Default::default()
+        };
+        assert_eq!(choose_adapter(&machine(), &request).unwrap().index, 1);
+    }
+
+    #[test]
+    fn cpu_adapter_only_when_nothing_else() {
+        let only_cpu = vec![adapter(0, "llvmpipe", "cpu", "vulkan")];
+        let choice = choose_adapter(&only_cpu, &AdapterRequest::default()).unwrap();
+        assert_eq!(choice.index, 0);
+        assert!(choice.reason.contains("CPU software adapter"));
+    }
+
+    #[test]
+    fn by_index_and_by_name() {
+        let by_index = AdapterRequest {
+            adapter: Some("1".into()),
+            adapter_origin: "--adapter",
+            low_power: false,
+        };
+        assert_eq!(choose_adapter(&machine(), &by_index).unwrap().index, 1);
+        let by_name = AdapterRequest {
+            adapter: Some("h200".into()),
+            ..by_index.clone()
+        };
+        assert_eq!(choose_adapter(&machine(), &by_name).unwrap().index, 3);
+    }
+
+    #[test]
+    fn unknown_requests_name_the_choices() {
+        let request = AdapterRequest {
+            adapter: Some("radeon".into()),
+            adapter_origin: "--adapter",
+            low_power: false,
+        };
+        let err = choose_adapter(&machine(), &request).unwrap_err();
+        assert!(err.to_string().contains("matches no adapter"));
+        assert!(err.to_string().contains("NVIDIA H200"));
+        assert_eq!(err.exit_code(), 3);
+        let request = AdapterRequest {
+            adapter: Some("9".into()),
+            ..request
+        };
+        assert!(choose_adapter(&machine(), &request)
+            .unwrap_err()
+            .to_string()
+            .contains("no adapter with that index"));
+    }
+
+    #[test]
+    fn no_adapter_names_the_fix() {
+        let err = choose_adapter(&[], &AdapterRequest::default()).unwrap_err();
+        assert!(err.to_string().contains("mesa-vulkan-drivers"));
+        assert_eq!(err.exit_code(), 3);
+    }
+}

@@ -1,0 +1,19 @@
+//! One invocation per output element: slow, simple, the correctness baseline.
+
+use super::kernel::MatmulKernel;
+
+const WG: u32 = 16;
+
+pub fn naive() -> MatmulKernel {
+    let mut config = serde_json::Map::new();
+    config.insert("workgroup".into(), format!("{WG}x{WG}").into());
+    MatmulKernel {
+        name: "naive".into(),
+        source: include_str!("../../shaders/matmul_naive.wgsl").into(),
+        constants: vec![("WG_X".into(), WG as f64), ("WG_Y".into(), WG as f64)],
+        workgroup_size: (WG, WG),
+        tile: (WG, WG),
+        workgroup_storage_bytes: 0,
+        config,
+    }
+}

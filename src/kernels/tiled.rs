@@ -1,0 +1,65 @@
+//! Shared-memory tiling with per-invocation register blocking.
+
+use super::kernel::MatmulKernel;
+
+/// Tile shape: a workgroup computes `bm`×`bn` of C through `bk`-deep slabs; each invocation a
+/// `tm`×`tn` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TiledConfig {
+    pub bm: u32,
+    pub bn: u32,
+    pub bk: u32,
+    pub tm: u32,
+    pub tn: u32,
+}
+
+impl Default for TiledConfig {
+    fn default() -> Self {
+        TiledConfig {
+            bm: 64,
+            bn: 64,
+            bk: 8,
+            tm: 4,
+            tn: 4,
+        }
+    }
+}
+
+/// The shader holds each invocation's block in fixed arrays of 8 per side.
+const MAX_BLOCK_SIDE: u32 = 8;
+
+pub fn tiled(cfg: TiledConfig) -> MatmulKernel {
+    assert!(
+        cfg.tm <= MAX_BLOCK_SIDE && cfg.tn <= MAX_BLOCK_SIDE,
+        "register block is at most 8x8"
+    );
+    assert!(
+        cfg.bm.is_multiple_of(cfg.tm) && cfg.bn.is_multiple_of(cfg.tn),
+        "tile must be a whole number of register blocks"
+    );
+    let mut config = serde_json::Map::new();
+    for (key, value) in [
+        ("bm", cfg.bm),
+        ("bn", cfg.bn),
+        ("bk", cfg.bk),
+        ("tm", cfg.tm),
+        ("tn", cfg.tn),
+    ] {
+        config.insert(key.into(), value.into());
+    }
+    MatmulKernel {
+        name: "tiled".into(),
+        source: include_str!("../../shaders/matmul_tiled.wgsl").into(),
+        constants: vec![
+            ("BM".into(), cfg.bm as f64),
+            ("BN".into(), cfg.bn as f64),
+            ("BK".into(), cfg.bk as f64),
+            ("TM".into(), cfg.tm as f64),
+            ("TN".into(), cfg.tn as f64),
+        ],
+        workgroup_size: (cfg.bn / cfg.tn, cfg.bm / cfg.tm),
+        tile: (cfg.bn, cfg.bm),
+        workgroup_storage_bytes: (cfg.bm * cfg.bk + cfg.bk * cfg.bn) * 4,
+        config,
+    }
+}

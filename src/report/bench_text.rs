@@ -1,0 +1,103 @@
+//! The human-readable form of a `BenchReport`.
+
+use crate::gpu::SOFTWARE_WARNING;
+
+use super::schema::{BenchReport, ResultStatus};
+use super::table::Table;
+
+/// Header lines naming the adapter, why it was chosen and how time was measured.
+pub fn header(report: &BenchReport, reason: Option<&str>) -> String {
+    let a = &report.adapter;
+    let mut out = format!(
+        "adapter: [{}] {} ({}, {}; driver {} {})\n",
+        a.index, a.name, a.backend, a.device_type, a.driver, a.driver_info
+    );
+    if let Some(reason) = reason {
+        out.push_str(&format!("  chosen: {reason}\n"));
+    }
+    if report.software_adapter {
+        out.push_str(&format!("  WARNING: {SOFTWARE_WARNING}\n"));
+    }
+    let timings: Vec<&str> = report
+        .results
+        .iter()
+        .filter_map(|r| r.measurement.as_ref().map(|m| m.timing.name()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !timings.is_empty() {
+        out.push_str(&format!("timing: {}\n", timings.join(", ")));
+    }
+    out.push_str(&format!("seed: {}\n", report.seed));
+    out
+}
+
+pub fn results_table(report: &BenchReport) -> String {
+    let mut table = Table::new(&[
+        "kernel",
+        "dtype",
+        "M×N×K",
+        "median",
+        "min",
+        "max",
+        "GFLOP/s",
+        "max rel err",
+        "status",
+    ])
+    .right_align(&[3, 4, 5, 6, 7]);
+    for r in &report.results {
+        let shape = format!("{}×{}×{}", r.m, r.n, r.k);
+        let err = r
+            .validation
+            .as_ref()
+            .map_or("-".to_string(), |v| format!("{:.2e}", v.max_rel_error));
+        let (median, min, max, gflops) = match &r.measurement {
+            Some(m) => (
+                format_seconds(m.median_s),
+                format_seconds(m.min_s),
+                format_seconds(m.max_s),
+                format!("{:.2}", m.gflops),
+            ),
+            None => ("-".into(), "-".into(), "-".into(), "-".into()),
+        };
+        let status = match r.status {
+            ResultStatus::Passed => "passed".to_string(),
+            ResultStatus::Failed => format!("FAILED: {}", r.error.as_deref().unwrap_or("")),
+            ResultStatus::Unsupported => {
+                format!("unsupported: {}", r.error.as_deref().unwrap_or(""))
+            }
+        };
+        table.row(vec![
+            r.kernel.clone(),
+            r.dtype.name().into(),
+            shape,
+            median,
+            min,
+            max,
+            gflops,
+            err,
+            status,
+        ]);
+    }
+    let mut out = table.render();
+    if let Some(v) = report.results.iter().find_map(|r| r.validation.as_ref()) {
+        out.push_str(&format!(
+            "validated against an f64 CPU reference ({}); tolerance {:.2e}\n",
+            v.checked, v.tolerance
+        ));
+    }
+    if report.software_adapter {
+        out.push_str(&format!("({SOFTWARE_WARNING})\n"));
+    }
+    out
+}
+
+pub fn format_seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
