@@ -78,16 +78,16 @@ pub struct DevicesArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// Square problem size: M = N = K = SIZE.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
     pub size: Option<u32>,
     /// Rows of A and C.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["n", "k"])]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["n", "k"])]
     pub m: Option<u32>,
     /// Columns of B and C.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "k"])]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "k"])]
     pub n: Option<u32>,
     /// Inner dimension: columns of A, rows of B.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
     pub k: Option<u32>,
 
     /// Kernel to run (default: all). `flopcost bench --list-kernels` names them.
@@ -118,10 +118,10 @@ pub struct RunOptions {
     #[arg(long, default_value_t = 2)]
     pub warmup: u32,
     /// Minimum number of timed runs.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
     /// Minimum total measuring time in seconds per kernel.
-    #[arg(long, default_value_t = 1.0, value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = parse_seconds)]
     pub min_time: f64,
 }
 
