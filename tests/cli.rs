@@ -74,10 +74,12 @@ fn bench_json_carries_a_validated_timed_result_per_kernel() {
     assert!(v["system"]["cpu_model"].is_string() && v["system"]["wgpu_version"].is_string());
     assert!(v["adapter"]["name"].is_string());
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), flopcost::kernels::families().len());
     for r in results {
         assert_eq!(r["op"], "matmul");
-        assert_eq!(r["dtype"], "f32");
+        let f16 = r["kernel"].as_str().unwrap().contains("f16");
+        assert_eq!(r["dtype"], if f16 { "f16" } else { "f32" });
+        assert!(r["accumulator"].is_string() && r["input_path"].is_string());
         assert_eq!(
             (r["m"].as_u64(), r["n"].as_u64(), r["k"].as_u64()),
             (Some(48), Some(48), Some(48))

@@ -31,9 +31,14 @@ impl SplitMix64 {
     }
 
     /// Magnitude in [0.25, 1) with a random sign: never zero, so an element that a kernel skips
-    /// cannot match the reference by accident.
+    /// cannot match the reference by accident. Rounded to a multiple of 2^-11, which f16 holds
+    /// exactly in that range, so f16 kernels read the very numbers the reference uses and every
+    /// precision runs on the same data.
     pub fn nonzero(&mut self) -> f32 {
-        let magnitude = 0.25 + 0.75 * self.next_f64();
+        let magnitude = ((0.25 + 0.75 * self.next_f64()) * 2048.0)
+            .round()
+            .min(2047.0)
+            / 2048.0;
         let signed = if self.next_u64() & 1 == 0 {
             magnitude
         } else {

@@ -2,6 +2,7 @@
 //! timed samples and their statistics.
 
 mod inputs;
+mod layout;
 mod runner;
 mod stats;
 mod validate;

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, MatmulLimits, TimestampTimer};
 use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::report::{BenchResult, Dtype, Measurement, ResultStatus, TimingSource};
+use crate::report::{BenchResult, Measurement, ResultStatus, TimingSource};
 
 use super::inputs::MatmulInputs;
+use super::layout::{upload, DeviceInputs};
 use super::stats::Summary;
 use super::validate::{check, CheckPlan};
 
@@ -88,18 +89,21 @@ pub fn run_kernel(
     let problem = inputs.problem;
     let mut result = BenchResult {
         op: "matmul".into(),
-        dtype: Dtype::F32,
+        dtype: kernel.dtype,
         m: problem.m,
         n: problem.n,
         k: problem.k,
         kernel: kernel.name.clone(),
+        accumulator: kernel.accumulator,
+        input_path: kernel.input.name().to_string(),
+        layout_copy_s: None,
         config: kernel.config.clone(),
         status: ResultStatus::Unsupported,
         error: None,
         validation: None,
         measurement: None,
     };
-    if let Err(reason) = kernel.check_fits(&problem, &ctx.description.limits) {
+    if let Err(reason) = kernel.check_fits(&problem, &ctx.description) {
         result.error = Some(reason);
         return result;
     }
@@ -126,33 +130,33 @@ fn prepare(
     ctx: &GpuContext,
     kernel: &MatmulKernel,
     inputs: &MatmulInputs,
-) -> Result<Prepared, FlopcostError> {
+    timeout: Duration,
+) -> Result<(Prepared, Option<f64>), FlopcostError> {
     let p = inputs.problem;
     let device = &ctx.device;
-    ctx.scoped(|| {
-        let storage = |label: &str, bytes: u64, extra: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: bytes,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
-                mapped_at_creation: false,
-            })
-        };
-        let a = storage("A", matrix_bytes(p.m, p.k), wgpu::BufferUsages::empty());
-        let b = storage("B", matrix_bytes(p.k, p.n), wgpu::BufferUsages::empty());
-        let c = storage("C", matrix_bytes(p.m, p.n), wgpu::BufferUsages::COPY_SRC);
+    let uploaded: Result<DeviceInputs, FlopcostError> =
+        ctx.scoped(|| upload(ctx, kernel, inputs, timeout))?;
+    let uploaded = uploaded?;
+    let prepared = ctx.scoped(|| {
+        let c = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("C"),
+            size: matrix_bytes(p.m, p.n),
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
         let dims = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("dims"),
             size: 16,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        ctx.queue
-            .write_buffer(&a, 0, bytemuck::cast_slice(&inputs.a));
-        ctx.queue
-            .write_buffer(&b, 0, bytemuck::cast_slice(&inputs.b));
-        ctx.queue
-            .write_buffer(&dims, 0, bytemuck::cast_slice(&[p.m, p.n, p.k, 0u32]));
+        ctx.queue.write_buffer(
+            &dims,
+            0,
+            bytemuck::cast_slice(&[p.m, p.n, p.k, kernel.padded_k(&p)]),
+        );
 
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(&kernel.name),
@@ -177,11 +181,11 @@ fn prepare(
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: a.as_entire_binding(),
+                    resource: uploaded.a.binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: b.as_entire_binding(),
+                    resource: uploaded.b.binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,
@@ -199,7 +203,8 @@ fn prepare(
             c,
             groups: kernel.workgroups(&p),
         }
-    })
+    })?;
+    Ok((prepared, uploaded.layout_copy_s))
 }
 
 /// Records `count` passes of the kernel, each with its own timestamp pair when `timer` is given.
@@ -250,9 +255,10 @@ fn measure(
     result: &mut BenchResult,
 ) -> Result<Measurement, FlopcostError> {
     let p = inputs.problem;
-    let prepared = prepare(ctx, kernel, inputs)?;
     let worst_case = Duration::from_secs_f64(p.flops() / SLOWEST_PLAUSIBLE_FLOPS);
     let first_timeout = plan.timeout_floor.max(worst_case);
+    let (prepared, layout_copy_s) = prepare(ctx, kernel, inputs, first_timeout)?;
+    result.layout_copy_s = layout_copy_s;
 
     // Poison C so an element the kernel never writes reads back as NaN and fails the check.
     let c_len = p.m as usize * p.n as usize;
@@ -261,7 +267,12 @@ fn measure(
     let first_s = submit_and_wait(ctx, &prepared, 1, None, first_timeout)?;
     let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), first_timeout)?;
     let c: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
-    let validation = check(inputs, &c, &CheckPlan::for_inputs(inputs), Dtype::F32);
+    let validation = check(
+        inputs,
+        &c,
+        &CheckPlan::for_inputs(inputs),
+        kernel.accumulator,
+    );
     let passed = validation.passed;
     let (err, tol) = (validation.max_rel_error, validation.tolerance);
     result.validation = Some(validation);

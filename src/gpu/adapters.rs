@@ -75,6 +75,7 @@ pub fn describe(index: usize, adapter: &wgpu::Adapter) -> AdapterDescription {
             max_compute_workgroup_size_x: limits.max_compute_workgroup_size_x,
             max_compute_workgroup_size_y: limits.max_compute_workgroup_size_y,
             max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+            max_texture_dimension_2d: limits.max_texture_dimension_2d,
         },
     }
 }

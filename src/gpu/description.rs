@@ -48,4 +48,7 @@ pub struct MatmulLimits {
     pub max_compute_workgroup_size_x: u32,
     pub max_compute_workgroup_size_y: u32,
     pub max_compute_workgroups_per_dimension: u32,
+    /// Bounds the texture-input kernels: a padded matrix is one texel per four values.
+    #[serde(default)]
+    pub max_texture_dimension_2d: u32,
 }

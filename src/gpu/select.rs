@@ -184,6 +184,7 @@ mod tests {
                 max_compute_workgroup_size_x: 1024,
                 max_compute_workgroup_size_y: 1024,
                 max_compute_workgroups_per_dimension: 65535,
+                max_texture_dimension_2d: 8192,
             },
         }
     }

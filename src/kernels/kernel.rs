@@ -1,8 +1,10 @@
-//! What every kernel family hands the benchmark: its WGSL, its constants and its dispatch shape.
+//! What every kernel family hands the benchmark: its WGSL, its constants, how it reads its
+//! inputs, what it needs from the device and its dispatch shape.
 
 use std::borrow::Cow;
 
-use crate::gpu::MatmulLimits;
+use crate::gpu::AdapterDescription;
+use crate::report::Dtype;
 
 /// The shape of one `C = A·B`: A is M×K, B is K×N, C is M×N, all row-major.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +28,63 @@ impl MatmulProblem {
     }
 }
 
+/// How a kernel reads A and B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputLayout {
+    /// The row-major f32 storage buffers as generated.
+    RowMajor,
+    /// Copies zero-padded to whole tiles, four values an element, in the kernel's dtype.
+    PaddedVec4,
+    /// Zero-padded rgba32float textures, four consecutive values a texel.
+    Texture,
+}
+
+impl InputLayout {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputLayout::RowMajor => "storage-buffer",
+            InputLayout::PaddedVec4 => "padded-vec4-buffer",
+            InputLayout::Texture => "texture",
+        }
+    }
+}
+
+/// Subgroup lanes a kernel relies on sharing data between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubgroupUse {
+    /// Lanes that must exist in every subgroup.
+    pub min_lanes: u32,
+    /// Invocations that must split evenly into whole subgroups (lanes sharing their rows).
+    pub lanes_across: u32,
+}
+
 /// One runnable kernel: a family's shader with one configuration of its constants.
 #[derive(Debug, Clone)]
 pub struct MatmulKernel {
+    /// The family's name, as `--kernel` takes it.
     pub name: String,
     pub source: Cow<'static, str>,
     /// Values for the shader's `override` constants.
     pub constants: Vec<(String, f64)>,
-    /// Invocations per workgroup in x (columns of C) and y (rows of C).
+    /// Invocations per workgroup in x and y.
     pub workgroup_size: (u32, u32),
     /// Elements of C one workgroup computes, in columns and rows.
     pub tile: (u32, u32),
     pub workgroup_storage_bytes: u32,
+    /// Precision of A and B as the kernel reads them, and of its accumulators.
+    pub dtype: Dtype,
+    pub accumulator: Dtype,
+    pub input: InputLayout,
+    /// Padded layouts round K up to a multiple of this.
+    pub k_step: u32,
+    pub features: wgpu::Features,
+    pub subgroup: Option<SubgroupUse>,
     /// The tunable parameters, as reported in results.
     pub config: serde_json::Map<String, serde_json::Value>,
+}
+
+fn round_up(value: u32, step: u32) -> u64 {
+    (value as u64).div_ceil(step as u64) * step as u64
 }
 
 impl MatmulKernel {
@@ -51,8 +96,52 @@ impl MatmulKernel {
         )
     }
 
-    /// Why this kernel cannot run `problem` on a device with `limits`, if it cannot.
-    pub fn check_fits(&self, problem: &MatmulProblem, limits: &MatmulLimits) -> Result<(), String> {
+    /// Padded (rows, columns) of A and of B in this kernel's layout.
+    pub fn padded_shapes(&self, p: &MatmulProblem) -> ((u64, u64), (u64, u64)) {
+        if self.input == InputLayout::RowMajor {
+            return ((p.m as u64, p.k as u64), (p.k as u64, p.n as u64));
+        }
+        let kp = round_up(p.k, self.k_step);
+        (
+            (round_up(p.m, self.tile.1), kp),
+            (kp, round_up(p.n, self.tile.0)),
+        )
+    }
+
+    /// The padded K the shader loops to (K itself for row-major inputs).
+    pub fn padded_k(&self, p: &MatmulProblem) -> u32 {
+        self.padded_shapes(p).0 .1 as u32
+    }
+
+    /// Why this kernel cannot run `problem` on `adapter`, if it cannot: a missing feature or
+    /// a limit, never discovered by a crash.
+    pub fn check_fits(
+        &self,
+        problem: &MatmulProblem,
+        adapter: &AdapterDescription,
+    ) -> Result<(), String> {
+        let limits = &adapter.limits;
+        let f = &adapter.features;
+        if self.features.contains(wgpu::Features::SHADER_F16) && !f.shader_f16 {
+            return Err("adapter lacks SHADER_F16".into());
+        }
+        if let Some(sg) = self.subgroup {
+            if !f.subgroup {
+                return Err("adapter lacks SUBGROUP".into());
+            }
+            if f.subgroup_min_size < sg.min_lanes {
+                return Err(format!(
+                    "needs subgroups of at least {} lanes; the adapter's can be {}",
+                    sg.min_lanes, f.subgroup_min_size
+                ));
+            }
+            if f.subgroup_max_size == 0 || sg.lanes_across % f.subgroup_max_size != 0 {
+                return Err(format!(
+                    "{} invocations per row group do not split into subgroups of {}",
+                    sg.lanes_across, f.subgroup_max_size
+                ));
+            }
+        }
         let (wx, wy) = self.workgroup_size;
         if wx * wy > limits.max_compute_invocations_per_workgroup {
             return Err(format!(
@@ -80,6 +169,38 @@ impl MatmulKernel {
                 "needs {gx}x{gy} workgroups; the device dispatches at most {max} per dimension"
             ));
         }
+        let (sa, sb) = self.padded_shapes(problem);
+        match self.input {
+            InputLayout::RowMajor => {}
+            InputLayout::PaddedVec4 => {
+                let bytes_per = match self.dtype {
+                    Dtype::F32 => 4,
+                    Dtype::F16 => 2,
+                };
+                let cap = limits
+                    .max_storage_buffer_binding_size
+                    .min(limits.max_buffer_size);
+                for (name, (r, c)) in [("A", sa), ("B", sb)] {
+                    if r * c * bytes_per > cap {
+                        return Err(format!(
+                            "padded {name} needs {} bytes; the device binds at most {cap}",
+                            r * c * bytes_per
+                        ));
+                    }
+                }
+            }
+            InputLayout::Texture => {
+                let max = limits.max_texture_dimension_2d as u64;
+                for (name, (r, c)) in [("A", sa), ("B", sb)] {
+                    if r > max || c / 4 > max {
+                        return Err(format!(
+                            "padded {name} needs a {}x{r} texture; the device allows {max}x{max}",
+                            c / 4
+                        ));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -105,6 +226,15 @@ mod tests {
         };
         // 64x64 tiles: 2 columns of tiles for 70, 3 rows for 130.
         assert_eq!(kernel.workgroups(&problem), (2, 3));
+    }
+
+    #[test]
+    fn padded_layouts_round_up_to_whole_tiles() {
+        let kernel = crate::kernels::tiled_vec4(Default::default(), Dtype::F32, Dtype::F32);
+        let p = MatmulProblem { m: 65, n: 3, k: 17 };
+        let ((ar, ac), (br, bc)) = kernel.padded_shapes(&p);
+        assert_eq!((ar, br, bc), (128, ac, 64));
+        assert!(ac >= 17 && ac % kernel.k_step as u64 == 0);
     }
 
     #[test]

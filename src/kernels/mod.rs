@@ -1,27 +1,171 @@
 //! Matrix-multiply kernel families. Each family is one Rust file here and one WGSL file in
-//! `shaders/`; [`registry`] is the one list that names them all.
+//! `shaders/`; [`families`] is the one list that names them all.
 
 mod kernel;
 mod naive;
+mod texture;
 mod tiled;
+mod tiled_vec4;
 
-pub use kernel::{MatmulKernel, MatmulProblem};
+pub use kernel::{InputLayout, MatmulKernel, MatmulProblem, SubgroupUse};
 pub use naive::naive;
-pub use tiled::{tiled, TiledConfig};
+pub use texture::{texture, texture_candidates, TextureConfig};
+pub use tiled::{tiled, tiled_candidates, TiledConfig};
+pub use tiled_vec4::{tiled_vec4, tiled_vec4_candidates, Vec4Config};
 
-/// Every kernel `bench` runs by default, by name.
-pub fn registry() -> Vec<MatmulKernel> {
-    vec![naive(), tiled(TiledConfig::default())]
+use crate::error::FlopcostError;
+use crate::gpu::AdapterDescription;
+use crate::report::Dtype;
+
+/// A kernel family: its configuration without tuning, and every configuration `tune` may try.
+pub struct Family {
+    pub name: &'static str,
+    pub dtype: Dtype,
+    pub default: fn() -> MatmulKernel,
+    pub candidates: fn() -> Vec<MatmulKernel>,
 }
 
-/// The kernel called `name`, or an error listing the names there are.
-pub fn find(name: &str) -> Result<MatmulKernel, crate::error::FlopcostError> {
-    let all = registry();
-    let names: Vec<String> = all.iter().map(|k| k.name.clone()).collect();
-    all.into_iter().find(|k| k.name == name).ok_or_else(|| {
-        crate::error::FlopcostError::bad_input(format!(
-            "unknown kernel '{name}'; known kernels: {}",
-            names.join(", ")
-        ))
+/// Every family, in the order results are printed. Adding a family means adding its file and
+/// one entry here.
+pub fn families() -> Vec<Family> {
+    vec![
+        Family {
+            name: "naive",
+            dtype: Dtype::F32,
+            default: naive,
+            candidates: || vec![naive()],
+        },
+        Family {
+            name: "tiled",
+            dtype: Dtype::F32,
+            default: || tiled(TiledConfig::default()),
+            candidates: tiled_candidates,
+        },
+        Family {
+            name: "tiled-vec4",
+            dtype: Dtype::F32,
+            default: || tiled_vec4(Vec4Config::default(), Dtype::F32, Dtype::F32),
+            candidates: || tiled_vec4_candidates(Dtype::F32, Dtype::F32),
+        },
+        Family {
+            name: "texture",
+            dtype: Dtype::F32,
+            default: || texture(TextureConfig::default(), false),
+            candidates: || texture_candidates(false),
+        },
+        Family {
+            name: "texture-subgroup",
+            dtype: Dtype::F32,
+            default: || texture(TextureConfig::default(), true),
+            candidates: || texture_candidates(true),
+        },
+        Family {
+            name: "tiled-vec4-f16",
+            dtype: Dtype::F16,
+            default: || tiled_vec4(Vec4Config::default(), Dtype::F16, Dtype::F32),
+            candidates: || tiled_vec4_candidates(Dtype::F16, Dtype::F32),
+        },
+        Family {
+            name: "tiled-vec4-f16acc",
+            dtype: Dtype::F16,
+            default: || tiled_vec4(Vec4Config::default(), Dtype::F16, Dtype::F16),
+            candidates: || tiled_vec4_candidates(Dtype::F16, Dtype::F16),
+        },
+    ]
+}
+
+/// Every family's default configuration.
+pub fn registry() -> Vec<MatmulKernel> {
+    families().iter().map(|f| (f.default)()).collect()
+}
+
+pub fn family(name: &str) -> Result<Family, FlopcostError> {
+    let all = families();
+    let names: Vec<&str> = all.iter().map(|f| f.name).collect();
+    let list = names.join(", ");
+    all.into_iter().find(|f| f.name == name).ok_or_else(|| {
+        FlopcostError::bad_input(format!("unknown kernel '{name}'; known kernels: {list}"))
     })
+}
+
+/// `NAME` (the family's default configuration) or `NAME:key=value,...` (the candidate whose
+/// configuration has those values), as `--kernel` takes it.
+pub fn find(spec: &str) -> Result<MatmulKernel, FlopcostError> {
+    let (name, settings) = match spec.split_once(':') {
+        Some((n, s)) => (n, Some(s)),
+        None => (spec, None),
+    };
+    let fam = family(name)?;
+    let Some(settings) = settings else {
+        return Ok((fam.default)());
+    };
+    let mut wanted = Vec::new();
+    for pair in settings.split(',').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            FlopcostError::bad_input(format!("--kernel {spec}: '{pair}' is not key=value"))
+        })?;
+        let value: u64 = value.trim().parse().map_err(|_| {
+            FlopcostError::bad_input(format!("--kernel {spec}: '{value}' is not a whole number"))
+        })?;
+        wanted.push((key.trim().to_string(), value));
+    }
+    (fam.candidates)()
+        .into_iter()
+        .find(|k| {
+            wanted
+                .iter()
+                .all(|(key, value)| k.config.get(key).and_then(|v| v.as_u64()) == Some(*value))
+        })
+        .ok_or_else(|| {
+            let keys: Vec<String> = (fam.default)().config.keys().cloned().collect();
+            FlopcostError::bad_input(format!(
+                "--kernel {spec}: no configuration of '{name}' has those values (its keys: {}; \
+                 `flopcost bench --list-kernels` shows the defaults)",
+                keys.join(", ")
+            ))
+        })
+}
+
+/// Why no cooperative-matrix kernel runs on `adapter`: the only route from WGSL to tensor
+/// cores, reported as skipped with a reason rather than silently left out.
+pub fn cooperative_matrix_status(adapter: &AdapterDescription) -> String {
+    if adapter.features.cooperative_matrix {
+        format!(
+            "adapter reports cooperative matrices ({}), but flopcost has no cooperative-matrix \
+             kernel yet",
+            adapter.features.cooperative_matrix_shapes.join(", ")
+        )
+    } else {
+        "adapter lacks EXPERIMENTAL_COOPERATIVE_MATRIX".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_names_are_unique_and_match_their_kernels() {
+        let fams = families();
+        let mut names: Vec<&str> = fams.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), fams.len());
+        for f in &fams {
+            assert_eq!((f.default)().name, f.name);
+            assert!((f.candidates)().iter().all(|k| k.name == f.name));
+        }
+    }
+
+    #[test]
+    fn find_by_name_and_by_config() {
+        assert_eq!(find("tiled").unwrap().config["bm"], 64);
+        let k = find("tiled:bm=32,bn=128,tm=8").unwrap();
+        assert_eq!(k.config["bm"], 32);
+        assert_eq!(k.config["bn"], 128);
+        assert!(find("tiled:bm=31").is_err());
+        assert!(find("tiled:bm").is_err());
+        let err = find("fastest").unwrap_err().to_string();
+        assert!(err.contains("known kernels") && err.contains("texture"));
+    }
 }

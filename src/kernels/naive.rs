@@ -1,6 +1,8 @@
 //! One invocation per output element: slow, simple, the correctness baseline.
 
-use super::kernel::MatmulKernel;
+use crate::report::Dtype;
+
+use super::kernel::{InputLayout, MatmulKernel};
 
 const WG: u32 = 16;
 
@@ -14,6 +16,12 @@ pub fn naive() -> MatmulKernel {
         workgroup_size: (WG, WG),
         tile: (WG, WG),
         workgroup_storage_bytes: 0,
+        dtype: Dtype::F32,
+        accumulator: Dtype::F32,
+        input: InputLayout::RowMajor,
+        k_step: 1,
+        features: wgpu::Features::empty(),
+        subgroup: None,
         config,
     }
 }

@@ -1,6 +1,8 @@
 //! Shared-memory tiling with per-invocation register blocking.
 
-use super::kernel::MatmulKernel;
+use crate::report::Dtype;
+
+use super::kernel::{InputLayout, MatmulKernel};
 
 /// Tile shape: a workgroup computes `bm`×`bn` of C through `bk`-deep slabs; each invocation a
 /// `tm`×`tn` block.
@@ -60,6 +62,32 @@ pub fn tiled(cfg: TiledConfig) -> MatmulKernel {
         workgroup_size: (cfg.bn / cfg.tn, cfg.bm / cfg.tm),
         tile: (cfg.bn, cfg.bm),
         workgroup_storage_bytes: (cfg.bm * cfg.bk + cfg.bk * cfg.bn) * 4,
+        dtype: Dtype::F32,
+        accumulator: Dtype::F32,
+        input: InputLayout::RowMajor,
+        k_step: 1,
+        features: wgpu::Features::empty(),
+        subgroup: None,
         config,
     }
+}
+
+/// The configurations `tune` tries: tiles of 32 to 128, slabs of 8 or 16, blocks of 4 or 8.
+pub fn tiled_candidates() -> Vec<MatmulKernel> {
+    let mut out = Vec::new();
+    for bm in [32, 64, 128] {
+        for bn in [32, 64, 128] {
+            for bk in [8, 16] {
+                for tm in [4, 8] {
+                    for tn in [4, 8] {
+                        let threads = (bm / tm) * (bn / tn);
+                        if (32..=256).contains(&threads) {
+                            out.push(tiled(TiledConfig { bm, bn, bk, tm, tn }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -77,6 +77,16 @@ pub struct BenchResult {
     pub n: u32,
     pub k: u32,
     pub kernel: String,
+    /// Precision of the accumulators (f16 inputs may accumulate in f32 or f16).
+    #[serde(default = "default_accumulator")]
+    pub accumulator: Dtype,
+    /// How the kernel reads A and B: "storage-buffer", "padded-vec4-buffer" or "texture".
+    #[serde(default = "default_input_path")]
+    pub input_path: String,
+    /// GPU seconds spent once copying A and B into the kernel's layout (padding, textures, f16);
+    /// not part of the timed samples, reported beside them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_copy_s: Option<f64>,
     /// The kernel's tunable parameters (tile sizes...), by name.
     pub config: serde_json::Map<String, serde_json::Value>,
     pub status: ResultStatus,
@@ -89,7 +99,28 @@ pub struct BenchResult {
     pub measurement: Option<Measurement>,
 }
 
+fn default_accumulator() -> Dtype {
+    Dtype::F32
+}
+
+fn default_input_path() -> String {
+    "storage-buffer".to_string()
+}
+
 impl BenchResult {
+    /// "f32", or "f16 (f32 accumulate)" where the two differ: what every figure is labelled with.
+    pub fn precision_label(&self) -> String {
+        if self.accumulator == self.dtype {
+            self.dtype.name().to_string()
+        } else {
+            format!(
+                "{} ({} accumulate)",
+                self.dtype.name(),
+                self.accumulator.name()
+            )
+        }
+    }
+
     /// Floating-point operations in one run: one multiply and one add per inner-product term.
     pub fn flops(&self) -> f64 {
         2.0 * self.m as f64 * self.n as f64 * self.k as f64
