@@ -1,7 +1,11 @@
 //! Seeded random matrices. A small generator written here keeps results reproducible from the
 //! printed seed alone, whatever version of a random-number crate would otherwise be in use.
 
-use super::super::kernels::MatmulProblem;
+use std::sync::OnceLock;
+
+use crate::kernels::MatmulProblem;
+
+use super::validate::{CheckPlan, Reference};
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for test data.
 #[derive(Debug, Clone)]
@@ -64,6 +68,8 @@ pub struct MatmulInputs {
     pub a: Vec<f32>,
     /// K×N, row-major.
     pub b: Vec<f32>,
+    /// Computed on first use, then shared by every kernel run on these inputs.
+    reference: OnceLock<Reference>,
 }
 
 impl MatmulInputs {
@@ -80,7 +86,15 @@ impl MatmulInputs {
             seed,
             a,
             b,
+            reference: OnceLock::new(),
         }
+    }
+
+    /// The f64 reference for the elements of C that validation checks.
+    pub fn reference(&self) -> &Reference {
+        self.reference.get_or_init(|| {
+            Reference::compute(self, &CheckPlan::for_problem(self.problem, self.seed))
+        })
     }
 }
 

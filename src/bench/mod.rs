@@ -10,4 +10,4 @@ mod validate;
 pub use inputs::{random_seed, MatmulInputs, SplitMix64};
 pub use runner::{check_buffers_fit, run_kernel, RunPlan};
 pub use stats::Summary;
-pub use validate::{check, tolerance, CheckPlan};
+pub use validate::{check, tolerance, CheckPlan, Reference};

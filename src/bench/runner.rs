@@ -10,7 +10,6 @@ use crate::report::{BenchResult, Measurement, ResultStatus, TimingSource};
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
 use super::stats::Summary;
-use super::validate::{check, CheckPlan};
 
 /// How long and how often to measure.
 #[derive(Debug, Clone)]
@@ -267,12 +266,7 @@ fn measure(
     let first_s = submit_and_wait(ctx, &prepared, 1, None, first_timeout)?;
     let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), first_timeout)?;
     let c: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
-    let validation = check(
-        inputs,
-        &c,
-        &CheckPlan::for_inputs(inputs),
-        kernel.accumulator,
-    );
+    let validation = inputs.reference().check(&c, kernel.accumulator);
     let passed = validation.passed;
     let (err, tol) = (validation.max_rel_error, validation.tolerance);
     result.validation = Some(validation);

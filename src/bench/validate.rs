@@ -2,10 +2,14 @@
 
 use crate::report::{Dtype, Validation};
 
+use crate::kernels::MatmulProblem;
+
 use super::inputs::{MatmulInputs, SplitMix64};
 
 /// Above this many multiply-adds the reference checks sampled rows and columns, not all of C.
 const FULL_CHECK_BUDGET: f64 = 1.5e8;
+/// And above this many elements of C: the reference keeps two f64 per checked element.
+const MAX_CHECKED_ELEMENTS: f64 = 4e6;
 
 /// Which elements of C the reference recomputes.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,16 +23,18 @@ pub enum CheckPlan {
 }
 
 impl CheckPlan {
-    pub fn for_inputs(inputs: &MatmulInputs) -> CheckPlan {
-        let p = inputs.problem;
+    /// Which elements to check for `p`; the sampled rows and columns follow from `seed`.
+    pub fn for_problem(p: MatmulProblem, seed: u64) -> CheckPlan {
         let (m, n, k) = (p.m as f64, p.n as f64, p.k as f64);
-        if m * n * k <= FULL_CHECK_BUDGET {
+        if m * n * k <= FULL_CHECK_BUDGET && m * n <= MAX_CHECKED_ELEMENTS {
             return CheckPlan::Full;
         }
         // Half the budget to whole rows (N·K each), half to whole columns (M·K each).
-        let row_count = ((FULL_CHECK_BUDGET / 2.0 / (n * k)) as u32).clamp(1, p.m);
-        let col_count = ((FULL_CHECK_BUDGET / 2.0 / (m * k)) as u32).clamp(1, p.n);
-        let mut rng = SplitMix64::new(inputs.seed ^ 0x5eed_c4ec);
+        let rows_fit = (FULL_CHECK_BUDGET / 2.0 / (n * k)).min(MAX_CHECKED_ELEMENTS / 2.0 / n);
+        let cols_fit = (FULL_CHECK_BUDGET / 2.0 / (m * k)).min(MAX_CHECKED_ELEMENTS / 2.0 / m);
+        let row_count = (rows_fit as u32).clamp(1, p.m);
+        let col_count = (cols_fit as u32).clamp(1, p.n);
+        let mut rng = SplitMix64::new(seed ^ 0x5eed_c4ec);
         let mut rows: Vec<u32> = (0..row_count).map(|_| rng.below(p.m)).collect();
         let mut cols: Vec<u32> = (0..col_count).map(|_| rng.below(p.n)).collect();
         // The last row and column sit on ragged tile edges, where kernels usually go wrong.
@@ -65,63 +71,85 @@ pub fn tolerance(k: u32, dtype: Dtype) -> f64 {
     8.0 * (k.max(16) as f64).sqrt() * unit_roundoff
 }
 
-/// Compares `c` (M×N from the GPU) with the reference on the elements `plan` names.
-///
-/// The error of each element is |c - ref| / Σ|a_ik·b_kj|, its scale in floating-point terms;
-/// NaN or infinity (as from the poisoned buffer) counts as an infinite error.
-pub fn check(inputs: &MatmulInputs, c: &[f32], plan: &CheckPlan, dtype: Dtype) -> Validation {
-    let p = inputs.problem;
-    let (n, k) = (p.n as usize, p.k as usize);
-    let mut worst = 0.0f64;
-    let mut element = |i: usize, j: usize| {
-        let (mut exact, mut scale) = (0.0f64, 0.0f64);
-        for t in 0..k {
-            let term = inputs.a[i * k + t] as f64 * inputs.b[t * n + j] as f64;
-            exact += term;
-            scale += term.abs();
-        }
-        let got = c[i * n + j] as f64;
-        let err = if got.is_finite() {
-            (got - exact).abs() / scale.max(f64::MIN_POSITIVE)
-        } else {
-            f64::INFINITY
+/// The f64 answer for the elements of C a [`CheckPlan`] names, computed once per set of inputs
+/// and shared by every kernel checked against it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// (index into C, exact value, Σ|a_ik·b_kj|) for each checked element.
+    expected: Vec<(usize, f64, f64)>,
+    k: u32,
+    checked: String,
+}
+
+impl Reference {
+    pub fn compute(inputs: &MatmulInputs, plan: &CheckPlan) -> Reference {
+        let p = inputs.problem;
+        let (m, n, k) = (p.m as usize, p.n as usize, p.k as usize);
+        let element = |i: usize, j: usize| {
+            let (mut exact, mut scale) = (0.0f64, 0.0f64);
+            for t in 0..k {
+                let term = inputs.a[i * k + t] as f64 * inputs.b[t * n + j] as f64;
+                exact += term;
+                scale += term.abs();
+            }
+            (i * n + j, exact, scale)
         };
-        worst = worst.max(err);
-    };
-    match plan {
-        CheckPlan::Full => {
-            for i in 0..p.m as usize {
-                for j in 0..n {
-                    element(i, j);
-                }
+        let expected = match plan {
+            CheckPlan::Full => (0..m)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .map(|(i, j)| element(i, j))
+                .collect(),
+            CheckPlan::Sampled { rows, cols } => {
+                let in_rows = rows
+                    .iter()
+                    .flat_map(|&i| (0..n).map(move |j| (i as usize, j)));
+                let in_cols = cols
+                    .iter()
+                    .flat_map(|&j| (0..m).map(move |i| (i, j as usize)));
+                in_rows.chain(in_cols).map(|(i, j)| element(i, j)).collect()
             }
-        }
-        CheckPlan::Sampled { rows, cols } => {
-            for &i in rows {
-                for j in 0..n {
-                    element(i as usize, j);
-                }
-            }
-            for &j in cols {
-                for i in 0..p.m as usize {
-                    element(i, j as usize);
-                }
-            }
+        };
+        Reference {
+            expected,
+            k: p.k,
+            checked: plan.describe(),
         }
     }
-    let tolerance = tolerance(p.k, dtype);
-    Validation {
-        passed: worst <= tolerance,
-        max_rel_error: worst,
-        tolerance,
-        checked: plan.describe(),
+
+    /// Compares `c` (M×N from the GPU) with the reference. The error of each element is
+    /// |c - ref| / Σ|a_ik·b_kj|, its scale in floating-point terms; NaN or infinity (as from
+    /// the poisoned buffer) counts as an infinite error.
+    pub fn check(&self, c: &[f32], accumulator: Dtype) -> Validation {
+        let worst = self
+            .expected
+            .iter()
+            .map(|&(index, exact, scale)| {
+                let got = c[index] as f64;
+                if got.is_finite() {
+                    (got - exact).abs() / scale.max(f64::MIN_POSITIVE)
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .fold(0.0f64, f64::max);
+        let tolerance = tolerance(self.k, accumulator);
+        Validation {
+            passed: worst <= tolerance,
+            max_rel_error: worst,
+            tolerance,
+            checked: self.checked.clone(),
+        }
     }
+}
+
+/// Checks `c` against a reference computed just for this call.
+pub fn check(inputs: &MatmulInputs, c: &[f32], plan: &CheckPlan, accumulator: Dtype) -> Validation {
+    Reference::compute(inputs, plan).check(c, accumulator)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::MatmulProblem;
 
     fn cpu_matmul(inputs: &MatmulInputs) -> Vec<f32> {
         let p = inputs.problem;
@@ -173,13 +201,7 @@ mod tests {
             n: 999,
             k: 1001,
         };
-        let inputs = MatmulInputs {
-            problem,
-            seed: 1,
-            a: vec![],
-            b: vec![],
-        };
-        match CheckPlan::for_inputs(&inputs) {
+        match CheckPlan::for_problem(problem, 1) {
             CheckPlan::Sampled { rows, cols } => {
                 assert!(rows.contains(&999) && cols.contains(&998));
                 assert!(rows.len() < 1000 && cols.len() < 999);

@@ -43,7 +43,11 @@ pub fn tiled_vec4(cfg: Vec4Config, dtype: Dtype, acc: Dtype) -> MatmulKernel {
         cfg.tm <= 8 && cfg.tm * cfg.tn4 <= 16,
         "register block too large"
     );
-    assert!(cfg.bk.is_multiple_of(4) && cfg.bn.is_multiple_of(4 * cfg.tn4) && cfg.bm.is_multiple_of(cfg.tm));
+    assert!(
+        cfg.bk.is_multiple_of(4)
+            && cfg.bn.is_multiple_of(4 * cfg.tn4)
+            && cfg.bm.is_multiple_of(cfg.tm)
+    );
     // The element types are prepended, so one shader text serves every precision.
     let prelude = match (dtype, acc) {
         (Dtype::F32, _) => "alias T = f32;\nalias Acc = f32;\n",
