@@ -141,9 +141,18 @@ pub fn fmt_hours(hours: f64) -> String {
     } else if hours < 48.0 {
         format!("{} h", sig(hours))
     } else if years < 2.0 {
-        format!("{} days ({} h)", sig(days), fmt_count(hours))
+        format!("{} days ({} h)", sig(days), whole_hours(hours))
     } else {
-        format!("{} years ({} h)", sig(years), fmt_count(hours))
+        format!("{} years ({} h)", sig(years), whole_hours(hours))
+    }
+}
+
+/// "1301" below a million hours, "2.79M" above.
+fn whole_hours(hours: f64) -> String {
+    if hours < 1e6 {
+        format!("{hours:.0}")
+    } else {
+        fmt_count(hours)
     }
 }
 
@@ -182,8 +191,8 @@ mod tests {
         assert_eq!(fmt_usd(12.345), "$12.35");
         assert_eq!(fmt_percent(0.3462), "34.6%");
         assert_eq!(fmt_hours(41.0), "41.00 h");
-        assert_eq!(fmt_hours(1300.8), "54.20 days (1.3K h)");
-        assert_eq!(fmt_hours(24.0 * 365.25 * 3.0), "3.000 years (26.3K h)");
+        assert_eq!(fmt_hours(1300.8), "54.20 days (1301 h)");
+        assert_eq!(fmt_hours(24.0 * 365.25 * 3.0), "3.000 years (26298 h)");
     }
 
     #[test]
