@@ -463,7 +463,7 @@ pub fn render(e: &Estimate) -> String {
                 "  attention term {}·n_layer·n_ctx·d_attn·D = {} × {} × {} × {} × {} = {} (Kaplan et al. 2020)",
                 b.factor, b.factor, a.layers, a.context, a.d_attn, fmt_sci(b.tokens), fmt_flops(b.attention_flops)
             )),
-            None => line("  attention term: 0 (layers, context and width not known)".into()),
+            None => line("  attention term: not counted (see method)".into()),
         }
     }
     line(format!("  total: {}", fmt_flops(e.work.total_flops)));

@@ -151,10 +151,10 @@ mod tests {
             .unwrap();
         assert_eq!(v3.mfu_kind, "derived");
         // At the same MFU, one such device does what one H800 did: 2048 match the cluster,
-        // and the run takes the H800 GPU-hours of 6·N·D + attention.
+        // and the run takes exactly its reported 2.664M H800 GPU-hours.
         assert!((v3.user_devices_to_match.unwrap() - 2048.0).abs() < 1e-6);
-        let flops = v3.flops.unwrap();
-        let expected_h = flops / (989.5e12 * v3.mfu.unwrap()) / 3600.0;
+        assert!((v3.mfu.unwrap() - cal.samples[0].mfu).abs() < 1e-12);
+        let expected_h = 2.664e6;
         assert!((v3.hours_on_one_device.unwrap() - expected_h).abs() < 1e-6 * expected_h);
         assert!((v3.hours_on_user_devices.unwrap() - expected_h / 1000.0).abs() < 1e-3);
         assert!((v3.cost_usd.unwrap() - expected_h * 2.0).abs() < 1e-3 * expected_h);

@@ -1,13 +1,15 @@
 //! The compute of a reported run, by the best method its figures allow:
 //! 1. the FLOPs the source reports;
-//! 2. counted: 6·N·D (+ attention) from its model and tokens (Kaplan et al. 2020);
+//! 2. counted: 6·N·D from its model's activated parameters and its tokens, without the
+//!    attention term, exactly as the efficiency calibration counts it, so that a run re-priced
+//!    at its own MFU on its own accelerator returns its reported GPU-hours;
 //! 3. from hardware: GPU-hours × 3600 × dense BF16 peak × MFU (Epoch AI's second method),
 //!    with the run's reported MFU, else the calibrated median. Used for runs that publish
 //!    GPU-hours but no tokens (DeepSeek-R1's RL stages).
 
 use super::efficiency::Calibration;
 use super::estimate::Work;
-use super::flops::{training_flops, AttentionShape};
+use super::flops::training_flops;
 use super::units::{SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Catalog, Precision, Run};
 
@@ -28,21 +30,15 @@ pub fn run_work(
     }
     let model = catalog.model(&run.model).ok();
     if let (Some(tokens), Some(model)) = (&run.tokens, model) {
-        let shape = model
-            .attention_shape()
-            .map(|(layers, context, d_attn)| AttentionShape {
-                layers,
-                context,
-                d_attn,
-            });
-        let b = training_flops(model.flop_params().value, tokens.value, shape, recompute);
+        let b = training_flops(model.flop_params().value, tokens.value, None, recompute);
         return Some(Work {
             description,
             total_flops: b.total_flops,
             method: format!(
-                "counted: {}·N·D{} with N = {} activated parameters ({}) and D = run tokens ({})",
+                "counted: {}·N·D (attention term left out, as in the calibration) with N = {:.3e} \
+                 activated parameters of {} ({}) and D = run tokens ({})",
                 b.factor,
-                if shape.is_some() { " + attention" } else { "" },
+                model.flop_params().value,
                 model.id,
                 model.flop_params().source,
                 tokens.source

@@ -142,8 +142,10 @@ pub fn fmt_hours(hours: f64) -> String {
         format!("{} h", sig(hours))
     } else if years < 2.0 {
         format!("{} days ({} h)", sig(days), whole_hours(hours))
-    } else {
+    } else if years < 1000.0 {
         format!("{} years ({} h)", sig(years), whole_hours(hours))
+    } else {
+        format!("{} years ({} h)", fmt_count(years), fmt_count(hours))
     }
 }
 
@@ -193,6 +195,7 @@ mod tests {
         assert_eq!(fmt_hours(41.0), "41.00 h");
         assert_eq!(fmt_hours(1300.8), "54.20 days (1301 h)");
         assert_eq!(fmt_hours(24.0 * 365.25 * 3.0), "3.000 years (26298 h)");
+        assert_eq!(fmt_hours(24.0 * 365.25 * 3.5e6), "3.500M years (30.68B h)");
     }
 
     #[test]
