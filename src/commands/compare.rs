@@ -78,7 +78,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
     let (file, origin) = match args.files.first() {
         Some(path) => (load_results(path)?, path.display().to_string()),
         None => (
-            ResultsFile::Bench(crate::commands::measure_now(global)?),
+            ResultsFile::Bench(Box::new(crate::commands::measure_now(global)?)),
             "measured now".to_string(),
         ),
     };

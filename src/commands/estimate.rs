@@ -32,8 +32,16 @@ pub const DEFAULT_WATTS: f64 = 300.0;
 pub const DEFAULT_KWH_PRICE: f64 = 0.15;
 pub const DEFAULT_PUE: f64 = 1.2;
 
+/// Boxed so that the `Command` enum stays small (clippy::large_enum_variant): the options
+/// are many strings, parsed and range-checked here so every bad value is a `BadInput`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EstimateArgs {
+    #[command(flatten)]
+    pub options: Box<EstimateOptions>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct EstimateOptions {
     /// Catalog model whose (activated) parameters and shape set the work; needs --tokens.
     #[arg(long, conflicts_with_all = ["params", "flops", "run"])]
     pub model: Option<String>,
@@ -97,6 +105,7 @@ pub struct EstimateArgs {
 }
 
 pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
+    let args: &EstimateOptions = &args.options;
     let catalog = Catalog::load(global.catalog.as_deref())?;
     let calibration = Calibration::from_catalog(&catalog);
     let work = resolve_work(args, &catalog, &calibration)?;
@@ -235,7 +244,11 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
     Ok(())
 }
 
-fn resolve_work(args: &EstimateArgs, catalog: &Catalog, calibration: &Calibration) -> Result<Work> {
+fn resolve_work(
+    args: &EstimateOptions,
+    catalog: &Catalog,
+    calibration: &Calibration,
+) -> Result<Work> {
     let tokens = args
         .tokens
         .as_deref()
@@ -352,7 +365,7 @@ fn parse_dtype(text: &str) -> Result<Dtype, FlopcostError> {
 /// The per-device throughput, the device count a merged document carries, and the TDP when
 /// the device is a catalog accelerator.
 fn resolve_throughput(
-    args: &EstimateArgs,
+    args: &EstimateOptions,
     catalog: &Catalog,
     global: &GlobalOptions,
 ) -> Result<(Throughput, Option<usize>, Option<Assumption>)> {
@@ -410,7 +423,7 @@ fn resolve_throughput(
     let (file, origin) = match &args.from {
         Some(path) => (load_results(path)?, path.display().to_string()),
         None => (
-            ResultsFile::Bench(crate::commands::measure_now(global)?),
+            ResultsFile::Bench(Box::new(crate::commands::measure_now(global)?)),
             "measured now".to_string(),
         ),
     };

@@ -45,7 +45,7 @@ pub struct MergedReport {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResultsFile {
-    Bench(BenchReport),
+    Bench(Box<BenchReport>),
     Merged(MergedReport),
 }
 
@@ -85,14 +85,14 @@ pub fn parse_results(text: &str, origin: &str) -> Result<ResultsFile, FlopcostEr
             ))
         })?;
         check_report(&report, origin)?;
-        Ok(ResultsFile::Bench(report))
+        Ok(ResultsFile::Bench(Box::new(report)))
     }
 }
 
 /// Loads a file that must be a single `bench` report (compare and merge take only those).
 pub fn load_report(path: &Path) -> anyhow::Result<BenchReport> {
     match load_results(path)? {
-        ResultsFile::Bench(report) => Ok(report),
+        ResultsFile::Bench(report) => Ok(*report),
         ResultsFile::Merged(_) => Err(FlopcostError::bad_input(format!(
             "results {}: is a merged document; give the individual bench reports",
             path.display()
