@@ -225,3 +225,63 @@ pub fn rate_of(
 
 /// Printed whenever a figure comes from a CPU rasteriser.
 pub const SOFTWARE_WARNING: &str = "WARNING: software adapter on the CPU: not a GPU figure";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LAVAPIPE: &str = include_str!("../../tests/fixtures/lavapipe.json");
+    const BAD: &str = include_str!("../../tests/fixtures/bad-gflops.json");
+
+    #[test]
+    fn best_passed_skips_failed_and_unsupported() {
+        let ResultsFile::Bench(report) = parse_results(LAVAPIPE, "lavapipe").unwrap() else {
+            panic!("a bench report");
+        };
+        let best = best_passed(&report, None).unwrap();
+        assert_eq!(best.kernel, "tiled");
+        assert!(best_passed(&report, Some(Dtype::F16)).is_none());
+        let rate = rate_of(&ResultsFile::Bench(report), None, "lavapipe").unwrap();
+        assert!(rate.software_adapter);
+        assert_eq!(rate.devices, 1);
+        assert!(rate.description.contains("llvmpipe"));
+    }
+
+    #[test]
+    fn a_merged_document_is_told_apart_by_its_kind() {
+        let merged = MergedReport {
+            kind: MERGED_KIND.into(),
+            schema_version: 1,
+            dtypes: vec![MergedDtype {
+                dtype: Dtype::F32,
+                total_gflops: 300.0,
+                devices: 3,
+                per_device: vec![],
+            }],
+        };
+        let text = serde_json::to_string(&merged).unwrap();
+        let file = parse_results(&text, "m").unwrap();
+        let rate = rate_of(&file, Some(Dtype::F32), "m").unwrap();
+        assert_eq!(rate.per_device_gflops, 100.0);
+        assert_eq!(rate.devices, 3);
+        assert!(rate_of(&file, Some(Dtype::F16), "m").is_err());
+    }
+
+    #[test]
+    fn malformed_results_are_bad_input_naming_the_field() {
+        for (text, field) in [
+            (BAD, "'gflops'"),
+            ("{", "not valid JSON"),
+            ("{\"schema_version\": 1}", "missing field"),
+            (
+                "{\"kind\": \"flopcost-merged\", \"schema_version\": 1, \"dtypes\": [{\"dtype\": \
+                 \"f32\", \"total_gflops\": 0, \"devices\": 1, \"per_device\": []}]}",
+                "'total_gflops'",
+            ),
+        ] {
+            let err = parse_results(text, "x.json").unwrap_err();
+            assert!(matches!(err, FlopcostError::BadInput(_)));
+            assert!(err.to_string().contains(field), "{err}");
+        }
+    }
+}

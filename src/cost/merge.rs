@@ -41,3 +41,28 @@ pub fn merge_reports(reports: &[(String, BenchReport)]) -> MergedReport {
         dtypes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(text: &str) -> BenchReport {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn sums_each_files_best_per_dtype() {
+        let a = report(include_str!("../../tests/fixtures/gpu-a.json"));
+        let b = report(include_str!("../../tests/fixtures/gpu-b.json"));
+        let merged = merge_reports(&[("a".into(), a), ("b".into(), b)]);
+        assert_eq!(merged.kind, MERGED_KIND);
+        let f32 = &merged.dtypes[0];
+        assert_eq!(f32.dtype, Dtype::F32);
+        assert_eq!(f32.devices, 2);
+        // Best of each: a's tiled (1 ms) and b's tiled (2.31 ms) at 1024³.
+        let flop = 2.0 * 1024f64.powi(3);
+        let expected = flop / 0.001 / 1e9 + flop / 0.00231 / 1e9;
+        assert!((f32.total_gflops - expected).abs() < 1e-6);
+        assert_eq!(merged.dtypes[1].devices, 1);
+    }
+}
