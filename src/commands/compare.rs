@@ -1,10 +1,318 @@
-use anyhow::Result;
+//! `flopcost compare [FILE...]`.
+//!
+//! With no file it measures now, with one it reads that saved result, and sets the device
+//! beside every reported run of the catalog and every accelerator's peak. With two or more it
+//! puts the saved results side by side (relative speed, as hyperfine prints it).
 
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
 use crate::cli::GlobalOptions;
+use crate::cost::compare::{
+    like_precision, versus_peaks, versus_runs, PeakComparison, RunComparison,
+};
+use crate::cost::efficiency::Calibration;
+use crate::cost::estimate::Assumption;
+use crate::cost::measured::{
+    load_report, load_results, rate_of, MeasuredRate, ResultsFile, SOFTWARE_WARNING,
+};
+use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
+use crate::cost::table::render_left;
+use crate::cost::units::{
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, parse_quantity, GIGA, TERA,
+};
+use crate::error::FlopcostError;
+use crate::report::Dtype;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct CompareArgs {}
+pub struct CompareArgs {
+    /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
+    pub files: Vec<PathBuf>,
+    /// How many of your devices to price a run on (default 1; a merged document's own count).
+    #[arg(long, allow_hyphen_values = true)]
+    pub devices: Option<String>,
+    /// Your rental price per device-hour in dollars (default 2.0, DeepSeek's assumption).
+    #[arg(long, allow_hyphen_values = true)]
+    pub price_per_hour: Option<String>,
+    /// Take the best result of this dtype (f32 or f16) instead of the best overall.
+    #[arg(long)]
+    pub dtype: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: &CompareArgs, _global: &GlobalOptions) -> Result<()> {
-    anyhow::bail!("not yet")
+/// One device set against the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogComparison {
+    pub device: MeasuredRate,
+    pub devices: Assumption,
+    pub price_per_hour: Assumption,
+    /// The catalog precision the measured dtype is compared with like-for-like.
+    pub like_precision: String,
+    pub runs: Vec<RunComparison>,
+    pub peaks: Vec<PeakComparison>,
+    pub notes: Vec<String>,
+}
+
+pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
+    if args.files.len() >= 2 {
+        return run_side_by_side(args, global);
+    }
+    let catalog = Catalog::load(global.catalog.as_deref())?;
+    let calibration = Calibration::from_catalog(&catalog);
+    let dtype = match args.dtype.as_deref() {
+        None => None,
+        Some("f32") => Some(Dtype::F32),
+        Some("f16") => Some(Dtype::F16),
+        Some(other) => {
+            return Err(FlopcostError::bad_input(format!(
+                "--dtype: unknown dtype '{other}' (known: f32, f16)"
+            ))
+            .into())
+        }
+    };
+    let (file, origin) = match args.files.first() {
+        Some(path) => (load_results(path)?, path.display().to_string()),
+        None => (
+            ResultsFile::Bench(Box::new(crate::commands::measure_now(global)?)),
+            "measured now".to_string(),
+        ),
+    };
+    let device = rate_of(&file, dtype, &origin)?;
+    let devices = match &args.devices {
+        Some(text) => {
+            let d = parse_quantity("--devices", text)?;
+            if d.fract() != 0.0 {
+                return Err(FlopcostError::bad_input(format!(
+                    "--devices: must be a whole number, got {d}"
+                ))
+                .into());
+            }
+            Assumption::new(d, "--devices")
+        }
+        None if device.devices > 1 => {
+            Assumption::new(device.devices as f64, "the merged document's device count")
+        }
+        None => Assumption::new(1.0, "default"),
+    };
+    let price_per_hour = match &args.price_per_hour {
+        Some(text) => Assumption::new(
+            parse_quantity("--price-per-hour", text)?,
+            "--price-per-hour",
+        ),
+        None => Assumption::new(
+            crate::commands::estimate::DEFAULT_PRICE,
+            "default: DeepSeek's own $2/GPU-hour assumption",
+        ),
+    };
+    let like = like_precision(device.dtype);
+    let mut notes = Vec::new();
+    if device.software_adapter {
+        notes.push(SOFTWARE_WARNING.to_string());
+    }
+    notes.push(format!(
+        "precision: your rate is {} and is compared like-for-like with each accelerator's {} \
+         peak; the bf16 column is cross-precision, for scale only",
+        device.dtype.name(),
+        like.name()
+    ));
+    notes.push(
+        "ASSUMPTION: each run's MFU (vs its accelerator's dense BF16 peak) is applied to your \
+         measured matmul rate; the runs trained in BF16/FP8, so this compares across precisions"
+            .to_string(),
+    );
+    notes.push(format!(
+        "MFU 'assumed' = the calibrated median {} ({})",
+        fmt_percent(calibration.median),
+        calibration.method
+    ));
+    let comparison = CatalogComparison {
+        runs: versus_runs(
+            &catalog,
+            &calibration,
+            device.per_device_gflops,
+            devices.value,
+            price_per_hour.value,
+        ),
+        peaks: versus_peaks(&catalog, device.per_device_gflops, device.dtype),
+        like_precision: like.name().to_string(),
+        device,
+        devices,
+        price_per_hour,
+        notes,
+    };
+    if comparison.device.software_adapter && !global.quiet {
+        eprintln!("{SOFTWARE_WARNING}");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&comparison)?);
+    } else {
+        print!("{}", render_catalog(&comparison));
+    }
+    Ok(())
+}
+
+fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map_or("-".to_string(), f)
+}
+
+fn render_catalog(c: &CatalogComparison) -> String {
+    let mut s = String::new();
+    for note in c.notes.iter().filter(|n| n.starts_with("WARNING")) {
+        s.push_str(&format!("{note}\n"));
+    }
+    s.push_str(&format!(
+        "Your device: {} at {} per device ({})\n",
+        fmt_rate(c.device.per_device_gflops * GIGA),
+        c.device.dtype.name(),
+        c.device.description
+    ));
+    s.push_str(&format!(
+        "Pricing on {} of your devices ({}) at {}/device-hour ({})\n\n",
+        c.devices.value,
+        c.devices.source,
+        fmt_usd(c.price_per_hour.value),
+        c.price_per_hour.source
+    ));
+    s.push_str("Reported runs, each redone on your devices at the run's own MFU:\n");
+    let n = c.devices.value;
+    let rows: Vec<Vec<String>> = c
+        .runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.run.clone(),
+                format!("{} × {}", opt(r.devices, |d| format!("{d}")), r.accelerator),
+                opt(r.flops, fmt_flops),
+                opt(r.gpu_hours, fmt_count),
+                opt(r.sustained_tflops_per_device, |t| fmt_rate(t * TERA)),
+                opt(r.cluster_tflops, |t| fmt_rate(t * TERA)),
+                format!("{} {}", opt(r.mfu, fmt_percent), r.mfu_kind),
+                opt(r.user_devices_to_match, fmt_count),
+                opt(r.hours_on_one_device, fmt_hours),
+                opt(r.hours_on_user_devices, fmt_hours),
+                opt(r.cost_usd, fmt_usd),
+            ]
+        })
+        .collect();
+    let on_n = format!("{n} devices");
+    s.push_str(&render_left(
+        &[
+            "run",
+            "cluster",
+            "compute",
+            "GPU-hours",
+            "sustained/GPU",
+            "cluster rate",
+            "MFU",
+            "yours to match",
+            "on 1",
+            &on_n,
+            "cost",
+        ],
+        2,
+        &rows,
+    ));
+    s.push_str("compute: reported, counted (6·N·D) or from hardware (GPU-hours × peak × MFU); see --json\n\n");
+    s.push_str(&format!(
+        "Your {} rate as a share of each accelerator's dense peak:\n",
+        c.device.dtype.name()
+    ));
+    let like = &c.like_precision;
+    let rows: Vec<Vec<String>> = c
+        .peaks
+        .iter()
+        .map(|p| {
+            vec![
+                p.accelerator.clone(),
+                opt(p.like_peak_tflops, |t| fmt_rate(t * TERA)),
+                opt(p.like_fraction, fmt_percent),
+                opt(p.bf16_peak_tflops, |t| fmt_rate(t * TERA)),
+                opt(p.bf16_fraction, fmt_percent),
+            ]
+        })
+        .collect();
+    let h1 = format!("{like} peak (like-for-like)");
+    let h2 = format!("you / {like}");
+    s.push_str(&render_left(
+        &[
+            "accelerator",
+            &h1,
+            &h2,
+            "bf16 peak (cross-precision)",
+            "you / bf16",
+        ],
+        1,
+        &rows,
+    ));
+    for note in c.notes.iter().filter(|n| !n.starts_with("WARNING")) {
+        s.push_str(&format!("Note: {note}\n"));
+    }
+    s
+}
+
+fn run_side_by_side(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
+    let mut reports = Vec::new();
+    for path in &args.files {
+        reports.push((path.display().to_string(), load_report(path)?));
+    }
+    let groups = side_by_side(&reports);
+    if groups.is_empty() {
+        return Err(FlopcostError::bad_input("no passed result in any of the files").into());
+    }
+    let software: Vec<&str> = reports
+        .iter()
+        .filter(|(_, r)| r.software_adapter || r.adapter.is_software())
+        .map(|(f, _)| f.as_str())
+        .collect();
+    if !software.is_empty() && !global.quiet {
+        eprintln!("{SOFTWARE_WARNING} ({})", software.join(", "));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&groups)?);
+    } else {
+        print!("{}", render_side_by_side(&groups, &software));
+    }
+    Ok(())
+}
+
+fn render_side_by_side(groups: &[SideBySideGroup], software: &[&str]) -> String {
+    let mut s = String::new();
+    for file in software {
+        s.push_str(&format!("{SOFTWARE_WARNING}: {file}\n"));
+    }
+    for g in groups {
+        s.push_str(&format!(
+            "{} {} {}x{}x{}\n",
+            g.kernel, g.dtype, g.m, g.n, g.k
+        ));
+        let rows: Vec<Vec<String>> = g
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("  {}", r.file),
+                    r.adapter.clone(),
+                    format!("{:.1} ± {:.1}", r.gflops, r.spread_gflops),
+                    if r.fastest {
+                        "1.00".to_string()
+                    } else {
+                        format!("{:.2} ± {:.2}", r.ratio, r.ratio_spread)
+                    },
+                ]
+            })
+            .collect();
+        s.push_str(&render_left(
+            &["  file", "adapter", "GFLOP/s", "slower by"],
+            2,
+            &rows,
+        ));
+        s.push('\n');
+    }
+    s.push_str("GFLOP/s from the median time, ± from its standard deviation; 1.00 = fastest\n");
+    s
 }

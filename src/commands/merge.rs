@@ -1,10 +1,91 @@
-use anyhow::Result;
+//! `flopcost merge FILE...`: sums saved results from several GPUs or machines into one cluster
+//! figure per dtype. `--save` writes a document (`"kind": "flopcost-merged"`) that
+//! `estimate --from` reads: its rate is the total over the device count, per device, and its
+//! device count becomes estimate's default `--devices`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
 
 use crate::cli::GlobalOptions;
+use crate::cost::measured::{load_report, SOFTWARE_WARNING};
+use crate::cost::merge::merge_reports;
+use crate::cost::table::render_left;
+use crate::error::FlopcostError;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct MergeArgs {}
+pub struct MergeArgs {
+    /// Saved `bench` results, one per device.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the merged document to FILE (readable by `estimate --from`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
 
-pub fn run(_args: &MergeArgs, _global: &GlobalOptions) -> Result<()> {
-    anyhow::bail!("not yet")
+pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
+    let mut reports = Vec::new();
+    for path in &args.files {
+        reports.push((path.display().to_string(), load_report(path)?));
+    }
+    let merged = merge_reports(&reports);
+    if merged.dtypes.is_empty() {
+        return Err(FlopcostError::bad_input("no passed result in any of the files").into());
+    }
+    let software = merged
+        .dtypes
+        .iter()
+        .flat_map(|d| &d.per_device)
+        .any(|d| d.software_adapter);
+    if software && !global.quiet {
+        eprintln!("{SOFTWARE_WARNING}");
+    }
+    let json = serde_json::to_string_pretty(&merged)?;
+    if let Some(path) = &args.save {
+        std::fs::write(path, format!("{json}\n"))
+            .with_context(|| format!("writing merged document {}", path.display()))?;
+    }
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    if software {
+        println!("{SOFTWARE_WARNING}");
+    }
+    for d in &merged.dtypes {
+        println!(
+            "{}: {:.1} GFLOP/s total over {} devices (sum of each device's best passed result)",
+            d.dtype.name(),
+            d.total_gflops,
+            d.devices
+        );
+        let rows: Vec<Vec<String>> = d
+            .per_device
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("  {}", p.file),
+                    p.adapter.clone(),
+                    p.kernel.clone(),
+                    format!("{}x{}x{}", p.m, p.n, p.k),
+                    format!("{:.1}", p.gflops),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            render_left(
+                &["  file", "adapter", "kernel", "shape", "GFLOP/s"],
+                4,
+                &rows
+            )
+        );
+    }
+    if let Some(path) = &args.save {
+        println!("saved {}", path.display());
+    }
+    Ok(())
 }

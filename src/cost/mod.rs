@@ -1,1 +1,14 @@
-//! Cost model.
+//! Cost model: FLOP counts, efficiency calibration, the estimate, and comparisons of measured
+//! rates with reported runs. Pure functions of numbers, except the results-file loader in
+//! `measured` (the I/O edge).
+
+pub mod compare;
+pub mod efficiency;
+pub mod estimate;
+pub mod flops;
+pub mod measured;
+pub mod merge;
+pub mod run_work;
+pub mod side_by_side;
+pub mod table;
+pub mod units;

@@ -1,0 +1,352 @@
+//! Reads a catalog document by hand from JSON values, so that every error names the entry and
+//! the field (serde's derived errors name neither).
+
+use serde_json::{Map, Value};
+
+use super::entries::{Accelerator, Model, PeakRates, Precision, Run};
+use super::figure::{Figure, FigureKind};
+use crate::error::FlopcostError;
+
+/// The entries of one catalog document, in file order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogFile {
+    pub accelerators: Vec<Accelerator>,
+    pub models: Vec<Model>,
+    pub runs: Vec<Run>,
+}
+
+type Result<T> = std::result::Result<T, FlopcostError>;
+
+/// Where in the document we are, for error messages: "runs[2] 'deepseek-r1-zero'".
+struct Place<'a> {
+    origin: &'a str,
+    entry: String,
+}
+
+impl Place<'_> {
+    fn error(&self, field: &str, problem: impl std::fmt::Display) -> FlopcostError {
+        FlopcostError::bad_input(format!(
+            "catalog {}: {}: field '{field}' {problem}",
+            self.origin, self.entry
+        ))
+    }
+}
+
+/// Parses a whole document. `origin` names it in errors ("built-in", a file path).
+pub fn parse_catalog(text: &str, origin: &str) -> Result<CatalogFile> {
+    let root: Value = serde_json::from_str(text)
+        .map_err(|e| FlopcostError::bad_input(format!("catalog {origin}: not valid JSON: {e}")))?;
+    let root = root.as_object().ok_or_else(|| {
+        FlopcostError::bad_input(format!("catalog {origin}: the top level must be an object"))
+    })?;
+    for key in root.keys() {
+        if !["about", "accelerators", "models", "runs"].contains(&key.as_str()) {
+            return Err(FlopcostError::bad_input(format!(
+                "catalog {origin}: unknown top-level field '{key}' (expected accelerators, models, runs)"
+            )));
+        }
+    }
+    Ok(CatalogFile {
+        accelerators: entries(root, "accelerators", origin, parse_accelerator)?,
+        models: entries(root, "models", origin, parse_model)?,
+        runs: entries(root, "runs", origin, parse_run)?,
+    })
+}
+
+fn entries<T>(
+    root: &Map<String, Value>,
+    section: &str,
+    origin: &str,
+    parse: fn(&Map<String, Value>, &Place) -> Result<T>,
+) -> Result<Vec<T>> {
+    let Some(list) = root.get(section) else {
+        return Ok(Vec::new());
+    };
+    let list = list.as_array().ok_or_else(|| {
+        FlopcostError::bad_input(format!("catalog {origin}: '{section}' must be a list"))
+    })?;
+    list.iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("?");
+            let place = Place {
+                origin,
+                entry: format!("{section}[{i}] '{id}'"),
+            };
+            let object = item
+                .as_object()
+                .ok_or_else(|| place.error("(entry)", "must be an object"))?;
+            parse(object, &place)
+        })
+        .collect()
+}
+
+fn check_fields(object: &Map<String, Value>, allowed: &[&str], place: &Place) -> Result<()> {
+    match object.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(key) => Err(place.error(
+            key,
+            format!(
+                "is not known here (expected one of: {})",
+                allowed.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn string(object: &Map<String, Value>, field: &str, place: &Place) -> Result<String> {
+    optional_string(object, field, place)?.ok_or_else(|| place.error(field, "is missing"))
+}
+
+fn optional_string(
+    object: &Map<String, Value>,
+    field: &str,
+    place: &Place,
+) -> Result<Option<String>> {
+    match object.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+        Some(other) => Err(place.error(field, format!("must be a non-empty string, got {other}"))),
+    }
+}
+
+fn figure(object: &Map<String, Value>, field: &str, place: &Place) -> Result<Figure> {
+    optional_figure(object, field, place)?.ok_or_else(|| place.error(field, "is missing"))
+}
+
+/// A figure is {value, kind, source[, note]}; the value must be positive and finite because
+/// every figure here (rates, counts, hours, dollars) is a positive quantity.
+fn optional_figure(
+    object: &Map<String, Value>,
+    field: &str,
+    place: &Place,
+) -> Result<Option<Figure>> {
+    figure_at(object, field, field, place)
+}
+
+/// `path` is how the field is named in errors, e.g. "peak_tflops.bf16" for key "bf16".
+fn figure_at(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    place: &Place,
+) -> Result<Option<Figure>> {
+    let field = path;
+    let Some(raw) = object.get(key) else {
+        return Ok(None);
+    };
+    let fig = raw.as_object().ok_or_else(|| {
+        place.error(
+            field,
+            format!("must be an object {{\"value\", \"kind\", \"source\"}}, got {raw}"),
+        )
+    })?;
+    let sub = |name: &str| format!("{field}.{name}");
+    if let Some(key) = fig
+        .keys()
+        .find(|k| !["value", "kind", "source", "note"].contains(&k.as_str()))
+    {
+        return Err(place.error(
+            &sub(key),
+            "is not known (expected value, kind, source, note)",
+        ));
+    }
+    let value = match fig.get("value") {
+        None => return Err(place.error(&sub("value"), "is missing")),
+        Some(v) => v
+            .as_f64()
+            .ok_or_else(|| place.error(&sub("value"), format!("must be a number, got {v}")))?,
+    };
+    if !value.is_finite() || value <= 0.0 {
+        return Err(place.error(
+            &sub("value"),
+            format!("must be a positive finite number, got {value}"),
+        ));
+    }
+    let kind = match fig.get("kind").and_then(Value::as_str) {
+        Some("reported") => FigureKind::Reported,
+        Some("derived") => FigureKind::Derived,
+        Some(other) => {
+            return Err(place.error(
+                &sub("kind"),
+                format!("must be \"reported\" or \"derived\", got \"{other}\""),
+            ))
+        }
+        None => {
+            return Err(place.error(
+                &sub("kind"),
+                "is missing or not a string (\"reported\" or \"derived\")",
+            ))
+        }
+    };
+    let source = match fig.get("source") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => return Err(place.error(&sub("source"), "must be a non-empty string")),
+    };
+    let note = match fig.get("note") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(place.error(&sub("note"), format!("must be a string, got {other}")))
+        }
+    };
+    Ok(Some(Figure {
+        value,
+        kind,
+        source,
+        note,
+    }))
+}
+
+/// A fraction such as MFU must also be at most 1.
+fn fraction(figure: Option<Figure>, field: &str, place: &Place) -> Result<Option<Figure>> {
+    match figure {
+        Some(f) if f.value > 1.0 => Err(place.error(
+            &format!("{field}.value"),
+            format!("is a fraction and must be at most 1, got {}", f.value),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Device counts and layer counts must be whole numbers.
+fn whole(figure: Option<Figure>, field: &str, place: &Place) -> Result<Option<Figure>> {
+    match figure {
+        Some(f) if f.value.fract() != 0.0 => Err(place.error(
+            &format!("{field}.value"),
+            format!("must be a whole number, got {}", f.value),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accelerator> {
+    check_fields(
+        object,
+        &[
+            "id",
+            "name",
+            "note",
+            "peak_tflops",
+            "tdp_watts",
+            "memory_tb_s",
+        ],
+        place,
+    )?;
+    let mut peaks = PeakRates::default();
+    if let Some(raw) = object.get("peak_tflops") {
+        let rates = raw
+            .as_object()
+            .ok_or_else(|| place.error("peak_tflops", "must be an object of precisions"))?;
+        for key in rates.keys() {
+            let precision = Precision::from_name(key).ok_or_else(|| {
+                place.error(
+                    &format!("peak_tflops.{key}"),
+                    "is not a precision (fp64, fp32, tf32, bf16, fp16, fp8)",
+                )
+            })?;
+            let path = format!("peak_tflops.{key}");
+            let fig = figure_at(rates, key, &path, place)?
+                .ok_or_else(|| place.error(&path, "is missing"))?;
+            peaks.set(precision, fig);
+        }
+    }
+    Ok(Accelerator {
+        id: string(object, "id", place)?,
+        name: string(object, "name", place)?,
+        note: optional_string(object, "note", place)?,
+        peak_tflops: peaks,
+        tdp_watts: optional_figure(object, "tdp_watts", place)?,
+        memory_tb_s: optional_figure(object, "memory_tb_s", place)?,
+    })
+}
+
+fn parse_model(object: &Map<String, Value>, place: &Place) -> Result<Model> {
+    check_fields(
+        object,
+        &[
+            "id",
+            "name",
+            "note",
+            "params",
+            "active_params",
+            "layers",
+            "d_model",
+            "d_attn",
+            "context",
+        ],
+        place,
+    )?;
+    let params = figure(object, "params", place)?;
+    let active = optional_figure(object, "active_params", place)?;
+    if let Some(a) = &active {
+        if a.value > params.value {
+            return Err(place.error(
+                "active_params.value",
+                format!(
+                    "({}) cannot exceed params ({}): activated parameters are a subset",
+                    a.value, params.value
+                ),
+            ));
+        }
+    }
+    Ok(Model {
+        id: string(object, "id", place)?,
+        name: string(object, "name", place)?,
+        note: optional_string(object, "note", place)?,
+        params,
+        active_params: active,
+        layers: whole(optional_figure(object, "layers", place)?, "layers", place)?,
+        d_model: optional_figure(object, "d_model", place)?,
+        d_attn: optional_figure(object, "d_attn", place)?,
+        context: optional_figure(object, "context", place)?,
+    })
+}
+
+fn parse_run(object: &Map<String, Value>, place: &Place) -> Result<Run> {
+    check_fields(
+        object,
+        &[
+            "id",
+            "model",
+            "stage",
+            "part_of",
+            "accelerator",
+            "precision",
+            "devices",
+            "wall_hours",
+            "gpu_hours",
+            "tokens",
+            "flops",
+            "cost_usd",
+            "usd_per_gpu_hour",
+            "mfu",
+        ],
+        place,
+    )?;
+    let precision = match optional_string(object, "precision", place)? {
+        None => None,
+        Some(name) => Some(Precision::from_name(&name).ok_or_else(|| {
+            place.error(
+                "precision",
+                format!("'{name}' is not a precision (fp64, fp32, tf32, bf16, fp16, fp8)"),
+            )
+        })?),
+    };
+    Ok(Run {
+        id: string(object, "id", place)?,
+        model: string(object, "model", place)?,
+        stage: string(object, "stage", place)?,
+        part_of: optional_string(object, "part_of", place)?,
+        accelerator: string(object, "accelerator", place)?,
+        precision,
+        devices: whole(optional_figure(object, "devices", place)?, "devices", place)?,
+        wall_hours: optional_figure(object, "wall_hours", place)?,
+        gpu_hours: optional_figure(object, "gpu_hours", place)?,
+        tokens: optional_figure(object, "tokens", place)?,
+        flops: optional_figure(object, "flops", place)?,
+        cost_usd: optional_figure(object, "cost_usd", place)?,
+        usd_per_gpu_hour: optional_figure(object, "usd_per_gpu_hour", place)?,
+        mfu: fraction(optional_figure(object, "mfu", place)?, "mfu", place)?,
+    })
+}

@@ -1,0 +1,172 @@
+//! A measured device set beside the catalog's reported runs and accelerators.
+//!
+//! For each run: its cluster's sustained rate and MFU, and how the user's device would do at
+//! the same MFU applied to its measured rate (an assumption: MFU is defined against a
+//! datasheet peak, the measured rate is a kernel rate).
+
+use serde::Serialize;
+
+use super::efficiency::{mfu, sustained_per_device, Calibration};
+use super::run_work::run_work;
+use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
+use crate::catalog::{Catalog, Precision};
+use crate::report::Dtype;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunComparison {
+    pub run: String,
+    pub accelerator: String,
+    pub devices: Option<f64>,
+    pub flops: Option<f64>,
+    pub flops_method: Option<String>,
+    pub gpu_hours: Option<f64>,
+    pub sustained_tflops_per_device: Option<f64>,
+    pub cluster_tflops: Option<f64>,
+    /// vs the accelerator's dense BF16 peak.
+    pub mfu: Option<f64>,
+    /// "derived" (from FLOPs and GPU-hours), "reported" or "assumed" (calibrated median).
+    pub mfu_kind: String,
+    /// The user's devices, each at `mfu` of its measured rate, that match the cluster's rate.
+    pub user_devices_to_match: Option<f64>,
+    pub hours_on_one_device: Option<f64>,
+    pub hours_on_user_devices: Option<f64>,
+    pub cost_usd: Option<f64>,
+}
+
+/// The user's measured rate as a share of one catalog accelerator's peaks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeakComparison {
+    pub accelerator: String,
+    /// The catalog precision matching the measured dtype (f32 → fp32, f16 → fp16).
+    pub like_precision: String,
+    pub like_peak_tflops: Option<f64>,
+    pub like_fraction: Option<f64>,
+    /// Cross-precision, shown for scale only.
+    pub bf16_peak_tflops: Option<f64>,
+    pub bf16_fraction: Option<f64>,
+}
+
+/// The catalog precision a measured dtype is like-for-like with.
+pub fn like_precision(dtype: Dtype) -> Precision {
+    match dtype {
+        Dtype::F32 => Precision::Fp32,
+        Dtype::F16 => Precision::Fp16,
+    }
+}
+
+pub fn versus_runs(
+    catalog: &Catalog,
+    calibration: &Calibration,
+    user_gflops: f64,
+    user_devices: f64,
+    price_per_hour: f64,
+) -> Vec<RunComparison> {
+    let user_rate = user_gflops * GIGA;
+    catalog
+        .runs
+        .iter()
+        .map(|run| {
+            let work = run_work(run, catalog, calibration, false);
+            let hours = run.device_hours().map(|h| h.value);
+            let peak = catalog
+                .accelerator(&run.accelerator)
+                .ok()
+                .and_then(|a| a.peak_tflops.get(Precision::Bf16))
+                .map(|p| p.value * TERA);
+            let counted = work
+                .as_ref()
+                .filter(|w| !w.method.starts_with("from hardware"));
+            let sustained = match (counted, hours) {
+                (Some(w), Some(h)) => Some(sustained_per_device(w.total_flops, h)),
+                _ => None,
+            };
+            let (run_mfu, mfu_kind) = match (sustained, peak, &run.mfu) {
+                (Some(s), Some(p), _) => (mfu(s, p), "derived"),
+                (_, _, Some(m)) => (m.value, "reported"),
+                _ => (calibration.median, "assumed"),
+            };
+            // A hardware-method run's sustained rate is peak × MFU by construction.
+            let sustained = sustained.or_else(|| hours.and(peak).map(|p| p * run_mfu));
+            let devices = run.devices.as_ref().map(|d| d.value);
+            let cluster = sustained.zip(devices).map(|(s, d)| s * d);
+            let user_effective = user_rate * run_mfu;
+            let one = work
+                .as_ref()
+                .map(|w| w.total_flops / user_effective / SECONDS_PER_HOUR);
+            RunComparison {
+                run: run.id.clone(),
+                accelerator: run.accelerator.clone(),
+                devices,
+                flops: work.as_ref().map(|w| w.total_flops),
+                flops_method: work.as_ref().map(|w| w.method.clone()),
+                gpu_hours: hours,
+                sustained_tflops_per_device: sustained.map(|s| s / TERA),
+                cluster_tflops: cluster.map(|c| c / TERA),
+                mfu: Some(run_mfu),
+                mfu_kind: mfu_kind.to_string(),
+                user_devices_to_match: cluster.map(|c| c / user_effective),
+                hours_on_one_device: one,
+                hours_on_user_devices: one.map(|h| h / user_devices),
+                cost_usd: one.map(|h| h * price_per_hour),
+            }
+        })
+        .collect()
+}
+
+pub fn versus_peaks(catalog: &Catalog, user_gflops: f64, dtype: Dtype) -> Vec<PeakComparison> {
+    let like = like_precision(dtype);
+    let tflops = user_gflops * GIGA / TERA;
+    catalog
+        .accelerators
+        .iter()
+        .map(|a| {
+            let like_peak = a.peak_tflops.get(like).map(|p| p.value);
+            let bf16 = a.peak_tflops.get(Precision::Bf16).map(|p| p.value);
+            PeakComparison {
+                accelerator: a.id.clone(),
+                like_precision: like.name().to_string(),
+                like_peak_tflops: like_peak,
+                like_fraction: like_peak.map(|p| tflops / p),
+                bf16_peak_tflops: bf16,
+                bf16_fraction: bf16.map(|p| tflops / p),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_run_gets_a_row_and_v3_pretraining_checks_out() {
+        let catalog = Catalog::built_in().unwrap();
+        let cal = Calibration::from_catalog(&catalog);
+        // A device measured at exactly the H800 BF16 peak, 1000 of them, $2/h.
+        let rows = versus_runs(&catalog, &cal, 989_500.0, 1000.0, 2.0);
+        assert_eq!(rows.len(), catalog.runs.len());
+        let v3 = rows
+            .iter()
+            .find(|r| r.run == "deepseek-v3-pretraining")
+            .unwrap();
+        assert_eq!(v3.mfu_kind, "derived");
+        // At the same MFU, one such device does what one H800 did: 2048 match the cluster,
+        // and the run takes exactly its reported 2.664M H800 GPU-hours.
+        assert!((v3.user_devices_to_match.unwrap() - 2048.0).abs() < 1e-6);
+        assert!((v3.mfu.unwrap() - cal.samples[0].mfu).abs() < 1e-12);
+        let expected_h = 2.664e6;
+        assert!((v3.hours_on_one_device.unwrap() - expected_h).abs() < 1e-6 * expected_h);
+        assert!((v3.hours_on_user_devices.unwrap() - expected_h / 1000.0).abs() < 1e-3);
+        assert!((v3.cost_usd.unwrap() - expected_h * 2.0).abs() < 1e-3 * expected_h);
+    }
+
+    #[test]
+    fn like_for_like_precision_for_f32() {
+        let catalog = Catalog::built_in().unwrap();
+        let rows = versus_peaks(&catalog, 33_500.0, Dtype::F32);
+        let h100 = rows.iter().find(|r| r.accelerator == "h100-sxm").unwrap();
+        assert_eq!(h100.like_precision, "fp32");
+        assert!((h100.like_fraction.unwrap() - 0.5).abs() < 1e-9);
+        assert!((h100.bf16_fraction.unwrap() - 33.5 / 989.4).abs() < 1e-9);
+    }
+}

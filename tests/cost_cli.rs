@@ -1,0 +1,480 @@
+//! The cost commands driven end to end on fixture files: no GPU needed.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn flopcost() -> Command {
+    Command::cargo_bin("flopcost").unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = flopcost().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{stdout}"))
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("flopcost-test-{}-{name}", std::process::id()))
+}
+
+const RUN_IDS: [&str; 10] = [
+    "deepseek-r1",
+    "deepseek-r1-zero",
+    "deepseek-r1-sft-data",
+    "deepseek-r1-rl",
+    "deepseek-v3",
+    "deepseek-v3-pretraining",
+    "deepseek-v3-context-extension",
+    "deepseek-v3-post-training",
+    "llama-3.1-405b",
+    "gpt-3-175b",
+];
+
+#[test]
+fn estimate_reprices_deepseek_r1_with_checkable_figures() {
+    let args = [
+        "estimate",
+        "--run",
+        "deepseek-r1",
+        "--tflops",
+        "989",
+        "--efficiency",
+        "1",
+    ];
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let e = json_of(&with_json);
+    // No tokens are published for R1: FLOPs = 147K GPU-hours × 3600 × 989.5e12 × median MFU.
+    let median = e["calibration"]["median"].as_f64().unwrap();
+    let flops = e["work"]["total_flops"].as_f64().unwrap();
+    assert!(close(flops, 147_000.0 * 3600.0 * 989.5e12 * median, 1e-9));
+    // At 989 TFLOP/s and 100%: device-hours = FLOPs / 989e12 / 3600; $2 is the run's price.
+    let hours = e["result"]["device_hours"].as_f64().unwrap();
+    assert!(close(hours, flops / 989e12 / 3600.0, 1e-9));
+    assert_eq!(e["price_per_hour"]["value"].as_f64(), Some(2.0));
+    assert!(close(
+        e["result"]["rental_cost_usd"].as_f64().unwrap(),
+        hours * 2.0,
+        1e-9
+    ));
+    // Energy: hours × 300 W (no TDP known) / 1000 × 1.2, at $0.15.
+    let kwh = e["result"]["energy_kwh"].as_f64().unwrap();
+    assert!(close(kwh, hours * 0.3 * 1.2, 1e-9));
+    assert!(close(
+        e["result"]["energy_cost_usd"].as_f64().unwrap(),
+        kwh * 0.15,
+        1e-9
+    ));
+    // The median MFU is DeepSeek-V3's and Llama 3.1's, both about 34.6%.
+    assert!((median - 0.346).abs() < 0.002);
+
+    let (code, text, _) = run(&args);
+    assert_eq!(code, 0);
+    for expected in [
+        "Work: run 'deepseek-r1'",
+        "147000 GPU-hours × 3600 s × 989.5 TFLOP/s",
+        "989.0 TFLOP/s per device",
+        "Efficiency: 100.0% (--efficiency)",
+        "50.9K device-hours",
+        "$2.00/h (the run's reported $/GPU-hour",
+        "$101.8K",
+        "147.0K GPU-hours on h800, cost $294.0K",
+        "300 W (ASSUMPTION",
+        "Range over the catalog runs' MFU",
+    ] {
+        assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
+    }
+}
+
+#[test]
+fn estimate_model_shows_both_terms_and_uses_tdp() {
+    let e = json_of(&[
+        "estimate",
+        "--model",
+        "deepseek-v3",
+        "--tokens",
+        "14.8T",
+        "--accelerator",
+        "h800",
+        "--devices",
+        "2048",
+        "--json",
+    ]);
+    let b = &e["work"]["breakdown"];
+    assert!(close(b["dense_flops"].as_f64().unwrap(), 3.2856e24, 1e-9));
+    let attention = 6.0 * 61.0 * 4096.0 * 7168.0 * 14.8e12;
+    assert!(close(
+        b["attention_flops"].as_f64().unwrap(),
+        attention,
+        1e-9
+    ));
+    assert_eq!(e["watts"]["value"].as_f64(), Some(700.0));
+    assert_eq!(e["throughput"]["tflops_per_device"].as_f64(), Some(989.5));
+    let r = e["result"]["wall_hours"].as_f64().unwrap();
+    assert!(close(
+        r,
+        e["result"]["device_hours"].as_f64().unwrap() / 2048.0,
+        1e-12
+    ));
+
+    let recompute = json_of(&[
+        "estimate",
+        "--params",
+        "7B",
+        "--tokens",
+        "1T",
+        "--tflops",
+        "100",
+        "--recompute",
+        "--json",
+    ]);
+    assert!(close(
+        recompute["work"]["total_flops"].as_f64().unwrap(),
+        8.0 * 7e9 * 1e12,
+        1e-12
+    ));
+    let moe = json_of(&[
+        "estimate",
+        "--params",
+        "671B",
+        "--active-params",
+        "37B",
+        "--tokens",
+        "1T",
+        "--tflops",
+        "100",
+        "--json",
+    ]);
+    assert!(close(
+        moe["work"]["total_flops"].as_f64().unwrap(),
+        6.0 * 37e9 * 1e12,
+        1e-12
+    ));
+}
+
+#[test]
+fn catalog_runs_json_parses() {
+    let doc = json_of(&["catalog", "runs", "--json"]);
+    let runs = doc["runs"].as_array().unwrap();
+    let ids: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, RUN_IDS);
+    let zero = &runs[1];
+    assert_eq!(zero["gpu_hours"]["value"].as_f64(), Some(101_000.0));
+    assert_eq!(zero["gpu_hours"]["kind"].as_str(), Some("reported"));
+    assert!(zero["gpu_hours"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("Table 7"));
+    let (code, text, _) = run(&["catalog"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("h800") && text.contains("deepseek-v3") && text.contains("$294.0K"));
+}
+
+#[test]
+fn catalog_json_round_trips_through_catalog_flag() {
+    let doc = json_of(&["catalog", "--json"]);
+    let path = temp_path("round-trip.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let again = json_of(&["--catalog", path.to_str().unwrap(), "catalog", "--json"]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(doc, again);
+}
+
+#[test]
+fn malformed_catalog_files_exit_2_naming_the_field() {
+    let (code, _, stderr) = run(&["--catalog", &fixture("bad-catalog.json"), "catalog"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("runs[0] 'mine'"), "{stderr}");
+    assert!(stderr.contains("gpu_hours.value"), "{stderr}");
+
+    let path = temp_path("not-json.json");
+    std::fs::write(&path, "{ \"runs\": [ ").unwrap();
+    let (code, _, stderr) = run(&[
+        "--catalog",
+        path.to_str().unwrap(),
+        "estimate",
+        "--flops",
+        "1e20",
+        "--tflops",
+        "1",
+    ]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not valid JSON"), "{stderr}");
+
+    let (code, _, _) = run(&["--catalog", "/nonexistent/catalog.json", "catalog"]);
+    assert_eq!(code, 1, "a missing file is an I/O error");
+}
+
+#[test]
+fn compare_one_saved_result_has_a_row_per_run_and_warns_about_software() {
+    let (code, stdout, stderr) = run(&["compare", &fixture("lavapipe.json")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
+    assert!(stderr.contains("software adapter on the CPU: not a GPU figure"));
+    for id in RUN_IDS {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(id)),
+            "no row for {id}:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("fp32 peak (like-for-like)"));
+    assert!(stdout.contains("bf16 peak (cross-precision)"));
+
+    let doc = json_of(&[
+        "compare",
+        &fixture("lavapipe.json"),
+        "--devices",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(doc["runs"].as_array().unwrap().len(), RUN_IDS.len());
+    assert_eq!(doc["like_precision"].as_str(), Some("fp32"));
+    // Best passed result: tiled f32 256³ in 8 ms = 4.194 GFLOP/s.
+    let g = doc["device"]["per_device_gflops"].as_f64().unwrap();
+    assert!(close(g, 2.0 * 256f64.powi(3) / 0.008 / 1e9, 1e-9));
+    let h100 = doc["peaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["accelerator"] == "h100-sxm")
+        .unwrap();
+    assert!(close(
+        h100["like_fraction"].as_f64().unwrap(),
+        g / 67_000.0,
+        1e-9
+    ));
+    let zero = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == "deepseek-r1-zero")
+        .unwrap();
+    let one = zero["hours_on_one_device"].as_f64().unwrap();
+    assert!(close(
+        zero["hours_on_user_devices"].as_f64().unwrap(),
+        one / 4.0,
+        1e-12
+    ));
+}
+
+#[test]
+fn compare_two_files_gives_relative_speed() {
+    let a = fixture("gpu-a.json");
+    let b = fixture("gpu-b.json");
+    let groups = json_of(&["compare", &a, &b, "--json"]);
+    let tiled = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kernel"] == "tiled" && g["dtype"] == "f32")
+        .unwrap();
+    let rows = tiled["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["ratio"].as_f64(), Some(1.0));
+    assert_eq!(rows[0]["adapter"].as_str(), Some("Test GPU A"));
+    // 1 ms vs 2.31 ms, each ± 2%: 2.31 ± 2.31 × √2 × 2% = 2.31 ± 0.065.
+    assert!(close(rows[1]["ratio"].as_f64().unwrap(), 2.31, 1e-9));
+    assert!(close(
+        rows[1]["ratio_spread"].as_f64().unwrap(),
+        2.31 * 0.02 * 2f64.sqrt(),
+        1e-6
+    ));
+    let naive = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kernel"] == "naive" && g["m"] == 1024)
+        .unwrap();
+    assert!(naive["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["ratio"] == 1.0));
+
+    let (code, text, _) = run(&["compare", &a, &b]);
+    assert_eq!(code, 0);
+    assert!(text.contains("2.31 ± 0.07"), "{text}");
+    assert!(text.contains("2147.5 ± 42.9"), "{text}");
+    assert!(text.contains("Test GPU B"));
+}
+
+#[test]
+fn merge_sums_best_results_and_estimate_reads_the_saved_document() {
+    let saved = temp_path("merged.json");
+    let doc = json_of(&[
+        "merge",
+        &fixture("gpu-a.json"),
+        &fixture("gpu-b.json"),
+        "--save",
+        saved.to_str().unwrap(),
+        "--json",
+    ]);
+    let f32_gflops = 2.0 * 1024f64.powi(3) / 1e9 * (1.0 / 0.001 + 1.0 / 0.00231);
+    let f32 = doc["dtypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dtype"] == "f32")
+        .unwrap();
+    assert!(close(
+        f32["total_gflops"].as_f64().unwrap(),
+        f32_gflops,
+        1e-9
+    ));
+    assert_eq!(f32["devices"].as_u64(), Some(2));
+    let f16 = doc["dtypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dtype"] == "f16")
+        .unwrap();
+    assert_eq!(f16["devices"].as_u64(), Some(1));
+    assert_eq!(doc["kind"].as_str(), Some("flopcost-merged"));
+
+    let e = json_of(&[
+        "estimate",
+        "--from",
+        saved.to_str().unwrap(),
+        "--dtype",
+        "f32",
+        "--flops",
+        "1e21",
+        "--efficiency",
+        "1",
+        "--json",
+    ]);
+    std::fs::remove_file(&saved).ok();
+    assert_eq!(e["devices"]["value"].as_f64(), Some(2.0));
+    let per_device = e["throughput"]["tflops_per_device"].as_f64().unwrap();
+    assert!(close(per_device, f32_gflops / 2.0 / 1000.0, 1e-9));
+    // Wall time on the pair = FLOPs / their summed rate.
+    let wall = e["result"]["wall_hours"].as_f64().unwrap();
+    assert!(close(wall, 1e21 / (f32_gflops * 1e9) / 3600.0, 1e-9));
+}
+
+#[test]
+fn estimate_from_a_software_result_warns_and_names_the_assumption() {
+    let (code, stdout, stderr) = run(&[
+        "estimate",
+        "--from",
+        &fixture("lavapipe.json"),
+        "--flops",
+        "1e18",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
+    assert!(stdout.contains("kernel tiled f32"));
+    assert!(stdout
+        .contains("applying a datasheet-derived MFU to a measured kernel rate is an assumption"));
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_message() {
+    let cases: [(&[&str], &str); 12] = [
+        (&["estimate", "--flops", "-1", "--tflops", "1"], "--flops"),
+        (&["estimate", "--flops", "0", "--tflops", "1"], "--flops"),
+        (&["estimate", "--flops", "NaN", "--tflops", "1"], "--flops"),
+        (&["estimate", "--flops", "inf", "--tflops", "1"], "--flops"),
+        (
+            &[
+                "estimate",
+                "--flops",
+                "1e20",
+                "--tflops",
+                "1",
+                "--efficiency",
+                "0",
+            ],
+            "--efficiency",
+        ),
+        (
+            &[
+                "estimate",
+                "--flops",
+                "1e20",
+                "--tflops",
+                "1",
+                "--devices",
+                "2.5",
+            ],
+            "--devices",
+        ),
+        (
+            &[
+                "estimate",
+                "--model",
+                "deepseek-v4",
+                "--tokens",
+                "1T",
+                "--tflops",
+                "1",
+            ],
+            "did you mean 'deepseek-v3'",
+        ),
+        (
+            &["estimate", "--model", "deepseek-v3", "--tflops", "1"],
+            "--tokens",
+        ),
+        (
+            &["estimate", "--flops", "1e20", "--accelerator", "h8000"],
+            "did you mean 'h800'",
+        ),
+        (
+            &[
+                "estimate",
+                "--flops",
+                "1e20",
+                "--accelerator",
+                "a100-80gb",
+                "--precision",
+                "fp8",
+            ],
+            "no fp8 peak",
+        ),
+        (&["estimate", "--tflops", "1"], "say what to estimate"),
+        (
+            &[
+                "estimate",
+                "--flops",
+                "1e20",
+                "--from",
+                "tests/fixtures/bad-gflops.json",
+            ],
+            "field 'gflops'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, _, stderr) = run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: '{stderr}' lacks '{expected}'"
+        );
+    }
+    let (code, _, stderr) = run(&["compare", &fixture("gpu-a.json"), "--dtype", "f64"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--dtype"));
+    let (code, _, stderr) = run(&["merge", &fixture("bad-gflops.json")]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("gflops"), "{stderr}");
+}
