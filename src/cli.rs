@@ -66,6 +66,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Sum saved results from several GPUs or machines into one cluster figure.
     Merge(MergeArgs),
+    /// Search each kernel family's configurations on this device and cache the fastest.
+    Tune(TuneArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -90,7 +92,8 @@ pub struct BenchArgs {
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
     pub k: Option<u32>,
 
-    /// Kernel to run (default: all). `flopcost bench --list-kernels` names them.
+    /// Kernel family to run (default: all), tuned as usual, or `FAMILY:key=value,...` to force
+    /// one configuration. `flopcost bench --list-kernels` names them.
     #[arg(long)]
     pub kernel: Option<String>,
     /// List the kernels and exit.
@@ -100,12 +103,69 @@ pub struct BenchArgs {
     #[command(flatten)]
     pub run: RunOptions,
 
+    #[command(flatten)]
+    pub tuning: TuningOptions,
+
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     /// Also write the JSON result to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TuneArgs {
+    /// Square problem size to tune at: M = N = K = SIZE (default 1024; 256 on a CPU adapter).
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
+    pub size: Option<u32>,
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["n", "k"])]
+    pub m: Option<u32>,
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "k"])]
+    pub n: Option<u32>,
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
+    pub k: Option<u32>,
+    /// Tune only this family (default: every family).
+    #[arg(long)]
+    pub kernel: Option<String>,
+    /// Seconds to spend in all, shared between the families.
+    #[arg(long, default_value_t = 120.0, allow_negative_numbers = true, value_parser = parse_seconds)]
+    pub budget: f64,
+    /// Tune again even where the cache has a winner.
+    #[arg(long)]
+    pub force: bool,
+    /// Seed for the random inputs (default: random, and printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The tuning cache file (default: $FLOPCOST_CACHE_DIR/tune.json, else the user's cache
+    /// folder).
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How `bench` picks each family's configuration.
+#[derive(Debug, Clone, Args)]
+pub struct TuningOptions {
+    /// Seconds `bench` may spend tuning families the cache has no winner for (0: use each
+    /// family's default configuration).
+    #[arg(long, default_value_t = 30.0, allow_negative_numbers = true, value_parser = parse_seconds)]
+    pub tune_budget: f64,
+    /// The tuning cache file (default: $FLOPCOST_CACHE_DIR/tune.json, else the user's cache
+    /// folder).
+    #[arg(long, value_name = "FILE")]
+    pub tune_cache: Option<PathBuf>,
+}
+
+impl Default for TuningOptions {
+    fn default() -> Self {
+        TuningOptions {
+            tune_budget: 30.0,
+            tune_cache: None,
+        }
+    }
 }
 
 /// How each kernel is validated and timed.

@@ -10,3 +10,4 @@ pub mod gpu;
 pub mod kernels;
 pub mod report;
 pub mod system;
+pub mod tune;

@@ -3,12 +3,15 @@
 use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
-use crate::cli::{BenchArgs, GlobalOptions, RunOptions};
+use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
-use crate::report::{bench_text, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
+use crate::report::{
+    bench_text, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
+};
 use crate::system::SystemInfo;
+use crate::tune::choose_kernels;
 
 /// Default square size on a GPU, and on a CPU software adapter (where 1024³ takes minutes).
 const DEFAULT_SIZE_GPU: u32 = 2048;
@@ -26,17 +29,23 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         return Ok(());
     }
     // Names are checked before the GPU is touched, so a typo fails fast.
-    let chosen = match &args.kernel {
-        Some(name) => vec![kernels::find(name)?],
-        None => kernels::registry(),
-    };
+    if let Some(spec) = &args.kernel {
+        kernels::find(spec)?;
+    }
     let ctx = GpuContext::open(global)?;
     let problem = match (args.size, args.m, args.n, args.k) {
         (Some(s), ..) => MatmulProblem::square(s),
         (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
         _ => MatmulProblem::square(default_size(&ctx, global.quiet)),
     };
-    let report = bench(&ctx, problem, &chosen, &args.run, global.quiet)?;
+    let report = tuned_bench(
+        &ctx,
+        problem,
+        args.kernel.as_deref(),
+        &args.run,
+        &args.tuning,
+        global.quiet,
+    )?;
     if let Some(path) = &args.save {
         save_json(path, &report)?;
     }
@@ -59,6 +68,7 @@ pub fn run_default(global: &GlobalOptions) -> Result<()> {
         kernel: None,
         list_kernels: false,
         run: RunOptions::default(),
+        tuning: TuningOptions::default(),
         json: false,
         save: None,
     };
@@ -69,11 +79,12 @@ pub fn run_default(global: &GlobalOptions) -> Result<()> {
 pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
     let ctx = GpuContext::open(global)?;
     let problem = MatmulProblem::square(default_size(&ctx, global.quiet));
-    let report = bench(
+    let report = tuned_bench(
         &ctx,
         problem,
-        &kernels::registry(),
+        None,
         &RunOptions::default(),
+        &TuningOptions::default(),
         global.quiet,
     )?;
     fail_if_any_failed(&report)?;
@@ -91,7 +102,55 @@ fn default_size(ctx: &GpuContext, quiet: bool) -> u32 {
     }
 }
 
-/// Validates and times each kernel on one set of random inputs.
+/// Every family `spec` names (all by default), each in its tuned configuration (see
+/// [`choose_kernels`]), validated and timed; with every family, also the cooperative-matrix
+/// kernel's status.
+pub fn tuned_bench(
+    ctx: &GpuContext,
+    problem: MatmulProblem,
+    spec: Option<&str>,
+    options: &RunOptions,
+    tuning: &TuningOptions,
+    quiet: bool,
+) -> Result<BenchReport> {
+    check_buffers_fit(&problem, &ctx.description.limits)?;
+    let seed = options.seed.unwrap_or_else(random_seed);
+    let inputs = MatmulInputs::random(problem, seed);
+    let progress = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let chosen = choose_kernels(ctx, &inputs, spec, tuning, &progress)?;
+    let mut report = bench_inputs(ctx, &inputs, &chosen, options, quiet);
+    if spec.is_none() {
+        report.results.push(cooperative_matrix_row(ctx, problem));
+    }
+    Ok(report)
+}
+
+/// The cooperative-matrix family, reported as skipped with its reason rather than left out.
+fn cooperative_matrix_row(ctx: &GpuContext, p: MatmulProblem) -> BenchResult {
+    BenchResult {
+        op: "matmul".into(),
+        dtype: Dtype::F16,
+        m: p.m,
+        n: p.n,
+        k: p.k,
+        kernel: "coop-matrix".into(),
+        accumulator: Dtype::F32,
+        input_path: "storage-buffer".into(),
+        layout_copy_s: None,
+        tuning: None,
+        config: Default::default(),
+        status: ResultStatus::Unsupported,
+        error: Some(kernels::cooperative_matrix_status(&ctx.description)),
+        validation: None,
+        measurement: None,
+    }
+}
+
+/// Validates and times exactly the given kernels on one set of random inputs.
 pub fn bench(
     ctx: &GpuContext,
     problem: MatmulProblem,
@@ -102,6 +161,18 @@ pub fn bench(
     check_buffers_fit(&problem, &ctx.description.limits)?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let inputs = MatmulInputs::random(problem, seed);
+    Ok(bench_inputs(ctx, &inputs, chosen, options, quiet))
+}
+
+fn bench_inputs(
+    ctx: &GpuContext,
+    inputs: &MatmulInputs,
+    chosen: &[MatmulKernel],
+    options: &RunOptions,
+    quiet: bool,
+) -> BenchReport {
+    let problem = inputs.problem;
+    let seed = inputs.seed;
     let plan = RunPlan {
         warmup: options.warmup,
         min_runs: options.runs,
@@ -116,9 +187,9 @@ pub fn bench(
                 kernel.name, problem.m, problem.n, problem.k
             );
         }
-        results.push(run_kernel(ctx, kernel, &inputs, &plan));
+        results.push(run_kernel(ctx, kernel, inputs, &plan));
     }
-    Ok(BenchReport {
+    BenchReport {
         schema_version: SCHEMA_VERSION,
         flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: std::env::args().collect(),
@@ -127,7 +198,7 @@ pub fn bench(
         adapter: ctx.description.clone(),
         system: SystemInfo::collect(),
         results,
-    })
+    }
 }
 
 /// Exit non-zero when any kernel failed, after its failure has been printed.

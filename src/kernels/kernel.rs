@@ -81,6 +81,8 @@ pub struct MatmulKernel {
     pub subgroup: Option<SubgroupUse>,
     /// The tunable parameters, as reported in results.
     pub config: serde_json::Map<String, serde_json::Value>,
+    /// How this configuration was chosen, when a tuner chose it; carried into the result.
+    pub tuning: Option<String>,
 }
 
 fn round_up(value: u32, step: u32) -> u64 {

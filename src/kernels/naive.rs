@@ -23,5 +23,6 @@ pub fn naive() -> MatmulKernel {
         features: wgpu::Features::empty(),
         subgroup: None,
         config,
+        tuning: None,
     }
 }

@@ -74,6 +74,7 @@ pub fn texture(cfg: TextureConfig, share_a: bool) -> MatmulKernel {
             lanes_across: cfg.wg_cols,
         }),
         config,
+        tuning: None,
     }
 }
 

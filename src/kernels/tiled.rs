@@ -69,6 +69,7 @@ pub fn tiled(cfg: TiledConfig) -> MatmulKernel {
         features: wgpu::Features::empty(),
         subgroup: None,
         config,
+        tuning: None,
     }
 }
 

@@ -93,6 +93,7 @@ pub fn tiled_vec4(cfg: Vec4Config, dtype: Dtype, acc: Dtype) -> MatmulKernel {
         },
         subgroup: None,
         config,
+        tuning: None,
     }
 }
 

@@ -80,6 +80,19 @@ pub fn results_table(report: &BenchReport) -> String {
         ]);
     }
     let mut out = table.render();
+    for r in &report.results {
+        if let Some(note) = r.measurement.as_ref().and_then(|m| m.timing_note.as_ref()) {
+            out.push_str(&format!("note: {}: {note}\n", r.kernel));
+        }
+        if let Some(copy) = r.layout_copy_s {
+            out.push_str(&format!(
+                "{}: inputs read as {}; copying them into that layout took {} (not in the times above)\n",
+                r.kernel,
+                r.input_path,
+                format_seconds(copy)
+            ));
+        }
+    }
     if let Some(v) = report.results.iter().find_map(|r| r.validation.as_ref()) {
         out.push_str(&format!(
             "validated against an f64 CPU reference ({}); tolerance {:.2e}\n",

@@ -87,6 +87,9 @@ pub struct BenchResult {
     /// not part of the timed samples, reported beside them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_copy_s: Option<f64>,
+    /// How the configuration was chosen: "tuned (cache)", "tuned now", "default"...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<String>,
     /// The kernel's tunable parameters (tile sizes...), by name.
     pub config: serde_json::Map<String, serde_json::Value>,
     pub status: ResultStatus,
@@ -140,6 +143,9 @@ pub struct Validation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
     pub timing: TimingSource,
+    /// Why the timing source is not the preferred one, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing_note: Option<String>,
     pub warmup_runs: u32,
     pub samples_s: Vec<f64>,
     pub median_s: f64,

@@ -1,0 +1,135 @@
+//! Which configuration of each family a benchmark runs: the cached winner, a winner found now
+//! within the time budget, or the family's default.
+
+use std::time::Duration;
+
+use crate::bench::MatmulInputs;
+use crate::cli::TuningOptions;
+use crate::error::FlopcostError;
+use crate::gpu::GpuContext;
+use crate::kernels::{self, Family, MatmulKernel};
+
+use super::cache::{default_cache_path, TuneCache, TunedEntry};
+use super::key::TuningKey;
+use super::search::tune_family;
+
+/// The kernels for `spec` (`None`: every family; `FAMILY`; or `FAMILY:key=value,...`, which is
+/// run exactly as given). Families come from the cache, else are tuned within the budget (the
+/// cache is then updated), else run in their default configuration.
+pub fn choose_kernels(
+    ctx: &GpuContext,
+    inputs: &MatmulInputs,
+    spec: Option<&str>,
+    options: &TuningOptions,
+    progress: &dyn Fn(&str),
+) -> Result<Vec<MatmulKernel>, FlopcostError> {
+    let families: Vec<Family> = match spec {
+        Some(s) if s.contains(':') => {
+            let mut kernel = kernels::find(s)?;
+            kernel.tuning = Some("forced by --kernel".into());
+            return Ok(vec![kernel]);
+        }
+        Some(name) => vec![kernels::family(name)?],
+        None => kernels::families(),
+    };
+    let path = options
+        .tune_cache
+        .clone()
+        .unwrap_or_else(default_cache_path);
+    let (mut cache, notice) = TuneCache::load(&path);
+    if let Some(notice) = notice {
+        progress(&notice);
+    }
+    let untuned: Vec<&Family> = families
+        .iter()
+        .filter(|f| lookup(&cache, ctx, f, inputs).is_none())
+        .collect();
+    let share = if untuned.is_empty() {
+        0.0
+    } else {
+        options.tune_budget / untuned.len() as f64
+    };
+    let mut chosen = Vec::new();
+    let mut cache_changed = false;
+    for family in &families {
+        if let Some(mut kernel) = lookup(&cache, ctx, family, inputs) {
+            kernel.tuning = Some("tuned (cache)".into());
+            chosen.push(kernel);
+            continue;
+        }
+        let mut kernel = (family.default)();
+        kernel.tuning = Some("default (tuning off)".into());
+        if share > 0.0 && kernel.check_fits(&inputs.problem, &ctx.description).is_ok() {
+            let outcome = tune_family(
+                ctx,
+                family,
+                inputs,
+                Duration::from_secs_f64(share),
+                progress,
+            );
+            if let Some((best, gflops)) = outcome.best {
+                let key = TuningKey::new(
+                    &ctx.description,
+                    family.name,
+                    family.dtype.name(),
+                    &inputs.problem,
+                );
+                cache.insert(&key, entry(&best, gflops, inputs));
+                cache_changed = true;
+                kernel = best;
+                kernel.tuning = Some(format!(
+                    "tuned now ({} of {} configurations{})",
+                    outcome.tried,
+                    outcome.tried + outcome.unsupported,
+                    if outcome.out_of_time {
+                        ", budget ran out"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        chosen.push(kernel);
+    }
+    if cache_changed {
+        if let Err(e) = cache.save(&path) {
+            progress(&format!(
+                "could not save the tuning cache {}: {e:#}",
+                path.display()
+            ));
+        }
+    }
+    Ok(chosen)
+}
+
+pub fn entry(kernel: &MatmulKernel, gflops: f64, inputs: &MatmulInputs) -> TunedEntry {
+    TunedEntry {
+        family: kernel.name.clone(),
+        config: kernel.config.clone(),
+        gflops,
+        m: inputs.problem.m,
+        n: inputs.problem.n,
+        k: inputs.problem.k,
+    }
+}
+
+/// The cached winner for `family` at this shape, if it is still one of the family's
+/// configurations and fits this problem.
+pub fn lookup(
+    cache: &TuneCache,
+    ctx: &GpuContext,
+    family: &Family,
+    inputs: &MatmulInputs,
+) -> Option<MatmulKernel> {
+    let key = TuningKey::new(
+        &ctx.description,
+        family.name,
+        family.dtype.name(),
+        &inputs.problem,
+    );
+    let entry = cache.get(&key)?;
+    (family.candidates)()
+        .into_iter()
+        .find(|k| k.config == entry.config)
+        .filter(|k| k.check_fits(&inputs.problem, &ctx.description).is_ok())
+}
