@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     catalog::CatalogArgs, compare::CompareArgs, estimate::EstimateArgs, merge::MergeArgs,
 };
+pub use crate::report::export::ExportOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +67,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Sum saved results from several GPUs or machines into one cluster figure.
     Merge(MergeArgs),
+    /// Benchmark kernels over a series of sizes; table, plots and one combined result.
+    Sweep(crate::commands::sweep::SweepArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -106,6 +109,9 @@ pub struct BenchArgs {
     /// Also write the JSON result to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub export: ExportOptions,
 }
 
 /// How each kernel is validated and timed.

@@ -7,7 +7,7 @@ use crate::cli::{BenchArgs, GlobalOptions, RunOptions};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
-use crate::report::{bench_text, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
+use crate::report::{bench_text, export, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
 use crate::system::SystemInfo;
 
 /// Default square size on a GPU, and on a CPU software adapter (where 1024³ takes minutes).
@@ -25,6 +25,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         }
         return Ok(());
     }
+    args.export.check_stdout(args.json.then_some("--json"))?;
     // Names are checked before the GPU is touched, so a typo fails fast.
     let chosen = match &args.kernel {
         Some(name) => vec![kernels::find(name)?],
@@ -40,8 +41,13 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
     if let Some(path) = &args.save {
         save_json(path, &report)?;
     }
+    export::write_all(&args.export, &report, &[])?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if args.export.uses_stdout() {
+        // stdout carries the export; the table still reaches a person, on stderr.
+        eprint!("{}", bench_text::header(&report, Some(&ctx.reason)));
+        eprint!("{}", bench_text::results_table(&report));
     } else {
         print!("{}", bench_text::header(&report, Some(&ctx.reason)));
         print!("{}", bench_text::results_table(&report));
@@ -61,6 +67,7 @@ pub fn run_default(global: &GlobalOptions) -> Result<()> {
         run: RunOptions::default(),
         json: false,
         save: None,
+        export: Default::default(),
     };
     run(&args, global)
 }
@@ -131,7 +138,7 @@ pub fn bench(
 }
 
 /// Exit non-zero when any kernel failed, after its failure has been printed.
-fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
+pub fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
     let failed: Vec<&str> = report
         .results
         .iter()

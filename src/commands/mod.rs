@@ -6,6 +6,7 @@ pub mod compare;
 pub mod devices;
 pub mod estimate;
 pub mod merge;
+pub mod sweep;
 
 use anyhow::Result;
 
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Estimate(args)) => estimate::run(args, global),
         Some(Command::Compare(args)) => compare::run(args, global),
         Some(Command::Merge(args)) => merge::run(args, global),
+        Some(Command::Sweep(args)) => sweep::run(args, global),
     }
 }
 
