@@ -13,7 +13,13 @@ use crate::report::BenchReport;
 pub fn roofline_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Result<String> {
     let all = series(report);
     let points = || all.iter().flat_map(|s| s.points.iter());
-    let (x_range, x_ticks) = log10_axis(points().map(|p| p.intensity));
+    // The ridge point, where the two roofs meet, is kept in view: it says at which intensity
+    // this device stops being memory-bound.
+    let ridge = match (ceilings.peak_gflops, ceilings.bandwidth_gbs) {
+        (Some(p), Some(b)) if p > 0.0 && b > 0.0 => Some(p / b),
+        _ => None,
+    };
+    let (x_range, x_ticks) = log10_axis(points().map(|p| p.intensity).chain(ridge));
     let (y_range, y_ticks) = log10_axis(points().map(|p| p.gflops).chain(ceilings.peak_gflops));
 
     let mut svg = String::new();
@@ -92,7 +98,7 @@ pub fn roofline_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Result
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 14))

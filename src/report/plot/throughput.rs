@@ -63,7 +63,7 @@ pub fn throughput_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Resu
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 14))
