@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     catalog::CatalogArgs, compare::CompareArgs, estimate::EstimateArgs, merge::MergeArgs,
 };
+pub use crate::report::export::ExportOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -68,6 +69,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Search each kernel family's configurations on this device and cache the fastest.
     Tune(TuneArgs),
+    /// Benchmark kernels over a series of sizes; table, plots and one combined result.
+    Sweep(crate::commands::sweep::SweepArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -112,6 +115,9 @@ pub struct BenchArgs {
     /// Also write the JSON result to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub export: ExportOptions,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -151,7 +157,7 @@ pub struct TuneArgs {
 pub struct TuningOptions {
     /// Seconds `bench` may spend tuning families the cache has no winner for (0: use each
     /// family's default configuration).
-    #[arg(long, default_value_t = 30.0, allow_negative_numbers = true, value_parser = parse_seconds)]
+    #[arg(long, env = "FLOPCOST_TUNE_BUDGET", default_value_t = 30.0, allow_negative_numbers = true, value_parser = parse_seconds)]
     pub tune_budget: f64,
     /// The tuning cache file (default: $FLOPCOST_CACHE_DIR/tune.json, else the user's cache
     /// folder).

@@ -1,14 +1,10 @@
 //! The binary driven end to end: JSON shapes, the human output, and bad input.
 
+mod common;
+use common::flopcost;
+
 use assert_cmd::Command;
 use serde_json::Value;
-
-fn flopcost() -> Command {
-    let mut cmd = Command::cargo_bin("flopcost").unwrap();
-    cmd.env_remove("WGPU_ADAPTER_NAME")
-        .env_remove("WGPU_BACKEND");
-    cmd
-}
 
 fn stdout_json(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
@@ -74,7 +70,15 @@ fn bench_json_carries_a_validated_timed_result_per_kernel() {
     assert!(v["system"]["cpu_model"].is_string() && v["system"]["wgpu_version"].is_string());
     assert!(v["adapter"]["name"].is_string());
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), flopcost::kernels::families().len());
+    assert_eq!(results.len(), flopcost::kernels::families().len() + 1);
+    let (coop, results) = results.split_last().unwrap();
+    assert_eq!(coop["kernel"], "coop-matrix");
+    assert_eq!(coop["status"], "unsupported");
+    assert!(coop["error"]
+        .as_str()
+        .unwrap()
+        .contains("COOPERATIVE_MATRIX"));
+    assert!(coop.get("gflops").is_none());
     for r in results {
         assert_eq!(r["op"], "matmul");
         let f16 = r["kernel"].as_str().unwrap().contains("f16");

@@ -1,11 +1,9 @@
 //! The cost commands driven end to end on fixture files: no GPU needed.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
+use common::flopcost;
 
-fn flopcost() -> Command {
-    Command::cargo_bin("flopcost").unwrap()
-}
+use serde_json::Value;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,7 @@ use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
 use crate::report::{
-    bench_text, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
+    bench_text, export, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
 };
 use crate::system::SystemInfo;
 use crate::tune::choose_kernels;
@@ -28,6 +28,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         }
         return Ok(());
     }
+    args.export.check_stdout(args.json.then_some("--json"))?;
     // Names are checked before the GPU is touched, so a typo fails fast.
     if let Some(spec) = &args.kernel {
         kernels::find(spec)?;
@@ -38,7 +39,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
         _ => MatmulProblem::square(default_size(&ctx, global.quiet)),
     };
-    let report = tuned_bench(
+    let mut report = tuned_bench(
         &ctx,
         problem,
         args.kernel.as_deref(),
@@ -46,11 +47,19 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         &args.tuning,
         global.quiet,
     )?;
+    if args.kernel.is_none() {
+        report.results.push(cooperative_matrix_row(&ctx, problem));
+    }
     if let Some(path) = &args.save {
         save_json(path, &report)?;
     }
+    export::write_all(&args.export, &report, &[])?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if args.export.uses_stdout() {
+        // stdout carries the export; the table still reaches a person, on stderr.
+        eprint!("{}", bench_text::header(&report, Some(&ctx.reason)));
+        eprint!("{}", bench_text::results_table(&report));
     } else {
         print!("{}", bench_text::header(&report, Some(&ctx.reason)));
         print!("{}", bench_text::results_table(&report));
@@ -71,6 +80,7 @@ pub fn run_default(global: &GlobalOptions) -> Result<()> {
         tuning: TuningOptions::default(),
         json: false,
         save: None,
+        export: Default::default(),
     };
     run(&args, global)
 }
@@ -103,8 +113,7 @@ fn default_size(ctx: &GpuContext, quiet: bool) -> u32 {
 }
 
 /// Every family `spec` names (all by default), each in its tuned configuration (see
-/// [`choose_kernels`]), validated and timed; with every family, also the cooperative-matrix
-/// kernel's status.
+/// [`choose_kernels`]), validated and timed.
 pub fn tuned_bench(
     ctx: &GpuContext,
     problem: MatmulProblem,
@@ -122,15 +131,11 @@ pub fn tuned_bench(
         }
     };
     let chosen = choose_kernels(ctx, &inputs, spec, tuning, &progress)?;
-    let mut report = bench_inputs(ctx, &inputs, &chosen, options, quiet);
-    if spec.is_none() {
-        report.results.push(cooperative_matrix_row(ctx, problem));
-    }
-    Ok(report)
+    Ok(bench_inputs(ctx, &inputs, &chosen, options, quiet))
 }
 
 /// The cooperative-matrix family, reported as skipped with its reason rather than left out.
-fn cooperative_matrix_row(ctx: &GpuContext, p: MatmulProblem) -> BenchResult {
+pub fn cooperative_matrix_row(ctx: &GpuContext, p: MatmulProblem) -> BenchResult {
     BenchResult {
         op: "matmul".into(),
         dtype: Dtype::F16,
@@ -202,7 +207,7 @@ fn bench_inputs(
 }
 
 /// Exit non-zero when any kernel failed, after its failure has been printed.
-fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
+pub fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
     let failed: Vec<&str> = report
         .results
         .iter()

@@ -1,6 +1,9 @@
 //! Showing results: the JSON schema, text tables. Reads results, never measures.
 
 pub mod bench_text;
+pub mod export;
+pub mod html;
+pub mod plot;
 pub mod schema;
 pub mod table;
 

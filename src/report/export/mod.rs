@@ -1,0 +1,45 @@
+//! Result exports in the style of hyperfine's `--export-*` flags: one file per format, all
+//! behind [`Exporter`], so `bench` and `sweep` write every format the same way.
+
+pub(crate) mod cells;
+mod csv;
+mod json;
+mod markdown;
+mod options;
+mod write;
+
+pub use self::csv::CsvExporter;
+pub use self::json::JsonExporter;
+pub use self::markdown::MarkdownExporter;
+pub use options::ExportOptions;
+pub use write::{write_atomic, Destination};
+
+use super::schema::BenchReport;
+
+/// Turns a whole report into the bytes of one file format.
+pub trait Exporter {
+    fn serialize(&self, report: &BenchReport) -> anyhow::Result<Vec<u8>>;
+}
+
+/// Writes every export `options` asks for. `plots` are the SVGs the HTML page embeds.
+pub fn write_all(
+    options: &ExportOptions,
+    report: &BenchReport,
+    plots: &[String],
+) -> anyhow::Result<()> {
+    let html = super::html::HtmlExporter {
+        plots: plots.to_vec(),
+    };
+    let targets: [(&Option<Destination>, &dyn Exporter); 4] = [
+        (&options.export_json, &JsonExporter),
+        (&options.export_markdown, &MarkdownExporter),
+        (&options.export_csv, &CsvExporter),
+        (&options.export_html, &html),
+    ];
+    for (destination, exporter) in targets {
+        if let Some(destination) = destination {
+            destination.write(&exporter.serialize(report)?)?;
+        }
+    }
+    Ok(())
+}

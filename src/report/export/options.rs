@@ -1,0 +1,63 @@
+//! The `--export-*` flags shared by `bench` and `sweep`.
+
+use clap::Args;
+
+use crate::error::FlopcostError;
+
+use super::write::Destination;
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportOptions {
+    /// Write the full result (raw samples, adapter, system, seed) as JSON to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<Destination>,
+    /// Write a Markdown table of the results to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<Destination>,
+    /// Write one CSV row per result to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<Destination>,
+    /// Write a self-contained HTML page (header, table, plots) to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_html: Option<Destination>,
+}
+
+impl ExportOptions {
+    fn destinations(&self) -> [(&'static str, &Option<Destination>); 4] {
+        [
+            ("--export-json", &self.export_json),
+            ("--export-markdown", &self.export_markdown),
+            ("--export-csv", &self.export_csv),
+            ("--export-html", &self.export_html),
+        ]
+    }
+
+    /// Whether any export goes to stdout, so the human-readable table must go to stderr.
+    pub fn uses_stdout(&self) -> bool {
+        self.destinations()
+            .iter()
+            .any(|(_, d)| matches!(d, Some(Destination::Stdout)))
+    }
+
+    /// Two outputs interleaved on stdout would parse as neither, so only one may claim it.
+    /// `other` names a flag of the command itself that prints to stdout, when it is given.
+    pub fn check_stdout(&self, other: Option<&str>) -> Result<(), FlopcostError> {
+        let mut claims: Vec<&str> = self
+            .destinations()
+            .iter()
+            .filter(|(_, d)| matches!(d, Some(Destination::Stdout)))
+            .map(|(flag, _)| *flag)
+            .collect();
+        if claims.is_empty() {
+            return Ok(());
+        }
+        claims.extend(other);
+        if claims.len() > 1 {
+            return Err(FlopcostError::bad_input(format!(
+                "{} all write to stdout; send all but one to a file",
+                claims.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! What every plot shares: the title band naming the adapter, the software warning, colours.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::gpu::SOFTWARE_WARNING;
+use crate::report::BenchReport;
+
+/// Okabe–Ito colours (told apart by colour-blind readers too), then a few more for the
+/// families beyond them. No black: axes are black, and a series must not look like one.
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(117, 112, 179),
+    RGBColor(166, 86, 40),
+    RGBColor(27, 94, 32),
+    RGBColor(150, 150, 0),
+];
+
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Draws `title` and the adapter (and the software warning when it applies) across the top of
+/// `root`, and returns the area left for the chart.
+pub fn titled<'a>(
+    root: &DrawingArea<SVGBackend<'a>, Shift>,
+    title: &str,
+    report: &BenchReport,
+) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
+    let band = if report.software_adapter { 78 } else { 56 };
+    let (top, rest) = root.split_vertically(band);
+    top.draw(&Text::new(
+        title.to_string(),
+        (16, 8),
+        ("sans-serif", 22).into_font().color(&BLACK),
+    ))?;
+    let a = &report.adapter;
+    top.draw(&Text::new(
+        format!("{} ({}, {})", a.name, a.backend, a.device_type),
+        (16, 36),
+        ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
+    ))?;
+    if report.software_adapter {
+        top.draw(&Text::new(
+            format!("Warning: {SOFTWARE_WARNING}"),
+            (16, 56),
+            ("sans-serif", 15).into_font().color(&RGBColor(180, 0, 0)),
+        ))?;
+    }
+    Ok(rest)
+}
