@@ -69,6 +69,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Search each kernel family's configurations on this device and cache the fastest.
     Tune(TuneArgs),
+    /// Measure the device's peak arithmetic rate and memory bandwidth.
+    Peak(crate::commands::peak::PeakArgs),
     /// Benchmark kernels over a series of sizes; table, plots and one combined result.
     Sweep(crate::commands::sweep::SweepArgs),
 }

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod error;
 pub mod gpu;
 pub mod kernels;
+pub mod peak;
 pub mod report;
 pub mod system;
 pub mod tune;

@@ -5,9 +5,11 @@ mod inputs;
 mod layout;
 mod runner;
 mod stats;
+mod timing;
 mod validate;
 
 pub use inputs::{random_seed, MatmulInputs, SplitMix64};
 pub use runner::{check_buffers_fit, run_kernel, RunPlan};
 pub use stats::Summary;
+pub use timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 pub use validate::{check, tolerance, CheckPlan, Reference};

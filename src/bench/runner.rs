@@ -1,15 +1,16 @@
 //! One kernel at one shape: build, validate on a poisoned output, warm up, then time.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::FlopcostError;
-use crate::gpu::{read_buffer, GpuContext, MatmulLimits, TimestampTimer};
+use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
 use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::report::{BenchResult, Measurement, ResultStatus, TimingSource};
+use crate::report::{BenchResult, Measurement, ResultStatus};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
 use super::stats::Summary;
+use super::timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 
 /// How long and how often to measure.
 #[derive(Debug, Clone)]
@@ -36,10 +37,6 @@ impl Default for RunPlan {
     }
 }
 
-/// Keeps one batch of timed passes around this long, so per-submission overhead and readback
-/// stay out of the way without a single batch outlasting an OS GPU watchdog.
-const BATCH_TARGET_S: f64 = 0.25;
-const MAX_BATCH: u32 = 64;
 /// The slowest rate we allow before calling a dispatch hung: far below any real device.
 const SLOWEST_PLAUSIBLE_FLOPS: f64 = 1e8;
 
@@ -120,10 +117,8 @@ pub fn run_kernel(
 
 /// The GPU resources of one kernel run, built once and reused by every pass.
 struct Prepared {
-    pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
+    dispatch: Dispatch,
     c: wgpu::Buffer,
-    groups: (u32, u32),
 }
 
 fn prepare(
@@ -197,90 +192,17 @@ fn prepare(
                 },
             ],
         });
+        let (x, y) = kernel.workgroups(&p);
         Prepared {
-            pipeline,
-            bind_group,
+            dispatch: Dispatch {
+                pipeline,
+                bind_group,
+                groups: (x, y, 1),
+            },
             c,
-            groups: kernel.workgroups(&p),
         }
     })?;
     Ok((prepared, uploaded.layout_copy_s))
-}
-
-/// Records `count` passes of the kernel, each with its own timestamp pair when `timer` is given.
-fn encode(
-    ctx: &GpuContext,
-    prepared: &Prepared,
-    count: u32,
-    timer: Option<&TimestampTimer>,
-) -> wgpu::CommandBuffer {
-    let mut encoder = ctx
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    for slot in 0..count {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: None,
-            timestamp_writes: timer.map(|t| t.pass_writes(slot)),
-        });
-        pass.set_pipeline(&prepared.pipeline);
-        pass.set_bind_group(0, &prepared.bind_group, &[]);
-        pass.dispatch_workgroups(prepared.groups.0, prepared.groups.1, 1);
-    }
-    if let Some(t) = timer {
-        t.resolve(&mut encoder, count);
-    }
-    encoder.finish()
-}
-
-/// Submits `count` passes and waits for them; returns the wall time from submit to completion.
-fn submit_and_wait(
-    ctx: &GpuContext,
-    prepared: &Prepared,
-    count: u32,
-    timer: Option<&TimestampTimer>,
-    timeout: Duration,
-) -> Result<f64, FlopcostError> {
-    let commands = encode(ctx, prepared, count, timer);
-    let start = Instant::now();
-    let submission = ctx.queue.submit([commands]);
-    ctx.wait(submission, timeout)?;
-    Ok(start.elapsed().as_secs_f64())
-}
-
-/// Below this much wall time per measurement, submission overhead alone can dwarf the GPU time,
-/// so timestamps are not checked against the wall clock.
-const TIMESTAMP_CHECK_MIN_WALL_S: f64 = 0.02;
-
-/// Runs the kernel until `plan` is satisfied: with `timer`, in batches of passes each timed on
-/// the GPU; without, one submission per run timed from submit to completion. Also returns the
-/// wall time of all the submissions.
-fn collect_samples(
-    ctx: &GpuContext,
-    prepared: &Prepared,
-    plan: &RunPlan,
-    timer: Option<&TimestampTimer>,
-    timeout_for: &dyn Fn(u32) -> Duration,
-) -> Result<(Vec<f64>, f64), FlopcostError> {
-    let mut samples = Vec::new();
-    let mut wall_s = 0.0;
-    let start = Instant::now();
-    while (samples.len() < plan.min_runs as usize || start.elapsed().as_secs_f64() < plan.min_time)
-        && samples.len() < plan.max_runs as usize
-    {
-        match timer {
-            Some(t) => {
-                let count = t.capacity();
-                wall_s += submit_and_wait(ctx, prepared, count, Some(t), timeout_for(count))?;
-                samples.extend(t.read_seconds(ctx, count, timeout_for(1))?);
-            }
-            None => {
-                let run_s = submit_and_wait(ctx, prepared, 1, None, timeout_for(1))?;
-                wall_s += run_s;
-                samples.push(run_s);
-            }
-        }
-    }
-    Ok((samples, wall_s))
 }
 
 fn measure(
@@ -300,7 +222,7 @@ fn measure(
     let c_len = p.m as usize * p.n as usize;
     ctx.queue
         .write_buffer(&prepared.c, 0, bytemuck::cast_slice(&vec![f32::NAN; c_len]));
-    let first_s = submit_and_wait(ctx, &prepared, 1, None, first_timeout)?;
+    let first_s = submit_and_wait(ctx, &prepared.dispatch, 1, None, first_timeout)?;
     let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), first_timeout)?;
     let c: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
     let validation = inputs.reference().check(&c, kernel.accumulator);
@@ -313,54 +235,22 @@ fn measure(
         )));
     }
 
-    // Warm-up: pipeline compilation and first touch of memory stay out of the samples.
-    let mut per_run_s = first_s;
-    if plan.warmup > 0 {
-        let warm_s = submit_and_wait(
-            ctx,
-            &prepared,
-            plan.warmup,
-            None,
-            first_timeout * plan.warmup,
-        )?;
-        per_run_s = warm_s / plan.warmup as f64;
-    }
-    // A batch may take ten times what a run took so far before it counts as hung.
-    let timeout_for = |runs: u32| {
-        plan.timeout_floor
-            .max(Duration::from_secs_f64(10.0 * per_run_s * runs as f64))
-    };
-
-    let batch = ((BATCH_TARGET_S / per_run_s.max(1e-9)) as u32).clamp(1, MAX_BATCH);
-    let timer = TimestampTimer::new(ctx, batch);
+    let per_run_s = warm_up(ctx, &prepared.dispatch, plan, first_s, first_timeout)?;
     // Poison C again: the timed runs must write the right answer too, which the check after
     // them proves (a driver that skipped work once warm would otherwise pass as fast).
     ctx.queue
         .write_buffer(&prepared.c, 0, bytemuck::cast_slice(&vec![f32::NAN; c_len]));
-    let mut timing = TimingSource::WallClock;
-    let mut timing_note = None;
-    let mut samples = Vec::new();
-    if let Some(t) = &timer {
-        let (gpu, wall_s) = collect_samples(ctx, &prepared, plan, Some(t), &timeout_for)?;
-        let gpu_s: f64 = gpu.iter().sum();
-        // The passes ran back to back inside those wall seconds, so their GPU times must fill
-        // most of them; where the gap is too large for submission overhead to explain, the
-        // timestamps do not measure the work (seen on lavapipe), and the wall clock is used.
-        if wall_s > TIMESTAMP_CHECK_MIN_WALL_S && gpu_s < 0.5 * wall_s {
-            timing_note = Some(format!(
-                "GPU timestamps summed to {:.1}% of the wall time of the same runs, so they \
-                 were discarded and each run was timed by the wall clock",
-                100.0 * gpu_s / wall_s
-            ));
-        } else {
-            timing = TimingSource::GpuTimestamp;
-            samples = gpu;
-        }
-    }
-    if timing == TimingSource::WallClock {
-        samples = collect_samples(ctx, &prepared, plan, None, &timeout_for)?.0;
-    }
-    let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), timeout_for(1))?;
+    let Timed {
+        samples,
+        timing,
+        timing_note,
+    } = time_runs(ctx, &prepared.dispatch, plan, per_run_s)?;
+    let bytes = read_buffer(
+        ctx,
+        &prepared.c,
+        matrix_bytes(p.m, p.n),
+        batch_timeout(plan, per_run_s, 1),
+    )?;
     let after: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
     let recheck = inputs.reference().check(&after, kernel.accumulator);
     if !recheck.passed {
@@ -369,12 +259,6 @@ fn measure(
              their times are not reported",
             recheck.max_rel_error, recheck.tolerance
         )));
-    }
-    if samples.iter().any(|s| *s <= 0.0 || !s.is_finite()) {
-        return Err(FlopcostError::Device(
-            "the device's timestamps went backwards or did not advance; no time can be trusted"
-                .to_string(),
-        ));
     }
     let summary = Summary::of(&samples).expect("at least one run");
     Ok(Measurement {

@@ -7,6 +7,7 @@ use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
+use crate::peak::load_cached_peak;
 use crate::report::{
     bench_text, export, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
 };
@@ -203,6 +204,8 @@ fn bench_inputs(
         adapter: ctx.description.clone(),
         system: SystemInfo::collect(),
         results,
+        peak: load_cached_peak(&ctx.description)
+            .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
     }
 }
 

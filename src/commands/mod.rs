@@ -6,6 +6,7 @@ pub mod compare;
 pub mod devices;
 pub mod estimate;
 pub mod merge;
+pub mod peak;
 pub mod sweep;
 pub mod tune;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::run(args, global),
         Some(Command::Merge(args)) => merge::run(args, global),
         Some(Command::Tune(args)) => tune::run(args, global),
+        Some(Command::Peak(args)) => peak::run(args, global),
         Some(Command::Sweep(args)) => sweep::run(args, global),
     }
 }

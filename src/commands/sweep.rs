@@ -132,7 +132,14 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         print!("{text}");
     }
 
-    let ceilings = Ceilings::default();
+    // The f32 FMA ceiling and the best bandwidth, from the last `flopcost peak` on this adapter.
+    let ceilings = report
+        .peak
+        .as_ref()
+        .map_or(Ceilings::default(), |p| Ceilings {
+            peak_gflops: p.fma_f32_gflops,
+            bandwidth_gbs: p.bandwidth_gbs,
+        });
     let throughput = throughput_svg(&report, &ceilings)?;
     let roofline = roofline_svg(&report, &ceilings)?;
     if let Some(path) = &args.plot {

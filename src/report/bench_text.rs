@@ -67,14 +67,22 @@ pub fn results_table(report: &BenchReport) -> String {
                 format!("unsupported: {}", r.error.as_deref().unwrap_or(""))
             }
         };
+        let share = match (
+            &r.measurement,
+            report.peak.as_ref().and_then(|p| p.compute_gflops_for(r)),
+        ) {
+            (Some(m), Some(peak)) if peak > 0.0 => format!("{:.1}%", 100.0 * m.gflops / peak),
+            _ => "-".into(),
+        };
         table.row(vec![
             r.kernel.clone(),
-            r.dtype.name().into(),
+            r.precision_label(),
             shape,
             median,
             min,
             max,
             gflops,
+            share,
             err,
             status,
         ]);
@@ -98,6 +106,15 @@ pub fn results_table(report: &BenchReport) -> String {
             "validated against an f64 CPU reference ({}); tolerance {:.2e}\n",
             v.checked, v.tolerance
         ));
+    }
+    match &report.peak {
+        Some(p) => out.push_str(&format!(
+            "% peak: of the measured FMA rate of the accumulator's precision (f32 {}, f16 {}; {})\n",
+            p.fma_f32_gflops.map_or("-".into(), |g| format!("{g:.2} GFLOP/s")),
+            p.fma_f16_gflops.map_or("-".into(), |g| format!("{g:.2} GFLOP/s")),
+            p.source
+        )),
+        None => out.push_str("% peak: run `flopcost peak` once to state each result as a share of this device's measured peak\n"),
     }
     if report.software_adapter {
         out.push_str(&format!("({SOFTWARE_WARNING})\n"));

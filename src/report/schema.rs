@@ -22,6 +22,30 @@ pub struct BenchReport {
     pub software_adapter: bool,
     pub system: SystemInfo,
     pub results: Vec<BenchResult>,
+    /// The device's measured ceilings, when known: each result is stated as a share of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak: Option<PeakSummary>,
+}
+
+/// The ceilings from `flopcost peak`, as a bench report carries them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeakSummary {
+    pub fma_f32_gflops: Option<f64>,
+    pub fma_f16_gflops: Option<f64>,
+    pub bandwidth_gbs: Option<f64>,
+    /// "measured in this run", or where the cached figures came from.
+    pub source: String,
+}
+
+impl PeakSummary {
+    /// The arithmetic ceiling for `result`: its accumulator's FMA rate, since that is the unit
+    /// doing the work.
+    pub fn compute_gflops_for(&self, result: &BenchResult) -> Option<f64> {
+        match result.accumulator {
+            Dtype::F32 => self.fma_f32_gflops,
+            Dtype::F16 => self.fma_f16_gflops,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,98 @@
+//! `flopcost peak`: the device's own ceilings, peak arithmetic and memory bandwidth.
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::bench::RunPlan;
+use crate::cli::GlobalOptions;
+use crate::gpu::{GpuContext, SOFTWARE_WARNING};
+use crate::peak::{measure_peaks, save_cached_peak, PeakReport};
+use crate::report::bench_text::format_seconds;
+use crate::report::save_json;
+use crate::report::table::Table;
+use crate::report::ResultStatus;
+
+#[derive(Debug, Clone, Args)]
+pub struct PeakArgs {
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON result to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
+    /// Minimum total measuring time in seconds per probe.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::cli::parse_seconds)]
+    pub min_time: f64,
+}
+
+pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
+    let ctx = GpuContext::open(global)?;
+    let plan = RunPlan {
+        warmup: 2,
+        min_runs: 5,
+        min_time: args.min_time,
+        ..RunPlan::default()
+    };
+    let quiet = global.quiet;
+    let report = measure_peaks(&ctx, &plan, &|line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    });
+    // Kept beside the tuning cache, so bench and sweep can state their share of it.
+    let cached = save_cached_peak(&report)?;
+    if let Some(path) = &args.save {
+        save_json(path, &report)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", peak_text(&report));
+        println!("saved for bench and sweep: {}", cached.display());
+    }
+    Ok(())
+}
+
+pub fn peak_text(report: &PeakReport) -> String {
+    let a = &report.adapter;
+    let mut out = format!(
+        "adapter: [{}] {} ({}, {})\n",
+        a.index, a.name, a.backend, a.device_type
+    );
+    if report.software_adapter {
+        out.push_str(&format!("  WARNING: {SOFTWARE_WARNING}\n"));
+    }
+    let mut table =
+        Table::new(&["probe", "rate", "median run", "timing", "check"]).right_align(&[1, 2]);
+    for p in &report.probes {
+        let (rate, check) = match (p.status, p.value) {
+            (ResultStatus::Passed, Some(v)) => (
+                format!("{v:.2} {}", p.unit),
+                p.validation.clone().unwrap_or_default(),
+            ),
+            (ResultStatus::Unsupported, _) => (
+                "-".into(),
+                format!("unsupported: {}", p.error.as_deref().unwrap_or("")),
+            ),
+            _ => (
+                "-".into(),
+                format!("FAILED: {}", p.error.as_deref().unwrap_or("")),
+            ),
+        };
+        table.row(vec![
+            p.probe.clone(),
+            rate,
+            p.median_s.map_or("-".into(), format_seconds),
+            p.timing.map_or("-".into(), |t| t.name().to_string()),
+            check,
+        ]);
+    }
+    out.push_str(&table.render());
+    for p in &report.probes {
+        if let Some(note) = &p.timing_note {
+            out.push_str(&format!("note: {}: {note}\n", p.probe));
+        }
+    }
+    out.push_str("fma: 32 independent fused multiply-adds per iteration, 2 FLOPs each; bandwidth counts bytes read plus written\n");
+    out
+}

@@ -1,0 +1,89 @@
+//! What `flopcost peak` reports: one row per probe, in the same spirit as a `BenchResult`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::{Summary, Timed};
+use crate::gpu::AdapterDescription;
+use crate::report::{ResultStatus, TimingSource};
+use crate::system::SystemInfo;
+
+pub const PEAK_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeakReport {
+    pub schema_version: u32,
+    pub flopcost_version: String,
+    pub adapter: AdapterDescription,
+    pub software_adapter: bool,
+    pub system: SystemInfo,
+    pub probes: Vec<ProbeResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    /// "fma-f32", "fma-f16", "copy" or "read-reduce".
+    pub probe: String,
+    /// "GFLOP/s" or "GB/s".
+    pub unit: String,
+    pub status: ResultStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// FLOPs or bytes (read plus written) in one run.
+    pub work_per_run: f64,
+    /// What the probe's check compared, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<String>,
+    /// From the median run; absent unless the probe passed its check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<TimingSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing_note: Option<String>,
+    #[serde(default)]
+    pub samples_s: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_s: Option<f64>,
+}
+
+impl ProbeResult {
+    pub fn failed(probe: &str, unit: &str, status: ResultStatus, error: String) -> ProbeResult {
+        ProbeResult {
+            probe: probe.to_string(),
+            unit: unit.to_string(),
+            status,
+            error: Some(error),
+            work_per_run: 0.0,
+            validation: None,
+            value: None,
+            timing: None,
+            timing_note: None,
+            samples_s: Vec::new(),
+            median_s: None,
+        }
+    }
+
+    /// A probe that passed its check, with its rate from the median of `timed`.
+    pub fn passed(
+        probe: &str,
+        unit: &str,
+        work_per_run: f64,
+        validation: String,
+        timed: Timed,
+    ) -> Self {
+        let median = Summary::of(&timed.samples).map(|s| s.median);
+        ProbeResult {
+            probe: probe.to_string(),
+            unit: unit.to_string(),
+            status: ResultStatus::Passed,
+            error: None,
+            work_per_run,
+            validation: Some(validation),
+            value: median.map(|m| work_per_run / m / 1e9),
+            timing: Some(timed.timing),
+            timing_note: timed.timing_note,
+            samples_s: timed.samples,
+            median_s: median,
+        }
+    }
+}
