@@ -9,6 +9,7 @@ pub mod error;
 pub mod gpu;
 pub mod kernels;
 pub mod peak;
+pub mod progress;
 pub mod report;
 pub mod system;
 pub mod tune;

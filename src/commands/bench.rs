@@ -8,6 +8,7 @@ use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
 use crate::peak::load_cached_peak;
+use crate::progress::Progress;
 use crate::report::{
     bench_text, export, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
 };
@@ -35,10 +36,11 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         kernels::find(spec)?;
     }
     let ctx = GpuContext::open(global)?;
+    let progress = Progress::new(global.quiet);
     let problem = match (args.size, args.m, args.n, args.k) {
         (Some(s), ..) => MatmulProblem::square(s),
         (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
-        _ => MatmulProblem::square(default_size(&ctx, global.quiet)),
+        _ => MatmulProblem::square(default_size(&ctx, &progress)),
     };
     let mut report = tuned_bench(
         &ctx,
@@ -46,8 +48,9 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         args.kernel.as_deref(),
         &args.run,
         &args.tuning,
-        global.quiet,
+        &progress,
     )?;
+    drop(progress);
     if args.kernel.is_none() {
         report.results.push(cooperative_matrix_row(&ctx, problem));
     }
@@ -89,24 +92,25 @@ pub fn run_default(global: &GlobalOptions) -> Result<()> {
 /// What `estimate` and `compare` measure when given no saved result.
 pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
     let ctx = GpuContext::open(global)?;
-    let problem = MatmulProblem::square(default_size(&ctx, global.quiet));
+    let progress = Progress::new(global.quiet);
+    let problem = MatmulProblem::square(default_size(&ctx, &progress));
     let report = tuned_bench(
         &ctx,
         problem,
         None,
         &RunOptions::default(),
         &TuningOptions::default(),
-        global.quiet,
+        &progress,
     )?;
     fail_if_any_failed(&report)?;
     Ok(report)
 }
 
-fn default_size(ctx: &GpuContext, quiet: bool) -> u32 {
+fn default_size(ctx: &GpuContext, progress: &Progress) -> u32 {
     if ctx.description.is_software() {
-        if !quiet {
-            eprintln!("software adapter: default size shrunk to {DEFAULT_SIZE_SOFTWARE} to keep the run short");
-        }
+        progress.notice(&format!(
+            "software adapter: default size shrunk to {DEFAULT_SIZE_SOFTWARE} to keep the run short"
+        ));
         DEFAULT_SIZE_SOFTWARE
     } else {
         DEFAULT_SIZE_GPU
@@ -121,18 +125,13 @@ pub fn tuned_bench(
     spec: Option<&str>,
     options: &RunOptions,
     tuning: &TuningOptions,
-    quiet: bool,
+    progress: &Progress,
 ) -> Result<BenchReport> {
     check_buffers_fit(&problem, &ctx.description.limits)?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let inputs = MatmulInputs::random(problem, seed);
-    let progress = |line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
-    let chosen = choose_kernels(ctx, &inputs, spec, tuning, &progress)?;
-    Ok(bench_inputs(ctx, &inputs, &chosen, options, quiet))
+    let chosen = choose_kernels(ctx, &inputs, spec, tuning, progress)?;
+    Ok(bench_inputs(ctx, &inputs, &chosen, options, progress))
 }
 
 /// The cooperative-matrix family, reported as skipped with its reason rather than left out.
@@ -156,26 +155,12 @@ pub fn cooperative_matrix_row(ctx: &GpuContext, p: MatmulProblem) -> BenchResult
     }
 }
 
-/// Validates and times exactly the given kernels on one set of random inputs.
-pub fn bench(
-    ctx: &GpuContext,
-    problem: MatmulProblem,
-    chosen: &[MatmulKernel],
-    options: &RunOptions,
-    quiet: bool,
-) -> Result<BenchReport> {
-    check_buffers_fit(&problem, &ctx.description.limits)?;
-    let seed = options.seed.unwrap_or_else(random_seed);
-    let inputs = MatmulInputs::random(problem, seed);
-    Ok(bench_inputs(ctx, &inputs, chosen, options, quiet))
-}
-
 fn bench_inputs(
     ctx: &GpuContext,
     inputs: &MatmulInputs,
     chosen: &[MatmulKernel],
     options: &RunOptions,
-    quiet: bool,
+    progress: &Progress,
 ) -> BenchReport {
     let problem = inputs.problem;
     let seed = inputs.seed;
@@ -187,12 +172,10 @@ fn bench_inputs(
     };
     let mut results = Vec::new();
     for kernel in chosen {
-        if !quiet {
-            eprintln!(
-                "running {} at {}×{}×{} (seed {seed})...",
-                kernel.name, problem.m, problem.n, problem.k
-            );
-        }
+        progress.step(&format!(
+            "running {} at {}×{}×{} (seed {seed})",
+            kernel.name, problem.m, problem.n, problem.k
+        ));
         results.push(run_kernel(ctx, kernel, inputs, &plan));
     }
     BenchReport {

@@ -7,6 +7,7 @@ use crate::bench::RunPlan;
 use crate::cli::GlobalOptions;
 use crate::gpu::{GpuContext, SOFTWARE_WARNING};
 use crate::peak::{measure_peaks, save_cached_peak, PeakReport};
+use crate::progress::Progress;
 use crate::report::bench_text::format_seconds;
 use crate::report::save_json;
 use crate::report::table::Table;
@@ -33,12 +34,7 @@ pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
         min_time: args.min_time,
         ..RunPlan::default()
     };
-    let quiet = global.quiet;
-    let report = measure_peaks(&ctx, &plan, &|line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    });
+    let report = measure_peaks(&ctx, &plan, &Progress::new(global.quiet));
     // Kept beside the tuning cache, so bench and sweep can state their share of it.
     let cached = save_cached_peak(&report)?;
     if let Some(path) = &args.save {

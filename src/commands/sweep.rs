@@ -13,6 +13,7 @@ use crate::commands::bench::{fail_if_any_failed, tuned_bench};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
 use crate::kernels::{self, MatmulProblem};
+use crate::progress::Progress;
 use crate::report::export::{self, Destination, ExportOptions, Exporter, JsonExporter};
 use crate::report::plot::{roofline_svg, throughput_svg, Ceilings};
 use crate::report::table::Table;
@@ -64,7 +65,8 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         kernels::find(spec)?;
     }
     let ctx = GpuContext::open(global)?;
-    let sizes = planned_sizes(args.sizes.as_deref(), &ctx, global.quiet)?;
+    let progress = Progress::new(global.quiet);
+    let sizes = planned_sizes(args.sizes.as_deref(), &ctx, &progress)?;
     // One seed for every size, so the report's single `seed` reproduces all of it.
     let options = RunOptions {
         seed: Some(args.run.seed.unwrap_or_else(random_seed)),
@@ -79,14 +81,14 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
             let estimate = estimate_seconds(*prev_size, *prev_wall, prev_results, size, &options);
             let left = args.budget - started.elapsed().as_secs_f64();
             if estimate > left {
-                eprintln!(
+                progress.notice(&format!(
                     "budget: skipped size{} {}: {size} would take about {estimate:.1} s \
                      (from {prev_size}'s time, scaled by n³) and {:.1} s of the {} s --budget is left",
                     if sizes.len() - i > 1 { "s" } else { "" },
                     join(&sizes[i..]),
                     left.max(0.0),
                     args.budget
-                );
+                ));
                 break;
             }
         }
@@ -103,7 +105,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
             args.kernel.as_deref(),
             &options,
             &cache_only,
-            global.quiet,
+            &progress,
         )?;
         let wall = step_started.elapsed().as_secs_f64();
         let results = report.results.clone();
@@ -117,6 +119,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         }
         previous = Some((size, wall, results));
     }
+    drop(progress);
     let Some(report) = combined else {
         return Err(FlopcostError::bad_input("no size to run").into());
     };
@@ -153,7 +156,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
 }
 
 /// The sizes asked for, each checked against the device's buffers, or the default series.
-fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, quiet: bool) -> Result<Vec<u32>> {
+fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, progress: &Progress) -> Result<Vec<u32>> {
     let limits = &ctx.description.limits;
     if let Some(asked) = asked {
         let mut sizes = asked.to_vec();
@@ -173,11 +176,11 @@ fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, quiet: bool) -> Result
         ))
         .into());
     }
-    if software && !quiet {
-        eprintln!(
+    if software {
+        progress.notice(&format!(
             "software adapter: sweep capped at {SOFTWARE_CAP} ({SOFTWARE_WARNING}); \
              give --sizes to go further"
-        );
+        ));
     }
     Ok(sizes)
 }

@@ -9,6 +9,7 @@ use crate::bench::{check_buffers_fit, random_seed, MatmulInputs};
 use crate::cli::{GlobalOptions, TuneArgs};
 use crate::gpu::{GpuContext, SOFTWARE_WARNING};
 use crate::kernels::{self, Family, MatmulProblem};
+use crate::progress::Progress;
 use crate::report::table::Table;
 use crate::tune::{default_cache_path, entry, lookup, tune_family, TuneCache, TuningKey};
 
@@ -59,14 +60,9 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
     let inputs = MatmulInputs::random(problem, seed);
     let path = args.cache.clone().unwrap_or_else(default_cache_path);
     let (mut cache, notice) = TuneCache::load(&path);
-    let quiet = global.quiet;
-    let progress = |line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
+    let progress = Progress::new(global.quiet);
     if let Some(notice) = notice {
-        progress(&notice);
+        progress.notice(&notice);
     }
 
     let share = Duration::from_secs_f64(args.budget / families.len() as f64);
@@ -101,7 +97,7 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
         row.unsupported = outcome.unsupported;
         row.seconds = outcome.elapsed_s;
         for failure in &outcome.failed {
-            progress(&format!("{} failed: {failure}", family.name));
+            progress.notice(&format!("{} failed: {failure}", family.name));
         }
         match outcome.best {
             Some((best, gflops)) => {

@@ -13,18 +13,19 @@ pub use result::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 
 use crate::bench::RunPlan;
 use crate::gpu::GpuContext;
+use crate::progress::Progress;
 use crate::report::{Dtype, PeakSummary, ResultStatus};
 use crate::system::SystemInfo;
 
 /// Every probe the adapter supports (f16 arithmetic where it has SHADER_F16), in report order.
-pub fn measure_peaks(ctx: &GpuContext, plan: &RunPlan, progress: &dyn Fn(&str)) -> PeakReport {
+pub fn measure_peaks(ctx: &GpuContext, plan: &RunPlan, progress: &Progress) -> PeakReport {
     let mut probes = Vec::new();
     for dtype in [Dtype::F32, Dtype::F16] {
-        progress(&format!("peak: fma {}", dtype.name()));
+        progress.step(&format!("peak: fma {}", dtype.name()));
         probes.push(probe_fma(ctx, dtype, plan));
     }
     for probe in [BandwidthProbe::Copy, BandwidthProbe::Reduce] {
-        progress(&format!("peak: bandwidth {}", probe.name()));
+        progress.step(&format!("peak: bandwidth {}", probe.name()));
         probes.push(probe_bandwidth(ctx, probe, plan));
     }
     PeakReport {

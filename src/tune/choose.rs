@@ -8,6 +8,7 @@ use crate::cli::TuningOptions;
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{self, Family, MatmulKernel};
+use crate::progress::Progress;
 
 use super::cache::{default_cache_path, TuneCache, TunedEntry};
 use super::key::TuningKey;
@@ -21,7 +22,7 @@ pub fn choose_kernels(
     inputs: &MatmulInputs,
     spec: Option<&str>,
     options: &TuningOptions,
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> Result<Vec<MatmulKernel>, FlopcostError> {
     let families: Vec<Family> = match spec {
         Some(s) if s.contains(':') => {
@@ -38,7 +39,7 @@ pub fn choose_kernels(
         .unwrap_or_else(default_cache_path);
     let (mut cache, notice) = TuneCache::load(&path);
     if let Some(notice) = notice {
-        progress(&notice);
+        progress.notice(&notice);
     }
     let untuned: Vec<&Family> = families
         .iter()
@@ -93,7 +94,7 @@ pub fn choose_kernels(
     }
     if cache_changed {
         if let Err(e) = cache.save(&path) {
-            progress(&format!(
+            progress.notice(&format!(
                 "could not save the tuning cache {}: {e:#}",
                 path.display()
             ));

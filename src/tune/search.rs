@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::bench::{run_kernel, MatmulInputs, RunPlan};
 use crate::gpu::GpuContext;
 use crate::kernels::{Family, MatmulKernel};
+use crate::progress::Progress;
 use crate::report::ResultStatus;
 
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub fn tune_family(
     family: &Family,
     inputs: &MatmulInputs,
     budget: Duration,
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> TuneOutcome {
     let start = Instant::now();
     let default = (family.default)();
@@ -70,7 +71,7 @@ pub fn tune_family(
             outcome.out_of_time = true;
             break;
         }
-        progress(&format!(
+        progress.step(&format!(
             "tuning {} {}/{}: {}",
             family.name,
             i + 1,
