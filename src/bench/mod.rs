@@ -3,11 +3,14 @@
 
 mod inputs;
 mod layout;
+pub mod memory;
+pub mod outliers;
 mod runner;
 mod stats;
 mod validate;
 
 pub use inputs::{random_seed, MatmulInputs, SplitMix64};
+pub use outliers::Stability;
 pub use runner::{check_buffers_fit, run_kernel, RunPlan};
 pub use stats::Summary;
 pub use validate::{check, tolerance, CheckPlan, Reference};
