@@ -144,3 +144,43 @@ pub fn format_seconds(s: f64) -> String {
         format!("{:.1} µs", s * 1e6)
     }
 }
+
+#[cfg(test)]
+mod stability_tests {
+    use super::*;
+    use crate::report::TimingSource;
+
+    #[test]
+    fn a_wide_spread_and_a_slow_first_run_are_printed() {
+        let mut m = Measurement {
+            timing: TimingSource::WallClock,
+            timing_note: None,
+            warmup_runs: 0,
+            samples_s: vec![1.0; 5],
+            median_s: 1.0,
+            min_s: 1.0,
+            max_s: 1.0,
+            mean_s: 1.0,
+            stddev_s: 0.0,
+            gflops: 1.0,
+            mad_s: Some(0.0),
+            relative_spread: Some(0.0),
+            outliers: Some(0),
+            first_run_slow: false,
+            spread_warning: None,
+        };
+        assert_eq!(stability_lines("tiled", &m), "");
+        m.spread_warning = Some("times vary by ±30.0%".into());
+        m.first_run_slow = true;
+        m.outliers = Some(1);
+        let text = stability_lines("tiled", &m);
+        assert!(
+            text.starts_with("WARNING: tiled: times vary by ±30.0%\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("first timed run") && text.contains("1 of 5 runs"),
+            "{text}"
+        );
+    }
+}
