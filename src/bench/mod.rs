@@ -3,12 +3,15 @@
 
 mod inputs;
 mod layout;
+pub mod memory;
+pub mod outliers;
 mod runner;
 mod stats;
 mod timing;
 mod validate;
 
 pub use inputs::{random_seed, MatmulInputs, SplitMix64};
+pub use outliers::Stability;
 pub use runner::{check_buffers_fit, run_kernel, RunPlan};
 pub use stats::Summary;
 pub use timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};

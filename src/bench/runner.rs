@@ -9,6 +9,7 @@ use crate::report::{BenchResult, Measurement, ResultStatus};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
+use super::outliers::Stability;
 use super::stats::Summary;
 use super::timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 
@@ -71,7 +72,8 @@ pub fn check_buffers_fit(
             )));
         }
     }
-    Ok(())
+    // Host memory last: a device limit is the more specific reason when both apply.
+    super::memory::check_host_memory(problem)
 }
 
 /// Validates, then times, `kernel` on `inputs`. Never returns a time for a kernel whose output
@@ -260,7 +262,12 @@ fn measure(
             recheck.max_rel_error, recheck.tolerance
         )));
     }
-    let summary = Summary::of(&samples).expect("at least one run");
+    // `min_runs: 0` with no time to fill measures nothing: an error, not a panic.
+    let (Some(summary), Some(stability)) = (Summary::of(&samples), Stability::of(&samples)) else {
+        return Err(FlopcostError::bad_input(
+            "no timed runs were made (raise --runs or --min-time)",
+        ));
+    };
     Ok(Measurement {
         timing,
         timing_note,
@@ -271,6 +278,11 @@ fn measure(
         max_s: summary.max,
         mean_s: summary.mean,
         stddev_s: summary.stddev,
+        mad_s: Some(stability.mad),
+        relative_spread: Some(stability.relative_spread),
+        outliers: Some(stability.outliers),
+        first_run_slow: stability.first_run_slow,
+        spread_warning: stability.spread_warning,
         samples_s: samples,
     })
 }

@@ -2,7 +2,7 @@
 
 use crate::gpu::SOFTWARE_WARNING;
 
-use super::schema::{BenchReport, ResultStatus};
+use super::schema::{BenchReport, Measurement, ResultStatus};
 use super::table::Table;
 
 /// Header lines naming the adapter, why it was chosen and how time was measured.
@@ -37,7 +37,7 @@ pub fn results_table(report: &BenchReport) -> String {
         "kernel",
         "dtype",
         "M×N×K",
-        "median",
+        "median ± MAD",
         "min",
         "max",
         "GFLOP/s",
@@ -53,7 +53,12 @@ pub fn results_table(report: &BenchReport) -> String {
             .map_or("-".to_string(), |v| format!("{:.2e}", v.max_rel_error));
         let (median, min, max, gflops) = match &r.measurement {
             Some(m) => (
-                format_seconds(m.median_s),
+                match m.mad_s {
+                    Some(mad) => {
+                        format!("{} ± {}", format_seconds(m.median_s), format_seconds(mad))
+                    }
+                    None => format_seconds(m.median_s),
+                },
                 format_seconds(m.min_s),
                 format_seconds(m.max_s),
                 format!("{:.2}", m.gflops),
@@ -92,6 +97,9 @@ pub fn results_table(report: &BenchReport) -> String {
         if let Some(note) = r.measurement.as_ref().and_then(|m| m.timing_note.as_ref()) {
             out.push_str(&format!("note: {}: {note}\n", r.kernel));
         }
+        if let Some(m) = &r.measurement {
+            out.push_str(&stability_lines(&r.kernel, m));
+        }
         if let Some(copy) = r.layout_copy_s {
             out.push_str(&format!(
                 "{}: inputs read as {}; copying them into that layout took {} (not in the times above)\n",
@@ -122,6 +130,28 @@ pub fn results_table(report: &BenchReport) -> String {
     out
 }
 
+/// A warning per kernel whose times are too spread out to trust, or whose first run was slow.
+fn stability_lines(kernel: &str, m: &Measurement) -> String {
+    let mut out = String::new();
+    if let Some(warning) = &m.spread_warning {
+        out.push_str(&format!("WARNING: {kernel}: {warning}\n"));
+    }
+    if m.first_run_slow {
+        out.push_str(&format!(
+            "note: {kernel}: the first timed run was a slow outlier; more --warmup would keep it \
+             out\n"
+        ));
+    }
+    if let Some(count) = m.outliers.filter(|&c| c > 0) {
+        out.push_str(&format!(
+            "note: {kernel}: {count} of {} runs were outliers (modified z-score > 14); the \
+             median is robust to them\n",
+            m.samples_s.len()
+        ));
+    }
+    out
+}
+
 pub fn format_seconds(s: f64) -> String {
     if s >= 1.0 {
         format!("{s:.3} s")
@@ -129,5 +159,45 @@ pub fn format_seconds(s: f64) -> String {
         format!("{:.3} ms", s * 1e3)
     } else {
         format!("{:.1} µs", s * 1e6)
+    }
+}
+
+#[cfg(test)]
+mod stability_tests {
+    use super::*;
+    use crate::report::TimingSource;
+
+    #[test]
+    fn a_wide_spread_and_a_slow_first_run_are_printed() {
+        let mut m = Measurement {
+            timing: TimingSource::WallClock,
+            timing_note: None,
+            warmup_runs: 0,
+            samples_s: vec![1.0; 5],
+            median_s: 1.0,
+            min_s: 1.0,
+            max_s: 1.0,
+            mean_s: 1.0,
+            stddev_s: 0.0,
+            gflops: 1.0,
+            mad_s: Some(0.0),
+            relative_spread: Some(0.0),
+            outliers: Some(0),
+            first_run_slow: false,
+            spread_warning: None,
+        };
+        assert_eq!(stability_lines("tiled", &m), "");
+        m.spread_warning = Some("times vary by ±30.0%".into());
+        m.first_run_slow = true;
+        m.outliers = Some(1);
+        let text = stability_lines("tiled", &m);
+        assert!(
+            text.starts_with("WARNING: tiled: times vary by ±30.0%\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("first timed run") && text.contains("1 of 5 runs"),
+            "{text}"
+        );
     }
 }

@@ -179,4 +179,24 @@ pub struct Measurement {
     pub stddev_s: f64,
     /// From the median.
     pub gflops: f64,
+    /// Median absolute deviation of the samples, seconds. Absent in files from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mad_s: Option<f64>,
+    /// `mad_s / median_s`: the spread as a fraction of the headline figure. MAD and median,
+    /// not stddev and mean, so that the odd outlier does not inflate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_spread: Option<f64>,
+    /// Samples whose modified z-score exceeds 14 (hyperfine's threshold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outliers: Option<usize>,
+    /// The first timed sample is a slow outlier: the warm-up was too short.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub first_run_slow: bool,
+    /// Set when the relative spread is too wide (> 10%) to trust the median.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_warning: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
