@@ -13,12 +13,17 @@ pub use crate::report::export::ExportOptions;
 #[command(
     name = "flopcost",
     version,
+    args_conflicts_with_subcommands = true,
     about = "Measure how fast this GPU really multiplies matrices, and what a training run would cost on it",
     long_about = None
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
+
+    /// The default run's options (only without a subcommand).
+    #[command(flatten)]
+    pub default_run: crate::commands::default_run::DefaultRunArgs,
 
     /// With no subcommand, flopcost runs the default benchmark of this machine.
     #[command(subcommand)]

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod cost;
 pub mod error;

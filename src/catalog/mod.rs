@@ -10,8 +10,6 @@ pub mod suggest;
 
 use std::path::Path;
 
-use anyhow::Context;
-
 pub use entries::{Accelerator, Model, PeakRates, Precision, Run};
 pub use figure::{Figure, FigureKind};
 use parse::CatalogFile;
@@ -38,8 +36,7 @@ impl Catalog {
         let Some(path) = user_file else {
             return Ok(Catalog::built_in()?);
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading catalog file {}", path.display()))?;
+        let text = crate::report::read_text(path, "catalog file")?;
         Ok(Catalog::from_documents(
             BUILT_IN,
             Some((&text, &path.display().to_string())),

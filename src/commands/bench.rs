@@ -71,24 +71,6 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
     fail_if_any_failed(&report)
 }
 
-/// The default run: every kernel at the default size.
-pub fn run_default(global: &GlobalOptions) -> Result<()> {
-    let args = BenchArgs {
-        size: None,
-        m: None,
-        n: None,
-        k: None,
-        kernel: None,
-        list_kernels: false,
-        run: RunOptions::default(),
-        tuning: TuningOptions::default(),
-        json: false,
-        save: None,
-        export: Default::default(),
-    };
-    run(&args, global)
-}
-
 /// What `estimate` and `compare` measure when given no saved result.
 pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
     let ctx = GpuContext::open(global)?;
@@ -189,6 +171,7 @@ fn bench_inputs(
         results,
         peak: load_cached_peak(&ctx.description)
             .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
+        story: None,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod compare;
+pub mod default_run;
 pub mod devices;
 pub mod estimate;
 pub mod merge;
@@ -17,7 +18,7 @@ use crate::cli::{Cli, Command, GlobalOptions};
 pub fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
     match &cli.command {
-        None => bench::run_default(global),
+        None => default_run::run(&cli.default_run, global),
         Some(Command::Devices(args)) => devices::run(args, global),
         Some(Command::Bench(args)) => bench::run(args, global),
         Some(Command::Catalog(args)) => catalog::run(args, global),

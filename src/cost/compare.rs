@@ -4,7 +4,7 @@
 //! the same MFU applied to its measured rate (an assumption: MFU is defined against a
 //! datasheet peak, the measured rate is a kernel rate).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::efficiency::{mfu, sustained_per_device, Calibration};
 use super::run_work::run_work;
@@ -12,7 +12,7 @@ use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Catalog, Precision};
 use crate::report::Dtype;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunComparison {
     pub run: String,
     pub accelerator: String,

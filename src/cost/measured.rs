@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::error::FlopcostError;
@@ -63,8 +62,7 @@ pub struct MeasuredRate {
 }
 
 pub fn load_results(path: &Path) -> anyhow::Result<ResultsFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading results file {}", path.display()))?;
+    let text = crate::report::read_text(path, "results file")?;
     Ok(parse_results(&text, &path.display().to_string())?)
 }
 

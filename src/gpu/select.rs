@@ -1,5 +1,6 @@
 //! Which adapter a command runs on. Pure logic over descriptions, so it is tested without a GPU.
 
+use crate::cluster::{adapter_for_local_rank, real_gpus, SlurmRank};
 use crate::error::FlopcostError;
 
 use super::description::AdapterDescription;
@@ -16,6 +17,8 @@ pub struct AdapterRequest {
     pub adapter_origin: &'static str,
     /// `WGPU_POWER_PREF=low` ranks integrated GPUs above discrete ones.
     pub low_power: bool,
+    /// Under Slurm (SLURM_LOCALID), the task's rank on its node picks its GPU.
+    pub slurm_local_rank: Option<u32>,
 }
 
 impl AdapterRequest {
@@ -36,6 +39,7 @@ impl AdapterRequest {
             adapter,
             adapter_origin,
             low_power,
+            slurm_local_rank: SlurmRank::from_env().map(|r| r.local),
         }
     }
 }
@@ -61,6 +65,21 @@ pub fn choose_adapter(
     }
     if let Some(wanted) = &request.adapter {
         return pick_requested(adapters, wanted, request.adapter_origin);
+    }
+    if let Some(local) = request.slurm_local_rank {
+        let gpus = real_gpus(adapters).len();
+        if let Some(index) = adapter_for_local_rank(adapters, local) {
+            return Ok(AdapterChoice {
+                index,
+                reason: format!("Slurm local rank {local} takes this node's GPU number {local}"),
+            });
+        }
+        if gpus > 0 {
+            return Err(FlopcostError::NoAdapter(format!(
+                "Slurm local rank {local} has no GPU: this node has {gpus}; start at most {gpus} \
+                 tasks per node, or give --adapter"
+            )));
+        }
     }
     let best = adapters
         .iter()
@@ -226,7 +245,7 @@ mod tests {
         let by_index = AdapterRequest {
             adapter: Some("1".into()),
             adapter_origin: "--adapter",
-            low_power: false,
+            ..Default::default()
         };
         assert_eq!(choose_adapter(&machine(), &by_index).unwrap().index, 1);
         let by_name = AdapterRequest {
@@ -241,7 +260,7 @@ mod tests {
         let request = AdapterRequest {
             adapter: Some("radeon".into()),
             adapter_origin: "--adapter",
-            low_power: false,
+            ..Default::default()
         };
         let err = choose_adapter(&machine(), &request).unwrap_err();
         assert!(err.to_string().contains("matches no adapter"));
@@ -255,6 +274,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no adapter with that index"));
+    }
+
+    #[test]
+    fn slurm_local_rank_picks_the_gpu_and_says_so() {
+        let mut node = machine();
+        node.push(adapter(4, "NVIDIA H200", "discrete", "vulkan"));
+        // Vulkan sees three GPUs (1, 3, 4); rank 2 takes the third.
+        let request = AdapterRequest {
+            slurm_local_rank: Some(2),
+            ..Default::default()
+        };
+        let choice = choose_adapter(&node, &request).unwrap();
+        assert_eq!(choice.index, 4);
+        assert!(choice.reason.contains("Slurm local rank 2"));
+        let too_many = AdapterRequest {
+            slurm_local_rank: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(choose_adapter(&node, &too_many).unwrap_err().exit_code(), 3);
+        // --adapter still wins over the rank.
+        let explicit = AdapterRequest {
+            adapter: Some("1".into()),
+            adapter_origin: "--adapter",
+            slurm_local_rank: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(choose_adapter(&node, &explicit).unwrap().index, 1);
     }
 
     #[test]

@@ -41,10 +41,11 @@ pub fn results_table(report: &BenchReport) -> String {
         "min",
         "max",
         "GFLOP/s",
+        "% peak",
         "max rel err",
         "status",
     ])
-    .right_align(&[3, 4, 5, 6, 7]);
+    .right_align(&[3, 4, 5, 6, 7, 8]);
     for r in &report.results {
         let shape = format!("{}×{}×{}", r.m, r.n, r.k);
         let err = r
@@ -102,7 +103,7 @@ pub fn results_table(report: &BenchReport) -> String {
         }
         if let Some(copy) = r.layout_copy_s {
             out.push_str(&format!(
-                "{}: inputs read as {}; copying them into that layout took {} (not in the times above)\n",
+                "{}: inputs read as {}; copying them into that layout took {} by the wall clock (not in the times above)\n",
                 r.kernel,
                 r.input_path,
                 format_seconds(copy)

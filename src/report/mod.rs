@@ -5,6 +5,8 @@ pub mod export;
 pub mod html;
 pub mod plot;
 pub mod schema;
+pub mod story;
+pub mod story_text;
 pub mod table;
 
 pub use schema::*;
@@ -26,10 +28,20 @@ pub fn save_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<
     Ok(())
 }
 
+/// Reads a file the user named as text. A file that is missing, unreadable or not UTF-8 is the
+/// user's input gone wrong: a one-line error naming the file (exit 2), never a panic.
+pub fn read_text(path: &Path, what: &str) -> Result<String, FlopcostError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        FlopcostError::bad_input(format!("cannot read {what} {}: {e}", path.display()))
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        FlopcostError::bad_input(format!("{what} {}: not a UTF-8 text file", path.display()))
+    })
+}
+
 /// Reads a saved `BenchReport`, with an error naming the file and what is wrong with it.
 pub fn load_bench_report(path: &Path) -> anyhow::Result<BenchReport> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = read_text(path, "results file")?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         FlopcostError::bad_input(format!("{}: not valid JSON: {e}", path.display()))
     })?;

@@ -25,6 +25,9 @@ pub struct BenchReport {
     /// The device's measured ceilings, when known: each result is stated as a share of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak: Option<PeakSummary>,
+    /// What the default run adds: the probes, the shape, and the comparison with reported runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<super::story::RunStory>,
 }
 
 /// The ceilings from `flopcost peak`, as a bench report carries them.
@@ -107,8 +110,8 @@ pub struct BenchResult {
     /// How the kernel reads A and B: "storage-buffer", "padded-vec4-buffer" or "texture".
     #[serde(default = "default_input_path")]
     pub input_path: String,
-    /// GPU seconds spent once copying A and B into the kernel's layout (padding, textures, f16);
-    /// not part of the timed samples, reported beside them.
+    /// Seconds (wall clock, submit to completion) spent once copying A and B into the kernel's
+    /// layout (padding, textures, f16); not part of the timed samples, reported beside them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_copy_s: Option<f64>,
     /// How the configuration was chosen: "tuned (cache)", "tuned now", "default"...

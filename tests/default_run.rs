@@ -1,0 +1,85 @@
+//! `flopcost` with no arguments: the whole story on the local adapter, within its budget.
+
+mod common;
+use common::flopcost;
+
+#[test]
+fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
+    let dir = std::env::temp_dir().join(format!("flopcost-default-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pattern = dir.join("run-%t.json");
+    // Under Slurm the task's rank names the file (srun's %t).
+    let started = std::time::Instant::now();
+    let out = flopcost()
+        .env("SLURM_PROCID", "3")
+        .env("SLURM_LOCALID", "0")
+        .args(["--budget", "6", "--save"])
+        .arg(&pattern)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let elapsed = started.elapsed().as_secs_f64();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for wanted in [
+        "Measured",
+        "peak, fma-f32",
+        "bandwidth, copy",
+        "DeepSeek-R1 (147.0K H800 GPU-hours) would take",
+        "To match the 512 H800s of DeepSeek-R1's RL stage",
+        "DeepSeek-V3 (2.788M H800 GPU-hours)",
+        "llama-3.1-405b",
+        "Assumptions:",
+    ] {
+        assert!(text.contains(wanted), "missing {wanted:?} in:\n{text}");
+    }
+    if text.contains(", cpu;") {
+        assert!(text.contains("software adapter on the CPU: not a GPU figure"));
+        assert!(
+            text.contains("instead of 4096 tokens"),
+            "the shrunk shape is said"
+        );
+    }
+    // The budget bounds the measuring; compilation and validation add a little.
+    assert!(elapsed < 60.0, "took {elapsed:.0} s for a 6 s budget");
+
+    let saved = dir.join("run-3.json");
+    let report = flopcost::report::load_bench_report(&saved).unwrap();
+    let story = report
+        .story
+        .as_ref()
+        .expect("the saved document holds the story");
+    assert!(!story.precisions.is_empty());
+    assert!(story.precisions[0]
+        .runs
+        .iter()
+        .any(|r| r.run == "deepseek-r1"));
+    assert!(report.peak.as_ref().unwrap().fma_f32_gflops.unwrap() > 0.0);
+
+    // What was saved is what compare reads.
+    let compared = flopcost().arg("compare").arg(&saved).assert().success();
+    let compared = String::from_utf8(compared.get_output().stdout.clone()).unwrap();
+    assert!(compared.contains("deepseek-v3"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn all_adapters_without_a_gpu_says_so() {
+    let probe = flopcost().args(["devices", "--json"]).assert().success();
+    let devices: serde_json::Value = serde_json::from_slice(&probe.get_output().stdout).unwrap();
+    let any_gpu = devices["adapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["device_type"] != "cpu");
+    if any_gpu {
+        return;
+    }
+    let out = flopcost()
+        .args(["--all-adapters", "--budget", "1"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no real GPU"));
+}
