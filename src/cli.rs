@@ -13,7 +13,6 @@ pub use crate::report::export::ExportOptions;
 #[command(
     name = "flopcost",
     version,
-    args_conflicts_with_subcommands = true,
     about = "Measure how fast this GPU really multiplies matrices, and what a training run would cost on it",
     long_about = None
 )]

@@ -218,8 +218,13 @@ fn malformed_catalog_files_exit_2_naming_the_field() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not valid JSON"), "{stderr}");
 
-    let (code, _, _) = run(&["--catalog", "/nonexistent/catalog.json", "catalog"]);
-    assert_eq!(code, 1, "a missing file is an I/O error");
+    // A file the user named but that cannot be read is their input gone wrong.
+    let (code, _, stderr) = run(&["--catalog", "/nonexistent/catalog.json", "catalog"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot read catalog file /nonexistent/catalog.json"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -32,7 +32,7 @@ const DEFAULT_PRICE_PER_HOUR: f64 = 2.0;
 #[derive(Debug, Clone, Args)]
 pub struct DefaultRunArgs {
     /// Seconds the whole run may take (tuning, probes and timed runs; not the build).
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS", allow_negative_numbers = true, value_parser = crate::cli::parse_seconds)]
+    #[arg(long, default_value_t = DEFAULT_BUDGET_S, value_name = "SECONDS", allow_negative_numbers = true, value_parser = crate::cli::parse_seconds)]
     pub budget: f64,
     /// Print one JSON document holding everything on stdout.
     #[arg(long)]
@@ -51,6 +51,29 @@ pub struct DefaultRunArgs {
     #[command(flatten)]
     pub export: ExportOptions,
 }
+
+impl DefaultRunArgs {
+    /// The first default-run flag given, if any: they mean nothing before a subcommand.
+    pub fn first_flag_given(&self) -> Option<&'static str> {
+        let e = &self.export;
+        [
+            ("--budget", self.budget != DEFAULT_BUDGET_S),
+            ("--json", self.json),
+            ("--save", self.save.is_some()),
+            ("--price-per-hour", self.price_per_hour.is_some()),
+            ("--all-adapters", self.all_adapters),
+            ("--export-json", e.export_json.is_some()),
+            ("--export-markdown", e.export_markdown.is_some()),
+            ("--export-csv", e.export_csv.is_some()),
+            ("--export-html", e.export_html.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| flag)
+    }
+}
+
+const DEFAULT_BUDGET_S: f64 = 60.0;
 
 fn positive_price(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
