@@ -4,7 +4,13 @@ struct Dims {
     m: u32,
     n: u32,
     k: u32,
-    _pad: u32,
+    kp: u32,
+    // The first workgroup row of this dispatch: large problems are split into several
+    // dispatches so none runs long enough to trip an OS GPU watchdog.
+    wg_row0: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -17,7 +23,7 @@ override WG_Y: u32 = 16u;
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let row = gid.y;
+    let row = gid.y + dims.wg_row0 * WG_Y;
     let col = gid.x;
     if (row >= dims.m || col >= dims.n) {
         return;

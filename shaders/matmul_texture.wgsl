@@ -13,6 +13,12 @@ struct Dims {
     k: u32,
     // K rounded up to whole texels.
     kp: u32,
+    // The first workgroup row of this dispatch: large problems are split into several
+    // dispatches so none runs long enough to trip an OS GPU watchdog.
+    wg_row0: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var tex_a: texture_2d<f32>;
@@ -30,7 +36,7 @@ const MAX_TM: u32 = 8u;
 fn compute_tile(wg: vec3<u32>, lidx: u32, lane: u32) {
     let lc = lidx % WG_COLS;
     let lr = lidx / WG_COLS;
-    let row0 = (wg.y * (WG / WG_COLS) + lr) * TM;
+    let row0 = ((wg.y + dims.wg_row0) * (WG / WG_COLS) + lr) * TM;
     let col4_0 = (wg.x * WG_COLS + lc) * TN4;
 
     var acc: array<vec4<f32>, 16>;

@@ -6,7 +6,13 @@ struct Dims {
     m: u32,
     n: u32,
     k: u32,
-    _pad: u32,
+    kp: u32,
+    // The first workgroup row of this dispatch: large problems are split into several
+    // dispatches so none runs long enough to trip an OS GPU watchdog.
+    wg_row0: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -35,7 +41,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
-    let row0 = wg.y * BM;
+    let row0 = (wg.y + dims.wg_row0) * BM;
     let col0 = wg.x * BN;
     let threads = WG_X * WG_Y;
 

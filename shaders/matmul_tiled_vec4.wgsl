@@ -12,6 +12,12 @@ struct Dims {
     k: u32,
     // Padded K: a whole number of BK slabs.
     kp: u32,
+    // The first workgroup row of this dispatch: large problems are split into several
+    // dispatches so none runs long enough to trip an OS GPU watchdog.
+    wg_row0: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<T>>;
@@ -42,7 +48,7 @@ fn main(
 ) {
     let lc = lidx % TC;
     let lr = lidx / TC;
-    let row0 = wg.y * BM;
+    let row0 = (wg.y + dims.wg_row0) * BM;
     let col4_0 = wg.x * (BN / 4u);
     let kp4 = dims.kp / 4u;
     let np4 = ((dims.n + BN - 1u) / BN) * (BN / 4u);

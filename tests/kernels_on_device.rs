@@ -109,3 +109,35 @@ fn a_kernel_over_the_device_limits_is_unsupported() {
     assert_eq!(r.status, ResultStatus::Unsupported);
     assert!(r.validation.is_none() && r.measurement.is_none());
 }
+
+#[test]
+fn a_problem_split_into_many_dispatches_still_validates() {
+    let ctx = context();
+    // A tiny per-dispatch allowance forces every kernel to split C's rows into many dispatches,
+    // as a large problem on a slow GPU would be.
+    let plan = RunPlan {
+        max_flops_per_dispatch: 5e4,
+        ..quick()
+    };
+    let inputs = MatmulInputs::random(
+        MatmulProblem {
+            m: 130,
+            n: 70,
+            k: 260,
+        },
+        11,
+    );
+    for kernel in kernels::registry() {
+        let r = run_kernel(&ctx, &kernel, &inputs, &plan);
+        assert_eq!(
+            r.status,
+            ResultStatus::Passed,
+            "{}: {:?}",
+            kernel.name,
+            r.error
+        );
+        let dispatches = r.measurement.unwrap().dispatches_per_run.unwrap();
+        let rows_of_workgroups = 130u32.div_ceil(kernel.tile.1);
+        assert_eq!(dispatches, rows_of_workgroups.min(95), "{}", kernel.name);
+    }
+}

@@ -24,6 +24,8 @@ pub struct RunPlan {
     pub max_runs: u32,
     /// The shortest a wait on the device may last before it counts as hung.
     pub timeout_floor: Duration,
+    /// FLOPs one dispatch may hold before the problem is split along rows of C.
+    pub max_flops_per_dispatch: f64,
 }
 
 impl Default for RunPlan {
@@ -34,6 +36,10 @@ impl Default for RunPlan {
             min_time: 1.0,
             max_runs: 10_000,
             timeout_floor: Duration::from_secs(60),
+            // About 2 s on a 500 GFLOP/s GPU, under the ~2 s after which Windows resets a GPU
+            // (TDR). Splitting along rows of C changes nothing in the result and, for problems
+            // this large, next to nothing in speed.
+            max_flops_per_dispatch: 1e12,
         }
     }
 }
@@ -119,9 +125,15 @@ pub fn run_kernel(
 
 /// The GPU resources of one kernel run, built once and reused by every pass.
 struct Prepared {
-    dispatch: Dispatch,
+    pipeline: wgpu::ComputePipeline,
+    inputs: DeviceInputs,
     c: wgpu::Buffer,
+    groups: (u32, u32),
 }
+
+/// A dispatch measured longer than this is split further, aiming at a quarter second each.
+const MAX_DISPATCH_S: f64 = 0.5;
+const TARGET_DISPATCH_S: f64 = 0.25;
 
 fn prepare(
     ctx: &GpuContext,
@@ -134,6 +146,7 @@ fn prepare(
     let uploaded: Result<DeviceInputs, FlopcostError> =
         ctx.scoped(|| upload(ctx, kernel, inputs, timeout))?;
     let uploaded = uploaded?;
+    let layout_copy_s = uploaded.layout_copy_s;
     let prepared = ctx.scoped(|| {
         let c = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("C"),
@@ -143,18 +156,6 @@ fn prepare(
                 | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let dims = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("dims"),
-            size: 16,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        ctx.queue.write_buffer(
-            &dims,
-            0,
-            bytemuck::cast_slice(&[p.m, p.n, p.k, kernel.padded_k(&p)]),
-        );
-
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(&kernel.name),
             source: wgpu::ShaderSource::Wgsl(kernel.source.clone()),
@@ -172,39 +173,70 @@ fn prepare(
             },
             cache: None,
         });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: uploaded.a.binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: uploaded.b.binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: c.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: dims.as_entire_binding(),
-                },
-            ],
-        });
-        let (x, y) = kernel.workgroups(&p);
         Prepared {
-            dispatch: Dispatch {
-                pipeline,
-                bind_group,
-                groups: (x, y, 1),
-            },
+            pipeline,
+            inputs: uploaded,
             c,
+            groups: kernel.workgroups(&p),
         }
     })?;
-    Ok((prepared, uploaded.layout_copy_s))
+    Ok((prepared, layout_copy_s))
+}
+
+/// The dispatch for `chunks` slices of C's rows of workgroups, each with its own `wg_row0`.
+fn dispatch_in_chunks(
+    ctx: &GpuContext,
+    kernel: &MatmulKernel,
+    prepared: &Prepared,
+    p: &MatmulProblem,
+    chunks: u32,
+) -> Result<Dispatch, FlopcostError> {
+    let (gx, gy) = prepared.groups;
+    let rows_per_chunk = gy.div_ceil(chunks.clamp(1, gy.max(1)));
+    ctx.scoped(|| {
+        let mut parts = Vec::new();
+        let mut row0 = 0;
+        while row0 < gy {
+            let rows = rows_per_chunk.min(gy - row0);
+            let dims = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("dims"),
+                size: 32,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let words = [p.m, p.n, p.k, kernel.padded_k(p), row0, 0, 0, 0];
+            ctx.queue
+                .write_buffer(&dims, 0, bytemuck::cast_slice(&words));
+            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &prepared.pipeline.get_bind_group_layout(0),
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: prepared.inputs.a.binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: prepared.inputs.b.binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: prepared.c.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: dims.as_entire_binding(),
+                    },
+                ],
+            });
+            parts.push((bind_group, (gx, rows, 1)));
+            row0 += rows;
+        }
+        Dispatch {
+            pipeline: prepared.pipeline.clone(),
+            parts,
+        }
+    })
 }
 
 fn measure(
@@ -219,12 +251,16 @@ fn measure(
     let first_timeout = plan.timeout_floor.max(worst_case);
     let (prepared, layout_copy_s) = prepare(ctx, kernel, inputs, first_timeout)?;
     result.layout_copy_s = layout_copy_s;
+    let mut chunks = (p.flops() / plan.max_flops_per_dispatch)
+        .ceil()
+        .min(u32::MAX as f64) as u32;
+    let mut dispatch = dispatch_in_chunks(ctx, kernel, &prepared, &p, chunks)?;
 
     // Poison C so an element the kernel never writes reads back as NaN and fails the check.
     let c_len = p.m as usize * p.n as usize;
     ctx.queue
         .write_buffer(&prepared.c, 0, bytemuck::cast_slice(&vec![f32::NAN; c_len]));
-    let first_s = submit_and_wait(ctx, &prepared.dispatch, 1, None, first_timeout)?;
+    let first_s = submit_and_wait(ctx, &dispatch, 1, None, first_timeout)?;
     let bytes = read_buffer(ctx, &prepared.c, matrix_bytes(p.m, p.n), first_timeout)?;
     let c: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
     let validation = inputs.reference().check(&c, kernel.accumulator);
@@ -237,7 +273,14 @@ fn measure(
         )));
     }
 
-    let per_run_s = warm_up(ctx, &prepared.dispatch, plan, first_s, first_timeout)?;
+    // Split further where one dispatch proved too long for comfort under a GPU watchdog. The
+    // split only changes which workgroups run in which dispatch, so the validated answer holds.
+    let per_dispatch_s = first_s / dispatch.parts.len() as f64;
+    if per_dispatch_s > MAX_DISPATCH_S {
+        chunks = chunks.max(1) * (per_dispatch_s / TARGET_DISPATCH_S).ceil() as u32;
+        dispatch = dispatch_in_chunks(ctx, kernel, &prepared, &p, chunks)?;
+    }
+    let per_run_s = warm_up(ctx, &dispatch, plan, first_s, first_timeout)?;
     // Poison C again: the timed runs must write the right answer too, which the check after
     // them proves (a driver that skipped work once warm would otherwise pass as fast).
     ctx.queue
@@ -246,7 +289,7 @@ fn measure(
         samples,
         timing,
         timing_note,
-    } = time_runs(ctx, &prepared.dispatch, plan, per_run_s)?;
+    } = time_runs(ctx, &dispatch, plan, per_run_s)?;
     let bytes = read_buffer(
         ctx,
         &prepared.c,
@@ -271,6 +314,7 @@ fn measure(
     Ok(Measurement {
         timing,
         timing_note,
+        dispatches_per_run: Some(dispatch.parts.len() as u32),
         warmup_runs: plan.warmup,
         gflops: p.flops() / summary.median / 1e9,
         median_s: summary.median,

@@ -9,11 +9,24 @@ use crate::report::TimingSource;
 
 use super::runner::RunPlan;
 
-/// A pipeline with its bindings and workgroup count: one run of the work being timed.
+/// A pipeline and the dispatches of one run of the work being timed: usually one, several for
+/// a problem split to stay under GPU watchdogs, each with its bindings and workgroup count.
 pub struct Dispatch {
     pub pipeline: wgpu::ComputePipeline,
-    pub bind_group: wgpu::BindGroup,
-    pub groups: (u32, u32, u32),
+    pub parts: Vec<(wgpu::BindGroup, (u32, u32, u32))>,
+}
+
+impl Dispatch {
+    pub fn single(
+        pipeline: wgpu::ComputePipeline,
+        bind_group: wgpu::BindGroup,
+        groups: (u32, u32, u32),
+    ) -> Dispatch {
+        Dispatch {
+            pipeline,
+            parts: vec![(bind_group, groups)],
+        }
+    }
 }
 
 /// Keeps one batch of timed passes around this long, so per-submission overhead and readback
@@ -48,9 +61,10 @@ fn encode(
             timestamp_writes: timer.map(|t| t.pass_writes(slot)),
         });
         pass.set_pipeline(&dispatch.pipeline);
-        pass.set_bind_group(0, &dispatch.bind_group, &[]);
-        let (x, y, z) = dispatch.groups;
-        pass.dispatch_workgroups(x, y, z);
+        for (bind_group, (x, y, z)) in &dispatch.parts {
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.dispatch_workgroups(*x, *y, *z);
+        }
     }
     if let Some(t) = timer {
         t.resolve(&mut encoder, count);

@@ -122,11 +122,7 @@ fn run(
             ],
         });
         (
-            Dispatch {
-                pipeline,
-                bind_group,
-                groups: (GROUPS, 1, 1),
-            },
+            Dispatch::single(pipeline, bind_group, (GROUPS, 1, 1)),
             dst,
             sums,
         )

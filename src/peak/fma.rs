@@ -106,11 +106,7 @@ fn run(ctx: &GpuContext, dtype: Dtype, plan: &RunPlan) -> Result<ProbeResult, Fl
                 },
             ],
         });
-        let dispatch = Dispatch {
-            pipeline,
-            bind_group,
-            groups: (GROUPS.0, GROUPS.1, 1),
-        };
+        let dispatch = Dispatch::single(pipeline, bind_group, (GROUPS.0, GROUPS.1, 1));
         (dispatch, out, params)
     })?;
     let set_iterations = |iterations: u32| {

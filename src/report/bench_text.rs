@@ -173,6 +173,7 @@ mod stability_tests {
         let mut m = Measurement {
             timing: TimingSource::WallClock,
             timing_note: None,
+            dispatches_per_run: None,
             warmup_runs: 0,
             samples_s: vec![1.0; 5],
             median_s: 1.0,

@@ -173,6 +173,10 @@ pub struct Measurement {
     /// Why the timing source is not the preferred one, when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing_note: Option<String>,
+    /// Dispatches in one run: more than one where the problem was split to stay well under
+    /// GPU watchdogs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatches_per_run: Option<u32>,
     pub warmup_runs: u32,
     pub samples_s: Vec<f64>,
     pub median_s: f64,
