@@ -16,6 +16,9 @@ pub enum FlopcostError {
     /// The device reported an error, hung or was lost.
     #[error("{0}")]
     Device(String),
+    /// Ctrl-C: what was measured was kept, and the message says where.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl FlopcostError {
@@ -31,6 +34,7 @@ impl FlopcostError {
             FlopcostError::NoAdapter(_) => 3,
             FlopcostError::ValidationFailed(_) => 4,
             FlopcostError::Device(_) => 5,
+            FlopcostError::Interrupted(_) => crate::interrupt::INTERRUPTED_EXIT_CODE,
         }
     }
 }

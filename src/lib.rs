@@ -8,6 +8,7 @@ pub mod commands;
 pub mod cost;
 pub mod error;
 pub mod gpu;
+pub mod interrupt;
 pub mod kernels;
 pub mod peak;
 pub mod progress;

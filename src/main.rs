@@ -1,7 +1,15 @@
 use clap::Parser;
 
 fn main() {
+    // Like other Unix tools, end quietly when the reader of our output goes away
+    // (`flopcost catalog | head`); Rust would otherwise panic on the failed write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = flopcost::cli::Cli::parse();
+    flopcost::interrupt::install();
     if let Err(err) = flopcost::commands::run(cli) {
         eprintln!("error: {err:#}");
         std::process::exit(flopcost::error::exit_code_of(&err));

@@ -1,11 +1,14 @@
 //! `flopcost bench` and, for now, the default run: validate and time matmul kernels.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
 use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
+use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
 use crate::peak::load_cached_peak;
 use crate::progress::Progress;
@@ -51,7 +54,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         &progress,
     )?;
     drop(progress);
-    if args.kernel.is_none() {
+    if args.kernel.is_none() && !interrupted() {
         report.results.push(cooperative_matrix_row(&ctx, problem));
     }
     if let Some(path) = &args.save {
@@ -68,7 +71,9 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         print!("{}", bench_text::header(&report, Some(&ctx.reason)));
         print!("{}", bench_text::results_table(&report));
     }
-    fail_if_any_failed(&report)
+    let mut written: Vec<PathBuf> = args.save.iter().cloned().collect();
+    written.extend(args.export.files());
+    finish(&report, &written)
 }
 
 /// What `estimate` and `compare` measure when given no saved result.
@@ -84,7 +89,7 @@ pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
         &TuningOptions::default(),
         &progress,
     )?;
-    fail_if_any_failed(&report)?;
+    finish(&report, &[])?;
     Ok(report)
 }
 
@@ -154,6 +159,9 @@ fn bench_inputs(
     };
     let mut results = Vec::new();
     for kernel in chosen {
+        if interrupted() {
+            break;
+        }
         progress.step(&format!(
             "running {} at {}×{}×{} (seed {seed})",
             kernel.name, problem.m, problem.n, problem.k
@@ -173,6 +181,25 @@ fn bench_inputs(
             .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
         story: None,
     }
+}
+
+/// How a run that printed (and saved) its report ends: stopped by Ctrl-C, saying where the
+/// results measured before it are; failed, when a kernel did; else success.
+pub fn finish(report: &BenchReport, written: &[PathBuf]) -> Result<()> {
+    if interrupted() {
+        let place = if written.is_empty() {
+            "printed above".to_string()
+        } else {
+            let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            format!("printed above and written to {}", files.join(", "))
+        };
+        return Err(FlopcostError::Interrupted(format!(
+            "stopped by Ctrl-C: the {} results measured before it are {place}",
+            report.results.len()
+        ))
+        .into());
+    }
+    fail_if_any_failed(report)
 }
 
 /// Exit non-zero when any kernel failed, after its failure has been printed.

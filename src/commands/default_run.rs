@@ -13,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
 use crate::cluster::real_gpus;
 use crate::cluster::{expand_rank, SlurmRank};
-use crate::commands::bench::{cooperative_matrix_row, fail_if_any_failed, tuned_bench};
+use crate::commands::bench::{cooperative_matrix_row, fail_if_any_failed, finish, tuned_bench};
 use crate::cost::compare::versus_runs;
 use crate::cost::efficiency::Calibration;
 use crate::cost::merge::merge_reports;
@@ -130,9 +130,11 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
     let report = measure(&ctx, args, &shared, &progress)?;
     drop(progress);
 
+    let mut written = args.export.files();
     if let Some(path) = &args.save {
         let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
         save_json(&path, &report)?;
+        written.push(path);
     }
     export::write_all(&args.export, &report, &[])?;
     let text = story_text::render(&report, &ctx.reason, &shared.calibration);
@@ -143,7 +145,7 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
     } else {
         print!("{text}");
     }
-    fail_if_any_failed(&report)
+    finish(&report, &written)
 }
 
 /// Every real GPU at once, each on its own thread, then each report and their sum.

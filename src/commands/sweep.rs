@@ -9,9 +9,10 @@ use clap::Args;
 
 use crate::bench::{check_buffers_fit, random_seed};
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
-use crate::commands::bench::{fail_if_any_failed, tuned_bench};
+use crate::commands::bench::{finish, tuned_bench};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
+use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulProblem};
 use crate::progress::Progress;
 use crate::report::export::{self, Destination, ExportOptions, Exporter, JsonExporter};
@@ -77,6 +78,9 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
     let mut combined: Option<BenchReport> = None;
     let mut previous: Option<(u32, f64, Vec<BenchResult>)> = None;
     for (i, &size) in sizes.iter().enumerate() {
+        if interrupted() {
+            break;
+        }
         if let Some((prev_size, prev_wall, prev_results)) = &previous {
             let estimate = estimate_seconds(*prev_size, *prev_wall, prev_results, size, &options);
             let left = args.budget - started.elapsed().as_secs_f64();
@@ -152,7 +156,9 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         export::write_atomic(path, roofline.as_bytes())?;
     }
     export::write_all(&args.export, &report, &[throughput, roofline])?;
-    fail_if_any_failed(&report)
+    let mut written: Vec<PathBuf> = args.export.files();
+    written.extend(args.plot.iter().chain(&args.roofline).cloned());
+    finish(&report, &written)
 }
 
 /// The sizes asked for, each checked against the device's buffers, or the default series.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::bench::{check_buffers_fit, random_seed, MatmulInputs};
 use crate::cli::{GlobalOptions, TuneArgs};
 use crate::gpu::{GpuContext, SOFTWARE_WARNING};
+use crate::interrupt::interrupted;
 use crate::kernels::{self, Family, MatmulProblem};
 use crate::progress::Progress;
 use crate::report::table::Table;
@@ -33,6 +34,7 @@ struct FamilyOutcome {
 
 #[derive(Serialize)]
 struct TuneReport {
+    /// Name, backend and device type.
     adapter: String,
     software_adapter: bool,
     m: u32,
@@ -68,6 +70,9 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
     let share = Duration::from_secs_f64(args.budget / families.len() as f64);
     let mut outcomes = Vec::new();
     for family in &families {
+        if interrupted() {
+            break;
+        }
         let key = TuningKey::new(&ctx.description, family.name, family.dtype.name(), &problem);
         let mut row = FamilyOutcome {
             family: family.name.to_string(),
@@ -124,7 +129,10 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
     cache.save(&path)?;
 
     let report = TuneReport {
-        adapter: ctx.description.name.clone(),
+        adapter: format!(
+            "{} ({}, {})",
+            ctx.description.name, ctx.description.backend, ctx.description.device_type
+        ),
         software_adapter: ctx.description.is_software(),
         m: problem.m,
         n: problem.n,
@@ -135,18 +143,27 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+    } else {
+        print_table(&report);
     }
-    println!(
-        "adapter: {} ({}, {})",
-        ctx.description.name, ctx.description.backend, ctx.description.device_type
-    );
+    if interrupted() {
+        return Err(crate::error::FlopcostError::Interrupted(format!(
+            "stopped by Ctrl-C: the winners found before it are saved in {}",
+            report.cache
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn print_table(report: &TuneReport) {
+    println!("adapter: {}", report.adapter);
     if report.software_adapter {
         println!("  WARNING: {SOFTWARE_WARNING}");
     }
     println!(
-        "tuned at {}×{}×{} (seed {seed}); cache: {}",
-        problem.m, problem.n, problem.k, report.cache
+        "tuned at {}×{}×{} (seed {}); cache: {}",
+        report.m, report.n, report.k, report.seed, report.cache
     );
     let mut table = Table::new(&[
         "family",
@@ -178,5 +195,4 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
         ]);
     }
     print!("{}", table.render());
-    Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench::{run_kernel, MatmulInputs, RunPlan};
 use crate::gpu::GpuContext;
+use crate::interrupt::interrupted;
 use crate::kernels::{Family, MatmulKernel};
 use crate::progress::Progress;
 use crate::report::ResultStatus;
@@ -67,7 +68,7 @@ pub fn tune_family(
     };
     let mut screened: Vec<(MatmulKernel, f64)> = Vec::new();
     for (i, kernel) in fitting.iter().enumerate() {
-        if start.elapsed() > budget && !screened.is_empty() {
+        if interrupted() || (start.elapsed() > budget && !screened.is_empty()) {
             outcome.out_of_time = true;
             break;
         }
@@ -102,7 +103,7 @@ pub fn tune_family(
         ..RunPlan::default()
     };
     for (kernel, gflops) in screened.iter_mut() {
-        if start.elapsed() > budget {
+        if interrupted() || start.elapsed() > budget {
             outcome.out_of_time = true;
             break;
         }

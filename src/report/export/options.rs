@@ -32,6 +32,17 @@ impl ExportOptions {
         ]
     }
 
+    /// The files the exports write, for telling the user where their results are.
+    pub fn files(&self) -> Vec<std::path::PathBuf> {
+        self.destinations()
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Some(Destination::File(path)) => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether any export goes to stdout, so the human-readable table must go to stderr.
     pub fn uses_stdout(&self) -> bool {
         self.destinations()
