@@ -1,17 +1,6 @@
 // C = A * B, row-major f32. One invocation per element of C: the correctness baseline.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    kp: u32,
-    // The first workgroup row of this dispatch: large problems are split into several
-    // dispatches so none runs long enough to trip an OS GPU watchdog.
-    wg_row0: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;

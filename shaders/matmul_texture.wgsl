@@ -7,19 +7,7 @@
 // How rows of A are loaded, and the entry point, come from one of the texture_entry_*.wgsl
 // files appended to this one: plain loads, or loads shared through the subgroup.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    // K rounded up to whole texels.
-    kp: u32,
-    // The first workgroup row of this dispatch: large problems are split into several
-    // dispatches so none runs long enough to trip an OS GPU watchdog.
-    wg_row0: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 
 @group(0) @binding(0) var tex_a: texture_2d<f32>;
 @group(0) @binding(1) var tex_b: texture_2d<f32>;

@@ -6,19 +6,7 @@
 // The host prepends the element types: `alias T` for A and B (f32, or f16 with `enable f16;`)
 // and `alias Acc` for the accumulators, so one shader serves every precision.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    // Padded K: a whole number of BK slabs.
-    kp: u32,
-    // The first workgroup row of this dispatch: large problems are split into several
-    // dispatches so none runs long enough to trip an OS GPU watchdog.
-    wg_row0: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<T>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<T>>;

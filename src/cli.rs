@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::kernels::MatmulProblem;
+
 use crate::commands::{
     catalog::CatalogArgs, compare::CompareArgs, estimate::EstimateArgs, merge::MergeArgs,
 };
@@ -29,7 +31,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct GlobalOptions {
     /// Adapter to use: its index in `flopcost devices`, or a substring of its name.
     /// Defaults to WGPU_ADAPTER_NAME, then the most capable real GPU.
@@ -86,8 +88,9 @@ pub struct DevicesArgs {
     pub json: bool,
 }
 
+/// The problem's shape: `--size N` for a square one, or all of `--m`, `--n` and `--k`.
 #[derive(Debug, Clone, Args)]
-pub struct BenchArgs {
+pub struct ShapeArgs {
     /// Square problem size: M = N = K = SIZE.
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
     pub size: Option<u32>,
@@ -100,6 +103,23 @@ pub struct BenchArgs {
     /// Inner dimension: columns of A, rows of B.
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
     pub k: Option<u32>,
+}
+
+impl ShapeArgs {
+    /// The shape given, if one was.
+    pub fn problem(&self) -> Option<MatmulProblem> {
+        match (self.size, self.m, self.n, self.k) {
+            (Some(s), ..) => Some(MatmulProblem::square(s)),
+            (None, Some(m), Some(n), Some(k)) => Some(MatmulProblem { m, n, k }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 
     /// Kernel family to run (default: all), tuned as usual, or `FAMILY:key=value,...` to force
     /// one configuration. `flopcost bench --list-kernels` names them.
@@ -128,15 +148,9 @@ pub struct BenchArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TuneArgs {
-    /// Square problem size to tune at: M = N = K = SIZE (default 1024; 256 on a CPU adapter).
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["m", "n", "k"])]
-    pub size: Option<u32>,
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["n", "k"])]
-    pub m: Option<u32>,
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "k"])]
-    pub n: Option<u32>,
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires_all = ["m", "n"])]
-    pub k: Option<u32>,
+    /// Shape to tune at (default 1024³; 256³ on a CPU adapter).
+    #[command(flatten)]
+    pub shape: ShapeArgs,
     /// Tune only this family (default: every family).
     #[arg(long)]
     pub kernel: Option<String>,

@@ -8,13 +8,8 @@ use flopcost::kernels::{self, MatmulProblem};
 use flopcost::report::ResultStatus;
 
 fn context() -> GpuContext {
-    let global = GlobalOptions {
-        adapter: None,
-        backend: None,
-        catalog: None,
-        quiet: true,
-    };
-    GpuContext::open(&global).expect("tests need an adapter: install mesa-vulkan-drivers")
+    GpuContext::open(&GlobalOptions::default())
+        .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 
 fn quick() -> RunPlan {

@@ -18,13 +18,8 @@ const CASES: u32 = 24;
 const SAMPLED_PER_FAMILY: usize = 2;
 
 fn context() -> GpuContext {
-    let global = GlobalOptions {
-        adapter: None,
-        backend: None,
-        catalog: None,
-        quiet: true,
-    };
-    GpuContext::open(&global).expect("tests need an adapter: install mesa-vulkan-drivers")
+    GpuContext::open(&GlobalOptions::default())
+        .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 
 /// Per family: its default, then every k-th candidate so that the sample spans the list

@@ -23,13 +23,8 @@ use flopcost::report::ResultStatus;
 const SPIN_PER_K: u32 = 50_000_000;
 
 fn context() -> GpuContext {
-    let global = GlobalOptions {
-        adapter: None,
-        backend: None,
-        catalog: None,
-        quiet: true,
-    };
-    GpuContext::open(&global).expect("tests need an adapter: install mesa-vulkan-drivers")
+    GpuContext::open(&GlobalOptions::default())
+        .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 
 /// The naive kernel, still computing the right answer, but spinning first.

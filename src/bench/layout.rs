@@ -71,22 +71,7 @@ pub fn upload(
             "to_buffer",
         ),
     };
-    let module = ctx
-        .device
-        .create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("pack"),
-            source: wgpu::ShaderSource::Wgsl(module_source.into()),
-        });
-    let pipeline = ctx
-        .device
-        .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("pack"),
-            layout: None,
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+    let pipeline = ctx.compute_pipeline("pack", module_source, entry, &[]);
 
     let mut outputs = Vec::new();
     let mut bind_groups = Vec::new();

@@ -156,23 +156,8 @@ fn prepare(
                 | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(&kernel.name),
-            source: wgpu::ShaderSource::Wgsl(kernel.source.clone()),
-        });
-        let constants = kernel.constants();
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(&kernel.name),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                // Every kernel writes its workgroup memory before reading it.
-                zero_initialize_workgroup_memory: false,
-            },
-            cache: None,
-        });
+        let pipeline =
+            ctx.compute_pipeline(&kernel.name, &kernel.source, "main", &kernel.constants());
         Prepared {
             pipeline,
             inputs: uploaded,

@@ -40,11 +40,10 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
     }
     let ctx = GpuContext::open(global)?;
     let progress = Progress::new(global.quiet);
-    let problem = match (args.size, args.m, args.n, args.k) {
-        (Some(s), ..) => MatmulProblem::square(s),
-        (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
-        _ => MatmulProblem::square(default_size(&ctx, &progress)),
-    };
+    let problem = args
+        .shape
+        .problem()
+        .unwrap_or_else(|| MatmulProblem::square(default_size(&ctx, &progress)));
     let mut report = tuned_bench(
         &ctx,
         problem,

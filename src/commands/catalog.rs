@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::catalog::{Catalog, Figure, FigureKind, Precision};
 use crate::cli::GlobalOptions;
-use crate::cost::table::render_left;
 use crate::cost::units::{fmt_count, fmt_percent, fmt_sci, fmt_usd};
+use crate::report::table::render_left;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Section {

@@ -17,14 +17,15 @@ use crate::cost::compare::{
 use crate::cost::efficiency::Calibration;
 use crate::cost::estimate::Assumption;
 use crate::cost::measured::{
-    load_report, load_results, rate_of, MeasuredRate, ResultsFile, SOFTWARE_WARNING,
+    load_report, load_results, rate_of, software_warning, MeasuredRate, ResultsFile,
 };
 use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
-use crate::cost::table::render_left;
 use crate::cost::units::{
-    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, parse_quantity, GIGA, TERA,
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, parse_device_count,
+    parse_quantity, GIGA, TERA,
 };
 use crate::error::FlopcostError;
+use crate::report::table::render_left;
 use crate::report::Dtype;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -84,16 +85,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
     };
     let device = rate_of(&file, dtype, &origin)?;
     let devices = match &args.devices {
-        Some(text) => {
-            let d = parse_quantity("--devices", text)?;
-            if d.fract() != 0.0 {
-                return Err(FlopcostError::bad_input(format!(
-                    "--devices: must be a whole number, got {d}"
-                ))
-                .into());
-            }
-            Assumption::new(d, "--devices")
-        }
+        Some(text) => Assumption::new(parse_device_count(text)?, "--devices"),
         None if device.devices > 1 => {
             Assumption::new(device.devices as f64, "the merged document's device count")
         }
@@ -112,7 +104,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
     let like = like_precision(device.dtype);
     let mut notes = Vec::new();
     if device.software_adapter {
-        notes.push(SOFTWARE_WARNING.to_string());
+        notes.push(software_warning());
     }
     notes.push(format!(
         "precision: your rate is {} and is compared like-for-like with each accelerator's {} \
@@ -146,7 +138,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
         notes,
     };
     if comparison.device.software_adapter && !global.quiet {
-        eprintln!("{SOFTWARE_WARNING}");
+        eprintln!("{}", software_warning());
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
@@ -270,7 +262,7 @@ fn run_side_by_side(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
         .map(|(f, _)| f.as_str())
         .collect();
     if !software.is_empty() && !global.quiet {
-        eprintln!("{SOFTWARE_WARNING} ({})", software.join(", "));
+        eprintln!("{} ({})", software_warning(), software.join(", "));
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&groups)?);
@@ -283,7 +275,7 @@ fn run_side_by_side(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
 fn render_side_by_side(groups: &[SideBySideGroup], software: &[&str]) -> String {
     let mut s = String::new();
     for file in software {
-        s.push_str(&format!("{SOFTWARE_WARNING}: {file}\n"));
+        s.push_str(&format!("{}: {file}\n", software_warning()));
     }
     for g in groups {
         s.push_str(&format!(

@@ -17,10 +17,11 @@ use crate::cost::estimate::{
     estimate, Assumption, Estimate, EstimateInputs, Outcome, Throughput, Work,
 };
 use crate::cost::flops::{training_flops, AttentionShape};
-use crate::cost::measured::{load_results, rate_of, ResultsFile, SOFTWARE_WARNING};
+use crate::cost::measured::{load_results, rate_of, software_warning, ResultsFile};
 use crate::cost::run_work::run_work;
 use crate::cost::units::{
-    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, parse_quantity, TERA,
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, parse_device_count,
+    parse_quantity, TERA,
 };
 use crate::error::FlopcostError;
 use crate::report::Dtype;
@@ -129,16 +130,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
         ),
     };
     let devices = match &args.devices {
-        Some(text) => {
-            let d = parse_quantity("--devices", text)?;
-            if d.fract() != 0.0 {
-                return Err(FlopcostError::bad_input(format!(
-                    "--devices: must be a whole number, got {d}"
-                ))
-                .into());
-            }
-            Assumption::new(d, "--devices")
-        }
+        Some(text) => Assumption::new(parse_device_count(text)?, "--devices"),
         None => match measured_devices {
             Some(n) if n > 1 => Assumption::new(n as f64, "the merged document's device count"),
             _ => Assumption::new(1.0, "default"),
@@ -181,7 +173,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
     };
 
     if throughput.software_adapter {
-        notes.push(SOFTWARE_WARNING.to_string());
+        notes.push(software_warning());
     }
     notes.push(format!(
         "efficiency is relative to the throughput given ({}); the default is the median catalog \
@@ -234,7 +226,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
     };
     let result = estimate(inputs, notes);
     if result.throughput.software_adapter && !global.quiet {
-        eprintln!("{SOFTWARE_WARNING}");
+        eprintln!("{}", software_warning());
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

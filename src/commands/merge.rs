@@ -5,13 +5,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::cli::GlobalOptions;
-use crate::cost::measured::{load_report, SOFTWARE_WARNING};
+use crate::cost::measured::{load_report, software_warning};
 use crate::cost::merge::merge_reports;
-use crate::cost::table::render_left;
 use crate::error::FlopcostError;
+use crate::report::table::render_left;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct MergeArgs {
@@ -41,19 +41,18 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
         .flat_map(|d| &d.per_device)
         .any(|d| d.software_adapter);
     if software && !global.quiet {
-        eprintln!("{SOFTWARE_WARNING}");
+        eprintln!("{}", software_warning());
     }
     let json = serde_json::to_string_pretty(&merged)?;
     if let Some(path) = &args.save {
-        std::fs::write(path, format!("{json}\n"))
-            .with_context(|| format!("writing merged document {}", path.display()))?;
+        crate::report::save_json(path, &merged)?;
     }
     if args.json {
         println!("{json}");
         return Ok(());
     }
     if software {
-        println!("{SOFTWARE_WARNING}");
+        println!("{}", software_warning());
     }
     for d in &merged.dtypes {
         println!(

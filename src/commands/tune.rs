@@ -51,12 +51,13 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
         None => kernels::families(),
     };
     let ctx = GpuContext::open(global)?;
-    let problem = match (args.size, args.m, args.n, args.k) {
-        (Some(s), ..) => MatmulProblem::square(s),
-        (None, Some(m), Some(n), Some(k)) => MatmulProblem { m, n, k },
-        _ if ctx.description.is_software() => MatmulProblem::square(DEFAULT_SIZE_SOFTWARE),
-        _ => MatmulProblem::square(DEFAULT_SIZE_GPU),
-    };
+    let problem = args.shape.problem().unwrap_or_else(|| {
+        MatmulProblem::square(if ctx.description.is_software() {
+            DEFAULT_SIZE_SOFTWARE
+        } else {
+            DEFAULT_SIZE_GPU
+        })
+    });
     check_buffers_fit(&problem, &ctx.description.limits)?;
     let seed = args.seed.unwrap_or_else(random_seed);
     let inputs = MatmulInputs::random(problem, seed);

@@ -222,7 +222,10 @@ pub fn rate_of(
 }
 
 /// Printed whenever a figure comes from a CPU rasteriser.
-pub const SOFTWARE_WARNING: &str = "WARNING: software adapter on the CPU: not a GPU figure";
+/// The software-adapter warning as a line of its own.
+pub fn software_warning() -> String {
+    format!("WARNING: {}", crate::gpu::SOFTWARE_WARNING)
+}
 
 #[cfg(test)]
 mod tests {

@@ -10,5 +10,4 @@ pub mod measured;
 pub mod merge;
 pub mod run_work;
 pub mod side_by_side;
-pub mod table;
 pub mod units;

@@ -62,6 +62,17 @@ pub fn positive(what: &str, value: f64) -> Result<f64, FlopcostError> {
     }
 }
 
+/// `--devices`: a positive whole number, with the suffixes `parse_quantity` takes.
+pub fn parse_device_count(text: &str) -> Result<f64, FlopcostError> {
+    let d = parse_quantity("--devices", text)?;
+    if d.fract() != 0.0 {
+        return Err(FlopcostError::bad_input(format!(
+            "--devices: must be a whole number, got {d}"
+        )));
+    }
+    Ok(d)
+}
+
 /// "3.29e24 FLOP".
 pub fn fmt_flops(flops: f64) -> String {
     format!("{} FLOP", fmt_sci(flops))

@@ -88,6 +88,37 @@ impl GpuContext {
         })
     }
 
+    /// Compiles `source` and builds the pipeline for its `entry` point, with the bind group
+    /// layout derived from the shader. Call inside [`GpuContext::scoped`] to catch a bad shader.
+    pub fn compute_pipeline(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+        constants: &[(&str, f64)],
+    ) -> wgpu::ComputePipeline {
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        self.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    // flopcost's shaders write their workgroup memory before reading it, so
+                    // zeroing it first would only cost time.
+                    zero_initialize_workgroup_memory: false,
+                },
+                cache: None,
+            })
+    }
+
     pub fn has_timestamps(&self) -> bool {
         self.device
             .features()

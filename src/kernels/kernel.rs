@@ -85,6 +85,25 @@ pub struct MatmulKernel {
     pub tuning: Option<String>,
 }
 
+/// A family's tunable parameters as results report them (`{"bm": 64, ...}`) and as the shader's
+/// `override` constants take them (`BM = 64`): one list, so the two cannot disagree.
+pub fn tunables(
+    params: &[(&str, u32)],
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    Vec<(String, f64)>,
+) {
+    let config = params
+        .iter()
+        .map(|(key, value)| (key.to_string(), (*value).into()))
+        .collect();
+    let constants = params
+        .iter()
+        .map(|(key, value)| (key.to_uppercase(), *value as f64))
+        .collect();
+    (config, constants)
+}
+
 fn round_up(value: u32, step: u32) -> u64 {
     (value as u64).div_ceil(step as u64) * step as u64
 }

@@ -11,7 +11,11 @@ pub fn naive() -> MatmulKernel {
     config.insert("workgroup".into(), format!("{WG}x{WG}").into());
     MatmulKernel {
         name: "naive".into(),
-        source: include_str!("../../shaders/matmul_naive.wgsl").into(),
+        source: concat!(
+            include_str!("../../shaders/matmul_dims.wgsl"),
+            include_str!("../../shaders/matmul_naive.wgsl")
+        )
+        .into(),
         constants: vec![("WG_X".into(), WG as f64), ("WG_Y".into(), WG as f64)],
         workgroup_size: (WG, WG),
         tile: (WG, WG),

@@ -2,7 +2,7 @@
 
 use crate::report::Dtype;
 
-use super::kernel::{InputLayout, MatmulKernel, SubgroupUse};
+use super::kernel::{tunables, InputLayout, MatmulKernel, SubgroupUse};
 
 /// Each invocation computes `tm` rows by `tn4` vec4 columns; a workgroup of `wg` invocations
 /// spans `wg_cols` of them across the columns.
@@ -26,21 +26,21 @@ impl Default for TextureConfig {
     }
 }
 
-const BODY: &str = include_str!("../../shaders/matmul_texture.wgsl");
+const BODY: &str = concat!(
+    include_str!("../../shaders/matmul_dims.wgsl"),
+    include_str!("../../shaders/matmul_texture.wgsl")
+);
 const PLAIN: &str = include_str!("../../shaders/texture_entry_plain.wgsl");
 const SUBGROUP: &str = include_str!("../../shaders/texture_entry_subgroup.wgsl");
 
 pub fn texture(cfg: TextureConfig, share_a: bool) -> MatmulKernel {
     assert!(cfg.tm <= 8 && cfg.tm * cfg.tn4 <= 16 && cfg.wg.is_multiple_of(cfg.wg_cols));
-    let mut config = serde_json::Map::new();
-    for (key, value) in [
+    let (config, constants) = tunables(&[
         ("tm", cfg.tm),
         ("tn4", cfg.tn4),
         ("wg", cfg.wg),
         ("wg_cols", cfg.wg_cols),
-    ] {
-        config.insert(key.into(), value.into());
-    }
+    ]);
     let rows = (cfg.wg / cfg.wg_cols) * cfg.tm;
     let cols = cfg.wg_cols * cfg.tn4 * 4;
     MatmulKernel {
@@ -51,12 +51,7 @@ pub fn texture(cfg: TextureConfig, share_a: bool) -> MatmulKernel {
         }
         .into(),
         source: format!("{BODY}\n{}", if share_a { SUBGROUP } else { PLAIN }).into(),
-        constants: vec![
-            ("TM".into(), cfg.tm as f64),
-            ("TN4".into(), cfg.tn4 as f64),
-            ("WG".into(), cfg.wg as f64),
-            ("WG_COLS".into(), cfg.wg_cols as f64),
-        ],
+        constants,
         workgroup_size: (cfg.wg, 1),
         tile: (cols, rows),
         workgroup_storage_bytes: 0,

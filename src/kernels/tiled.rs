@@ -2,7 +2,7 @@
 
 use crate::report::Dtype;
 
-use super::kernel::{InputLayout, MatmulKernel};
+use super::kernel::{tunables, InputLayout, MatmulKernel};
 
 /// Tile shape: a workgroup computes `bm`×`bn` of C through `bk`-deep slabs; each invocation a
 /// `tm`×`tn` block.
@@ -39,26 +39,21 @@ pub fn tiled(cfg: TiledConfig) -> MatmulKernel {
         cfg.bm.is_multiple_of(cfg.tm) && cfg.bn.is_multiple_of(cfg.tn),
         "tile must be a whole number of register blocks"
     );
-    let mut config = serde_json::Map::new();
-    for (key, value) in [
+    let (config, constants) = tunables(&[
         ("bm", cfg.bm),
         ("bn", cfg.bn),
         ("bk", cfg.bk),
         ("tm", cfg.tm),
         ("tn", cfg.tn),
-    ] {
-        config.insert(key.into(), value.into());
-    }
+    ]);
     MatmulKernel {
         name: "tiled".into(),
-        source: include_str!("../../shaders/matmul_tiled.wgsl").into(),
-        constants: vec![
-            ("BM".into(), cfg.bm as f64),
-            ("BN".into(), cfg.bn as f64),
-            ("BK".into(), cfg.bk as f64),
-            ("TM".into(), cfg.tm as f64),
-            ("TN".into(), cfg.tn as f64),
-        ],
+        source: concat!(
+            include_str!("../../shaders/matmul_dims.wgsl"),
+            include_str!("../../shaders/matmul_tiled.wgsl")
+        )
+        .into(),
+        constants,
         workgroup_size: (cfg.bn / cfg.tn, cfg.bm / cfg.tm),
         tile: (cfg.bn, cfg.bm),
         workgroup_storage_bytes: (cfg.bm * cfg.bk + cfg.bk * cfg.bn) * 4,

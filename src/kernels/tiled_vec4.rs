@@ -2,7 +2,7 @@
 
 use crate::report::Dtype;
 
-use super::kernel::{InputLayout, MatmulKernel};
+use super::kernel::{tunables, InputLayout, MatmulKernel};
 
 /// A workgroup computes `bm`×`bn` of C through `bk`-deep slabs; each invocation `tm` rows by
 /// `tn4` vec4 columns.
@@ -28,6 +28,7 @@ impl Default for Vec4Config {
 }
 
 const SOURCE: &str = include_str!("../../shaders/matmul_tiled_vec4.wgsl");
+const DIMS: &str = include_str!("../../shaders/matmul_dims.wgsl");
 
 /// The family name for inputs of `dtype` accumulated in `acc`.
 pub fn vec4_family_name(dtype: Dtype, acc: Dtype) -> &'static str {
@@ -59,26 +60,18 @@ pub fn tiled_vec4(cfg: Vec4Config, dtype: Dtype, acc: Dtype) -> MatmulKernel {
         Dtype::F16 => 2,
     };
     let threads = (cfg.bn / (4 * cfg.tn4)) * (cfg.bm / cfg.tm);
-    let mut config = serde_json::Map::new();
-    for (key, value) in [
+    let (config, constants) = tunables(&[
         ("bm", cfg.bm),
         ("bn", cfg.bn),
         ("bk", cfg.bk),
         ("tm", cfg.tm),
         ("tn4", cfg.tn4),
-    ] {
-        config.insert(key.into(), value.into());
-    }
+    ]);
     MatmulKernel {
         name: vec4_family_name(dtype, acc).into(),
-        source: format!("{prelude}{SOURCE}").into(),
-        constants: vec![
-            ("BM".into(), cfg.bm as f64),
-            ("BN".into(), cfg.bn as f64),
-            ("BK".into(), cfg.bk as f64),
-            ("TM".into(), cfg.tm as f64),
-            ("TN4".into(), cfg.tn4 as f64),
-        ],
+        // `enable f16;` must precede every declaration, so the prelude goes first.
+        source: format!("{prelude}{DIMS}{SOURCE}").into(),
+        constants,
         workgroup_size: (threads, 1),
         tile: (cfg.bn, cfg.bm),
         workgroup_storage_bytes: (cfg.bm * cfg.bk + cfg.bk * cfg.bn) * bytes,

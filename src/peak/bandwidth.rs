@@ -84,24 +84,12 @@ fn run(
             copy_both,
         );
         let sums = storage("sums", sums_len as u64 * 4, copy_both);
-        let module = ctx
-            .device
-            .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("bandwidth"),
-                source: wgpu::ShaderSource::Wgsl(
-                    include_str!("../../shaders/bandwidth.wgsl").into(),
-                ),
-            });
-        let pipeline = ctx
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: None,
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            });
+        let pipeline = ctx.compute_pipeline(
+            entry,
+            include_str!("../../shaders/bandwidth.wgsl"),
+            entry,
+            &[],
+        );
         // Each entry point's layout holds only the bindings it uses.
         let output = match probe {
             BandwidthProbe::Copy => (1, dst.as_entire_binding()),

@@ -56,6 +56,17 @@ impl Table {
     }
 }
 
+/// `rows` under `header`, the first `left` columns left-aligned and the rest (numbers)
+/// right-aligned.
+pub fn render_left(header: &[&str], left: usize, rows: &[Vec<String>]) -> String {
+    let numbers: Vec<usize> = (left..header.len()).collect();
+    let mut table = Table::new(header).right_align(&numbers);
+    for row in rows {
+        table.row(row.clone());
+    }
+    table.render()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +77,17 @@ mod tests {
         t.row(vec!["a".into(), "1.5".into()]);
         t.row(vec!["longer".into(), "22.25".into()]);
         assert_eq!(t.render(), "name    value\na         1.5\nlonger  22.25\n");
+    }
+
+    #[test]
+    fn render_left_right_aligns_the_rest() {
+        let rows = [
+            vec!["a".into(), "1".into()],
+            vec!["long".into(), "100".into()],
+        ];
+        assert_eq!(
+            render_left(&["name", "value"], 1, &rows),
+            "name  value\na         1\nlong    100\n"
+        );
     }
 }
