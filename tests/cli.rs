@@ -70,16 +70,17 @@ fn bench_json_carries_a_validated_timed_result_per_kernel() {
     assert!(v["system"]["cpu_model"].is_string() && v["system"]["wgpu_version"].is_string());
     assert!(v["adapter"]["name"].is_string());
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), flopcost::kernels::families().len() + 1);
-    let (coop, results) = results.split_last().unwrap();
-    assert_eq!(coop["kernel"], "coop-matrix");
-    assert_eq!(coop["status"], "unsupported");
-    assert!(coop["error"]
-        .as_str()
-        .unwrap()
-        .contains("COOPERATIVE_MATRIX"));
-    assert!(coop.get("gflops").is_none());
+    assert_eq!(results.len(), flopcost::kernels::families().len());
+    // Every f32 family runs anywhere; a family whose needs the adapter lacks (cooperative
+    // matrices on lavapipe) is reported with its reason, never timed and never a zero.
+    let passed = results.iter().filter(|r| r["status"] == "passed").count();
+    assert!(passed >= 5, "{passed} passed");
     for r in results {
+        if r["status"] == "unsupported" {
+            assert!(!r["error"].as_str().unwrap().is_empty());
+            assert!(r.get("gflops").is_none() && r["validation"].is_null());
+            continue;
+        }
         assert_eq!(r["op"], "matmul");
         let f16 = r["kernel"].as_str().unwrap().contains("f16");
         assert_eq!(r["dtype"], if f16 { "f16" } else { "f32" });

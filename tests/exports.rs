@@ -185,11 +185,14 @@ fn bench_export_csv_to_stdout_is_only_csv() {
         .get_output()
         .clone();
     let rows = parse_csv(&String::from_utf8(out.stdout).unwrap());
-    // Every family, then the cooperative-matrix row (unsupported on lavapipe).
+    // One row per family; those the adapter cannot run (cooperative matrices on lavapipe)
+    // say so rather than pass.
     let kernels = flopcost::kernels::registry().len();
-    assert_eq!(rows.len(), 1 + kernels + 1);
-    assert!(rows[1..=kernels].iter().all(|r| r[6] == "passed"));
-    assert_eq!(rows[kernels + 1][0], "coop-matrix");
+    assert_eq!(rows.len(), 1 + kernels);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r[6] == "passed" || r[6] == "unsupported"));
+    assert!(rows[1..].iter().filter(|r| r[6] == "passed").count() >= 5);
     // The human table went to stderr instead.
     assert!(String::from_utf8_lossy(&out.stderr).contains("GFLOP/s"));
 }

@@ -21,6 +21,40 @@ fn quick() -> RunPlan {
     }
 }
 
+/// Every registered kernel this adapter can run; the others are tested as skipped below.
+fn runnable(ctx: &GpuContext, inputs: &MatmulInputs) -> Vec<kernels::MatmulKernel> {
+    kernels::registry()
+        .into_iter()
+        .filter(|k| k.check_fits(&inputs.problem, &ctx.description).is_ok())
+        .collect()
+}
+
+#[test]
+fn a_family_the_adapter_cannot_run_is_skipped_with_its_reason() {
+    let ctx = context();
+    let inputs = MatmulInputs::random(MatmulProblem::square(32), 5);
+    for kernel in kernels::registry() {
+        let Err(reason) = kernel.check_fits(&inputs.problem, &ctx.description) else {
+            continue;
+        };
+        let r = run_kernel(&ctx, &kernel, &inputs, &quick());
+        assert_eq!(r.status, ResultStatus::Unsupported, "{}", kernel.name);
+        assert_eq!(r.error.as_deref(), Some(reason.as_str()));
+        assert!(r.validation.is_none() && r.measurement.is_none());
+    }
+    // Without cooperative matrices (lavapipe), their family is the one skipped, and says why.
+    if !ctx.description.features.cooperative_matrix {
+        let coop = kernels::coop_matrix();
+        let reason = coop
+            .check_fits(&inputs.problem, &ctx.description)
+            .unwrap_err();
+        assert!(
+            reason.contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
+            "{reason}"
+        );
+    }
+}
+
 const SHAPES: [(u32, u32, u32); 6] = [
     (1, 1, 1),
     (17, 33, 9),
@@ -35,7 +69,7 @@ fn every_kernel_matches_the_reference_on_odd_and_even_shapes() {
     let ctx = context();
     for (m, n, k) in SHAPES {
         let inputs = MatmulInputs::random(MatmulProblem { m, n, k }, 0xF10C + m as u64);
-        for kernel in kernels::registry() {
+        for kernel in runnable(&ctx, &inputs) {
             let r = run_kernel(&ctx, &kernel, &inputs, &quick());
             assert_eq!(
                 r.status,
@@ -122,7 +156,7 @@ fn a_problem_split_into_many_dispatches_still_validates() {
         },
         11,
     );
-    for kernel in kernels::registry() {
+    for kernel in runnable(&ctx, &inputs) {
         let r = run_kernel(&ctx, &kernel, &inputs, &plan);
         assert_eq!(
             r.status,

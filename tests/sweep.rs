@@ -89,10 +89,16 @@ fn sweep_writes_plot_json_and_html() {
 
     let report = load_bench_report(&json).unwrap();
     assert_eq!(report.results.len(), 2 * kernels);
+    // Families the adapter cannot run (cooperative matrices on lavapipe) are listed as such.
     assert!(report
         .results
         .iter()
-        .all(|r| r.status == ResultStatus::Passed));
+        .all(|r| matches!(r.status, ResultStatus::Passed | ResultStatus::Unsupported)));
+    let passing = report
+        .results
+        .iter()
+        .filter(|r| r.m == 16 && r.status == ResultStatus::Passed)
+        .count();
     let sizes: Vec<u32> = report.results.iter().map(|r| r.m).collect();
     assert_eq!(sizes.iter().filter(|&&s| s == 16).count(), kernels);
     assert_eq!(report.seed, 5);
@@ -107,7 +113,8 @@ fn sweep_writes_plot_json_and_html() {
             .lines()
             .filter(|l| l.starts_with("<polyline") && !l.contains("stroke=\"#000000\""))
             .count();
-        assert_eq!(series, kernels, "{}", path.display());
+        // One series per kernel that measured something: an unsupported one draws no line.
+        assert_eq!(series, passing, "{}", path.display());
     }
 
     let html = std::fs::read_to_string(&html).unwrap();

@@ -12,9 +12,7 @@ use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
 use crate::peak::load_cached_peak;
 use crate::progress::Progress;
-use crate::report::{
-    bench_text, export, save_json, BenchReport, BenchResult, Dtype, ResultStatus, SCHEMA_VERSION,
-};
+use crate::report::{bench_text, export, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
 use crate::system::SystemInfo;
 use crate::tune::choose_kernels;
 
@@ -44,7 +42,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         .shape
         .problem()
         .unwrap_or_else(|| MatmulProblem::square(default_size(&ctx, &progress)));
-    let mut report = tuned_bench(
+    let report = tuned_bench(
         &ctx,
         problem,
         args.kernel.as_deref(),
@@ -53,9 +51,6 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         &progress,
     )?;
     drop(progress);
-    if args.kernel.is_none() && !interrupted() {
-        report.results.push(cooperative_matrix_row(&ctx, problem));
-    }
     if let Some(path) = &args.save {
         save_json(path, &report)?;
     }
@@ -118,27 +113,6 @@ pub fn tuned_bench(
     let inputs = MatmulInputs::random(problem, seed);
     let chosen = choose_kernels(ctx, &inputs, spec, tuning, progress)?;
     Ok(bench_inputs(ctx, &inputs, &chosen, options, progress))
-}
-
-/// The cooperative-matrix family, reported as skipped with its reason rather than left out.
-pub fn cooperative_matrix_row(ctx: &GpuContext, p: MatmulProblem) -> BenchResult {
-    BenchResult {
-        op: "matmul".into(),
-        dtype: Dtype::F16,
-        m: p.m,
-        n: p.n,
-        k: p.k,
-        kernel: "coop-matrix".into(),
-        accumulator: Dtype::F32,
-        input_path: "storage-buffer".into(),
-        layout_copy_s: None,
-        tuning: None,
-        config: Default::default(),
-        status: ResultStatus::Unsupported,
-        error: Some(kernels::cooperative_matrix_status(&ctx.description)),
-        validation: None,
-        measurement: None,
-    }
 }
 
 fn bench_inputs(

@@ -13,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
 use crate::cluster::real_gpus;
 use crate::cluster::{expand_rank, SlurmRank};
-use crate::commands::bench::{cooperative_matrix_row, fail_if_any_failed, finish, tuned_bench};
+use crate::commands::bench::{fail_if_any_failed, finish, tuned_bench};
 use crate::cost::compare::versus_runs;
 use crate::cost::efficiency::Calibration;
 use crate::cost::merge::merge_reports;
@@ -253,7 +253,6 @@ fn measure(
         ..RunOptions::default()
     };
     let mut report = tuned_bench(ctx, problem, None, &options, &tuning, progress)?;
-    report.results.push(cooperative_matrix_row(ctx, problem));
     report.peak = Some(peak.summary("measured in this run"));
     report.story = Some(RunStory {
         budget_s: args.budget,

@@ -13,7 +13,8 @@ use super::select::{choose_adapter, AdapterRequest};
 /// Optional features flopcost's kernels and timers use, requested whenever the adapter has them.
 pub const WANTED_FEATURES: wgpu::Features = wgpu::Features::TIMESTAMP_QUERY
     .union(wgpu::Features::SHADER_F16)
-    .union(wgpu::Features::SUBGROUP);
+    .union(wgpu::Features::SUBGROUP)
+    .union(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX);
 
 pub struct GpuContext {
     pub adapter: wgpu::Adapter,
@@ -54,10 +55,19 @@ impl GpuContext {
     ) -> Result<GpuContext, FlopcostError> {
         let description = describe(index, &adapter);
         let features = adapter.features() & WANTED_FEATURES;
+        let experimental = if features.contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX) {
+            // SAFETY: wgpu marks cooperative matrices experimental: they may be incomplete on
+            // some drivers. flopcost validates every result against its f64 reference before
+            // timing it, so a wrong answer is reported as a failure, never as a rate.
+            unsafe { wgpu::ExperimentalFeatures::enabled() }
+        } else {
+            wgpu::ExperimentalFeatures::disabled()
+        };
         let descriptor = wgpu::DeviceDescriptor {
             label: Some("flopcost"),
             required_features: features,
             required_limits: adapter.limits(),
+            experimental_features: experimental,
             ..Default::default()
         };
         let (device, queue) =

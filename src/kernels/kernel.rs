@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use crate::gpu::AdapterDescription;
 use crate::report::Dtype;
 
+use super::coop::COOP_SHAPE;
+
 /// The shape of one `C = A·B`: A is M×K, B is K×N, C is M×N, all row-major.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatmulProblem {
@@ -143,6 +145,20 @@ impl MatmulKernel {
     ) -> Result<(), String> {
         let limits = &adapter.limits;
         let f = &adapter.features;
+        if self
+            .features
+            .contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX)
+        {
+            if !f.cooperative_matrix {
+                return Err("adapter lacks EXPERIMENTAL_COOPERATIVE_MATRIX".into());
+            }
+            if !f.cooperative_matrix_shapes.iter().any(|s| s == COOP_SHAPE) {
+                return Err(format!(
+                    "adapter's cooperative matrices ({}) do not include {COOP_SHAPE}",
+                    f.cooperative_matrix_shapes.join(", ")
+                ));
+            }
+        }
         if self.features.contains(wgpu::Features::SHADER_F16) && !f.shader_f16 {
             return Err("adapter lacks SHADER_F16".into());
         }

@@ -1,12 +1,14 @@
 //! Matrix-multiply kernel families. Each family is one Rust file here and one WGSL file in
 //! `shaders/`; [`families`] is the one list that names them all.
 
+mod coop;
 mod kernel;
 mod naive;
 mod texture;
 mod tiled;
 mod tiled_vec4;
 
+pub use coop::{coop_matrix, COOP_SHAPE};
 pub use kernel::{InputLayout, MatmulKernel, MatmulProblem, SubgroupUse};
 pub use naive::naive;
 pub use texture::{texture, texture_candidates, TextureConfig};
@@ -14,7 +16,6 @@ pub use tiled::{tiled, tiled_candidates, TiledConfig};
 pub use tiled_vec4::{tiled_vec4, tiled_vec4_candidates, Vec4Config};
 
 use crate::error::FlopcostError;
-use crate::gpu::AdapterDescription;
 use crate::report::Dtype;
 
 /// A kernel family: its configuration without tuning, and every configuration `tune` may try.
@@ -71,6 +72,12 @@ pub fn families() -> Vec<Family> {
             default: || tiled_vec4(Vec4Config::default(), Dtype::F16, Dtype::F16),
             candidates: || tiled_vec4_candidates(Dtype::F16, Dtype::F16),
         },
+        Family {
+            name: "coop-matrix-f16",
+            dtype: Dtype::F16,
+            default: coop_matrix,
+            candidates: || vec![coop_matrix()],
+        },
     ]
 }
 
@@ -124,20 +131,6 @@ pub fn find(spec: &str) -> Result<MatmulKernel, FlopcostError> {
                 keys.join(", ")
             ))
         })
-}
-
-/// Why no cooperative-matrix kernel runs on `adapter`: the only route from WGSL to tensor
-/// cores, reported as skipped with a reason rather than silently left out.
-pub fn cooperative_matrix_status(adapter: &AdapterDescription) -> String {
-    if adapter.features.cooperative_matrix {
-        format!(
-            "adapter reports cooperative matrices ({}), but flopcost has no cooperative-matrix \
-             kernel yet",
-            adapter.features.cooperative_matrix_shapes.join(", ")
-        )
-    } else {
-        "adapter lacks EXPERIMENTAL_COOPERATIVE_MATRIX".to_string()
-    }
 }
 
 #[cfg(test)]
