@@ -39,6 +39,8 @@ rm -rf "$FLOPCOST_CACHE_DIR"
 unset FLOPCOST_TUNE_BUDGET
 
 START=$(date +%s)
+# Other users' load skews every column alike (2 cores here): the table reports it.
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 FAILED=()
 say() { printf '[compare %4ss] %s\n' "$(($(date +%s) - START))" "$*" | tee -a "$LOG" >&2; }
 # step NAME CMD...: runs CMD under a timeout, stderr to the log; a failure is recorded, not fatal.
@@ -88,7 +90,9 @@ try:
     fams = json.load(open(sys.argv[1]))["families"]
 except Exception:
     sys.exit(0)
-ok = [f for f in fams if f["dtype"] == "f32" and f.get("gflops") and f.get("config") is not None]
+# `--kernel FAMILY:k=v` takes integer values only (naive's "16x16" workgroup cannot be forced).
+ok = [f for f in fams if f["dtype"] == "f32" and f.get("gflops") and f.get("config")
+      and all(isinstance(v, int) for v in f["config"].values())]
 for f in sorted(ok, key=lambda f: -f["gflops"])[:2]:
     print(f["family"] + ":" + ",".join(f"{k}={v}" for k, v in f["config"].items()))
 PY
@@ -139,7 +143,10 @@ done
 # 6. The table.
 commit=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || commit="$commit (+ uncommitted changes)"
-python3 bench/table.py "$OUT_DIR" "$SIZES" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit" | tee "$OUT_DIR/table.md"
+cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+python3 bench/table.py "$OUT_DIR" "$SIZES" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit" \
+  --note "Machine: $cpu, $(nproc) cores; load average (1, 5, 15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg); run took $(($(date +%s) - START)) s" \
+  | tee "$OUT_DIR/table.md"
 say "done in $(($(date +%s) - START)) s; raw JSON and logs in $OUT_DIR"
 if [ "${#FAILED[@]}" -gt 0 ]; then
   say "failed steps: ${FAILED[*]}"

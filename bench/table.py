@@ -53,6 +53,7 @@ def main():
     p.add_argument("sizes")
     p.add_argument("--date", default="")
     p.add_argument("--commit", default="")
+    p.add_argument("--note", action="append", default=[], help="a header line (repeatable)")
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     notes = []
@@ -120,6 +121,7 @@ def main():
         out.append(f"Peer: {peer_lib}")
     if args.date or args.commit:
         out.append(f"Date: {args.date}   flopcost commit: {args.commit}")
+    out.extend(args.note)
     out.append("")
     head = ["size", "flopcost best f32 kernel", "flopcost GFLOP/s", "burn wgpu GFLOP/s",
             "flopcost / burn", "numpy OpenBLAS GFLOP/s (CPU)", "flopcost / OpenBLAS"]
