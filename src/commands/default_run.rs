@@ -18,7 +18,7 @@ use crate::cost::compare::versus_runs;
 use crate::cost::efficiency::Calibration;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
-use crate::gpu::{describe, enumerate, AdapterDescription, GpuContext};
+use crate::gpu::{describe_all, enumerate, GpuContext};
 use crate::kernels::{self, MatmulProblem};
 use crate::peak::measure_peaks;
 use crate::progress::Progress;
@@ -151,11 +151,7 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
 /// Every real GPU at once, each on its own thread, then each report and their sum.
 fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Context) -> Result<()> {
     let (_instance, adapters) = enumerate(global.backend);
-    let descriptions: Vec<AdapterDescription> = adapters
-        .iter()
-        .enumerate()
-        .map(|(i, a)| describe(i, a))
-        .collect();
+    let descriptions = describe_all(&adapters);
     let gpus: Vec<usize> = real_gpus(&descriptions).iter().map(|d| d.index).collect();
     let progress = Progress::new(global.quiet);
     if gpus.is_empty() {

@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::{DevicesArgs, GlobalOptions};
-use crate::gpu::{describe, enumerate, AdapterDescription};
+use crate::gpu::{describe_all, enumerate, AdapterDescription};
 use crate::report::table::Table;
 
 #[derive(Serialize)]
@@ -15,11 +15,7 @@ struct DeviceList {
 pub fn run(args: &DevicesArgs, global: &GlobalOptions) -> Result<()> {
     let (_instance, adapters) = enumerate(global.backend);
     let list = DeviceList {
-        adapters: adapters
-            .iter()
-            .enumerate()
-            .map(|(i, a)| describe(i, a))
-            .collect(),
+        adapters: describe_all(&adapters),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&list)?);

@@ -27,6 +27,15 @@ fn backends_of(choice: BackendChoice) -> wgpu::Backends {
     }
 }
 
+/// Every adapter's description, indexed as `enumerate` listed them.
+pub fn describe_all(adapters: &[wgpu::Adapter]) -> Vec<AdapterDescription> {
+    adapters
+        .iter()
+        .enumerate()
+        .map(|(i, a)| describe(i, a))
+        .collect()
+}
+
 pub fn describe(index: usize, adapter: &wgpu::Adapter) -> AdapterDescription {
     let info = adapter.get_info();
     let features = adapter.features();

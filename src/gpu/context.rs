@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cli::GlobalOptions;
 use crate::error::FlopcostError;
 
-use super::adapters::{describe, enumerate};
+use super::adapters::{describe, describe_all, enumerate};
 use super::description::AdapterDescription;
 use super::select::{choose_adapter, AdapterRequest};
 
@@ -32,11 +32,7 @@ impl GpuContext {
     /// Picks the adapter the user asked for (or the best one) and opens it.
     pub fn open(global: &GlobalOptions) -> Result<GpuContext, FlopcostError> {
         let (_instance, adapters) = enumerate(global.backend);
-        let descriptions: Vec<AdapterDescription> = adapters
-            .iter()
-            .enumerate()
-            .map(|(i, a)| describe(i, a))
-            .collect();
+        let descriptions = describe_all(&adapters);
         let request = AdapterRequest::from_flag_and_env(global.adapter.as_deref());
         let choice = choose_adapter(&descriptions, &request)?;
         let adapter = adapters

@@ -7,7 +7,7 @@ mod readback;
 mod select;
 mod timer;
 
-pub use adapters::{describe, enumerate};
+pub use adapters::{describe, describe_all, enumerate};
 pub use context::{GpuContext, WANTED_FEATURES};
 pub use description::{AdapterDescription, AdapterFeatures, MatmulLimits};
 pub use readback::read_buffer;

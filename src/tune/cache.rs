@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::save_json;
 
-use super::key::TuningKey;
+use super::key::{kernel_list_checksum, TuningKey};
 
 const CACHE_VERSION: u32 = 1;
 
@@ -63,7 +63,22 @@ impl TuneCache {
             }
         };
         match serde_json::from_str::<TuneCache>(&text) {
-            Ok(cache) if cache.cache_version == CACHE_VERSION => (cache, None),
+            Ok(mut cache) if cache.cache_version == CACHE_VERSION => {
+                // Winners found by another flopcost version or kernel list are never trusted:
+                // their keys cannot match, and they are dropped so the file does not grow.
+                let current = format!("|{}|{}", kernel_list_checksum(), env!("CARGO_PKG_VERSION"));
+                let before = cache.entries.len();
+                cache.entries.retain(|key, _| key.ends_with(&current));
+                let stale = before - cache.entries.len();
+                let notice = (stale > 0).then(|| {
+                    format!(
+                        "tuning cache {}: ignoring {stale} winner(s) found by another flopcost \
+                         version or kernel list",
+                        path.display()
+                    )
+                });
+                (cache, notice)
+            }
             Ok(cache) => (
                 empty,
                 Some(format!(
@@ -130,11 +145,39 @@ mod tests {
     }
 
     #[test]
+    fn winners_of_another_version_are_dropped_with_a_notice() {
+        let path = temp("stale");
+        let entry = TunedEntry {
+            family: "tiled".into(),
+            config: serde_json::Map::new(),
+            gflops: 1.0,
+            m: 1,
+            n: 1,
+            k: 1,
+        };
+        let mut cache = TuneCache::default();
+        cache.entries.insert(
+            "gpu|driver|vulkan|tiled|f32|16x16x16|0000|0.0.1".into(),
+            entry.clone(),
+        );
+        let current = format!(
+            "gpu|driver|vulkan|tiled|f32|16x16x16|{}|{}",
+            kernel_list_checksum(),
+            env!("CARGO_PKG_VERSION")
+        );
+        cache.entries.insert(current.clone(), entry);
+        cache.save(&path).unwrap();
+        let (back, notice) = TuneCache::load(&path);
+        assert_eq!(back.entries.keys().collect::<Vec<_>>(), vec![&current]);
+        assert!(notice.unwrap().contains("ignoring 1 winner"));
+    }
+
+    #[test]
     fn round_trips() {
         let path = temp("roundtrip");
         let mut cache = TuneCache::default();
         cache.entries.insert(
-            "k".into(),
+            format!("k|{}|{}", kernel_list_checksum(), env!("CARGO_PKG_VERSION")),
             TunedEntry {
                 family: "tiled".into(),
                 config: serde_json::Map::new(),

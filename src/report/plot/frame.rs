@@ -1,6 +1,6 @@
 //! What every plot shares: the title band naming the adapter, the software warning, colours.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use crate::gpu::SOFTWARE_WARNING;
@@ -23,6 +23,19 @@ pub const PALETTE: [RGBColor; 10] = [
 
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
+}
+
+/// The legend every plot shares: lower right, over a translucent white box.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
 }
 
 /// Draws `title` and the adapter (and the software warning when it applies) across the top of

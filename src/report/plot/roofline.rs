@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::axes::{log10_axis, pow10_label, Ticked};
-use super::frame::{color, titled};
+use super::frame::{color, draw_legend, titled};
 use super::series::series;
 use super::{Ceilings, SIZE};
 use crate::report::BenchReport;
@@ -96,13 +96,7 @@ pub fn roofline_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Result
                 .label(format!("measured peak {:.0} GFLOP/s", 10f64.powf(p)))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 1), (x + 16, y + 1)], grey.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()?;
+        draw_legend(&mut chart)?;
         root.present()?;
     }
     Ok(svg)
