@@ -59,8 +59,11 @@ pub fn choose_kernels(
             continue;
         }
         let mut kernel = (family.default)();
-        kernel.tuning = Some("default (tuning off)".into());
-        if share > 0.0 && kernel.check_fits(&inputs.problem, &ctx.description).is_ok() {
+        let fits = kernel.check_fits(&inputs.problem, &ctx.description).is_ok();
+        if fits {
+            kernel.tuning = Some("default (tuning off)".into());
+        }
+        if share > 0.0 && fits {
             let outcome = tune_family(
                 ctx,
                 family,
@@ -79,11 +82,11 @@ pub fn choose_kernels(
                 cache_changed = true;
                 kernel = best;
                 kernel.tuning = Some(format!(
-                    "tuned now ({} of {} configurations{})",
+                    "tuned now ({} of the {} configurations that fit{})",
                     outcome.tried,
-                    outcome.tried + outcome.unsupported,
+                    outcome.fitting,
                     if outcome.out_of_time {
-                        ", budget ran out"
+                        "; budget ran out"
                     } else {
                         ""
                     }

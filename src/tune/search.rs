@@ -19,6 +19,8 @@ pub struct TuneOutcome {
     pub pruned: usize,
     pub failed: Vec<String>,
     pub unsupported: usize,
+    /// Configurations that fit the device: what `tried` is out of.
+    pub fitting: usize,
     /// The budget ran out before every candidate was screened.
     pub out_of_time: bool,
     pub elapsed_s: f64,
@@ -56,6 +58,7 @@ pub fn tune_family(
         pruned: 0,
         failed: Vec::new(),
         unsupported: total - fitting.len(),
+        fitting: fitting.len(),
         out_of_time: false,
         elapsed_s: 0.0,
     };
