@@ -225,7 +225,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
         pue,
     };
     let result = estimate(inputs, notes);
-    if result.throughput.software_adapter && !global.quiet {
+    if result.inputs.throughput.software_adapter && !global.quiet {
         eprintln!("{}", software_warning());
     }
     if args.json {
@@ -452,9 +452,9 @@ pub fn render(e: &Estimate) -> String {
     for note in e.notes.iter().filter(|n| n.starts_with("WARNING")) {
         line(note.clone());
     }
-    line(format!("Work: {}", e.work.description));
-    line(format!("  method: {}", e.work.method));
-    if let Some(b) = &e.work.breakdown {
+    line(format!("Work: {}", e.inputs.work.description));
+    line(format!("  method: {}", e.inputs.work.method));
+    if let Some(b) = &e.inputs.work.breakdown {
         line(format!(
             "  dense term {}·N·D = {} × {} × {} = {}",
             b.factor,
@@ -471,23 +471,24 @@ pub fn render(e: &Estimate) -> String {
             None => line("  attention term: not counted (see method)".into()),
         }
     }
-    line(format!("  total: {}", fmt_flops(e.work.total_flops)));
+    line(format!("  total: {}", fmt_flops(e.inputs.work.total_flops)));
     line(format!(
         "Throughput: {} per device{} ({})",
-        fmt_rate(e.throughput.tflops_per_device * TERA),
-        e.throughput
+        fmt_rate(e.inputs.throughput.tflops_per_device * TERA),
+        e.inputs
+            .throughput
             .precision
             .as_ref()
             .map_or(String::new(), |p| format!(" at {p}")),
-        e.throughput.source
+        e.inputs.throughput.source
     ));
     line(format!(
         "Efficiency: {} ({})",
-        fmt_percent(e.efficiency.value),
-        e.efficiency.source
+        fmt_percent(e.inputs.efficiency.value),
+        e.inputs.efficiency.source
     ));
-    line(format!("  calibration: {}", e.calibration.method));
-    for c in &e.calibration.samples {
+    line(format!("  calibration: {}", e.inputs.calibration.method));
+    for c in &e.inputs.calibration.samples {
         line(format!(
             "    {}: {} / {} GPU-h / 3600 = {} per {} / {} TFLOP/s BF16 peak = {}{}",
             c.run,
@@ -505,53 +506,53 @@ pub fn render(e: &Estimate) -> String {
     }
     line(format!(
         "    median {}, range {} - {}",
-        fmt_percent(e.calibration.median),
-        fmt_percent(e.calibration.low),
-        fmt_percent(e.calibration.high)
+        fmt_percent(e.inputs.calibration.median),
+        fmt_percent(e.inputs.calibration.low),
+        fmt_percent(e.inputs.calibration.high)
     ));
     let r = &e.result;
     line(format!(
         "Sustained: {} × {} = {} per device",
-        fmt_rate(e.throughput.tflops_per_device * TERA),
+        fmt_rate(e.inputs.throughput.tflops_per_device * TERA),
         fmt_percent(r.efficiency),
         fmt_rate(r.sustained_tflops_per_device * TERA)
     ));
     line(format!(
         "Device-hours: {} / {} / 3600 s = {} device-hours",
-        fmt_flops(e.work.total_flops),
+        fmt_flops(e.inputs.work.total_flops),
         fmt_rate(r.sustained_tflops_per_device * TERA),
         fmt_count(r.device_hours)
     ));
     line(format!(
         "Devices: {} ({})",
-        e.devices.value, e.devices.source
+        e.inputs.devices.value, e.inputs.devices.source
     ));
     line(format!(
         "Wall-clock on {} device(s): {}",
-        e.devices.value,
+        e.inputs.devices.value,
         fmt_hours(r.wall_hours)
     ));
     line(format!(
         "Rental: {} device-hours × {}/h ({}) = {}",
         fmt_count(r.device_hours),
-        fmt_usd(e.price_per_hour.value),
-        e.price_per_hour.source,
+        fmt_usd(e.inputs.price_per_hour.value),
+        e.inputs.price_per_hour.source,
         fmt_usd(r.rental_cost_usd)
     ));
     line(format!(
         "Energy: {} device-hours × {} W ({}) / 1000 × PUE {} ({}) = {} kWh",
         fmt_count(r.device_hours),
-        e.watts.value,
-        e.watts.source,
-        e.pue.value,
-        e.pue.source,
+        e.inputs.watts.value,
+        e.inputs.watts.source,
+        e.inputs.pue.value,
+        e.inputs.pue.source,
         fmt_count(r.energy_kwh)
     ));
     line(format!(
         "Energy cost: {} kWh × {}/kWh ({}) = {}",
         fmt_count(r.energy_kwh),
-        fmt_usd(e.kwh_price.value),
-        e.kwh_price.source,
+        fmt_usd(e.inputs.kwh_price.value),
+        e.inputs.kwh_price.source,
         fmt_usd(r.energy_cost_usd)
     ));
     line(format!(

@@ -48,7 +48,7 @@ pub struct Throughput {
     pub software_adapter: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EstimateInputs {
     pub work: Work,
     pub throughput: Throughput,
@@ -77,15 +77,9 @@ pub struct Outcome {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
-    pub work: Work,
-    pub throughput: Throughput,
-    pub efficiency: Assumption,
-    pub calibration: Calibration,
-    pub devices: Assumption,
-    pub price_per_hour: Assumption,
-    pub watts: Assumption,
-    pub kwh_price: Assumption,
-    pub pue: Assumption,
+    /// Every assumption, with where it came from (flattened: the JSON lists them at the top).
+    #[serde(flatten)]
+    pub inputs: EstimateInputs,
     /// At the chosen efficiency.
     pub result: Outcome,
     /// At the calibration's lowest and highest MFU: the slow and the fast end.
@@ -118,15 +112,7 @@ pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let range_low_efficiency = outcome(&inputs, inputs.calibration.low);
     let range_high_efficiency = outcome(&inputs, inputs.calibration.high);
     Estimate {
-        work: inputs.work,
-        throughput: inputs.throughput,
-        efficiency: inputs.efficiency,
-        calibration: inputs.calibration,
-        devices: inputs.devices,
-        price_per_hour: inputs.price_per_hour,
-        watts: inputs.watts,
-        kwh_price: inputs.kwh_price,
-        pue: inputs.pue,
+        inputs,
         result,
         range_low_efficiency,
         range_high_efficiency,
