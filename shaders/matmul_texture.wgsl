@@ -4,8 +4,10 @@
 // On drivers whose storage-buffer loads are slow (lavapipe checks bounds lane by lane), texture
 // loads are far cheaper.
 //
-// How rows of A are loaded, and the entry point, come from one of the texture_entry_*.wgsl
-// files appended to this one: plain loads, or loads shared through the subgroup.
+// The `//% NAME` lines are replaced by src/kernels/texture.rs with code unrolled for one TM and
+// TN4: every accumulator is a variable of its own. Written as an array indexed in loops, the
+// accumulators stayed in memory on lavapipe (its compiler did not unroll every loop over them),
+// which measured three to four times slower.
 
 // `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 
@@ -19,43 +21,35 @@ override TN4: u32 = 1u;
 override WG: u32 = 64u;
 override WG_COLS: u32 = 16u;
 
-const MAX_TM: u32 = 8u;
+// Writes one vec4 of C, dropping what falls in the padding beyond M rows and N columns.
+fn store4(r: u32, col4: u32, v: vec4<f32>) {
+    if (r >= dims.m) {
+        return;
+    }
+    for (var e = 0u; e < 4u; e++) {
+        let col = col4 * 4u + e;
+        if (col < dims.n) {
+            c[r * dims.n + col] = v[e];
+        }
+    }
+}
 
-fn compute_tile(wg: vec3<u32>, lidx: u32, lane: u32) {
+@compute @workgroup_size(WG)
+fn main(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_index) lidx: u32,
+//% LANE_BUILTIN
+) {
     let lc = lidx % WG_COLS;
     let lr = lidx / WG_COLS;
     let row0 = ((wg.y + dims.wg_row0) * (WG / WG_COLS) + lr) * TM;
-    let col4_0 = (wg.x * WG_COLS + lc) * TN4;
-
-    var acc: array<vec4<f32>, 16>;
-    for (var i = 0u; i < TM * TN4; i++) {
-        acc[i] = vec4<f32>(0.0);
-    }
-    var a: array<vec4<f32>, MAX_TM>;
+    let col4 = (wg.x * WG_COLS + lc) * TN4;
+//% DECLARE_ACCUMULATORS
     for (var kc = 0u; kc < dims.kp / 4u; kc++) {
-        load_a(kc, row0, lane, &a);
-        for (var q = 0u; q < 4u; q++) {
-            for (var j = 0u; j < TN4; j++) {
-                let b = textureLoad(tex_b, vec2<u32>(col4_0 + j, kc * 4u + q), 0);
-                for (var i = 0u; i < TM; i++) {
-                    acc[i * TN4 + j] = fma(vec4<f32>(a[i][q]), b, acc[i * TN4 + j]);
-                }
-            }
-        }
+        // A's TM rows at columns 4kc..4kc+3: a0, a1, ...
+//% LOAD_A
+        // For each of the four k, B's row of TN4 texels, multiplied into every accumulator.
+//% MULTIPLY
     }
-
-    for (var i = 0u; i < TM; i++) {
-        let r = row0 + i;
-        if (r >= dims.m) {
-            break;
-        }
-        for (var j = 0u; j < TN4; j++) {
-            for (var e = 0u; e < 4u; e++) {
-                let col = (col4_0 + j) * 4u + e;
-                if (col < dims.n) {
-                    c[r * dims.n + col] = acc[i * TN4 + j][e];
-                }
-            }
-        }
-    }
+//% STORE
 }
