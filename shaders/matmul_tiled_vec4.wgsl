@@ -4,7 +4,9 @@
 // columns of C in registers.
 //
 // The host prepends the element types: `alias T` for A and B (f32, or f16 with `enable f16;`)
-// and `alias Acc` for the accumulators, so one shader serves every precision.
+// and `alias Acc` for the accumulators, so one shader serves every precision. It also replaces
+// the `//% NAME` lines with the register block unrolled for one TM and TN4, one variable per
+// accumulator (src/kernels/unroll.rs says why).
 
 // `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 
@@ -27,7 +29,18 @@ override WG: u32 = TC * TR;
 var<workgroup> tile_a: array<vec4<T>, BM * BK / 4u>;
 var<workgroup> tile_b: array<vec4<T>, BK * BN / 4u>;
 
-const MAX_TM: u32 = 8u;
+// Writes one vec4 of C, dropping what falls in the padding beyond M rows and N columns.
+fn store4(r: u32, col4: u32, v: vec4<Acc>) {
+    if (r >= dims.m) {
+        return;
+    }
+    for (var e = 0u; e < 4u; e++) {
+        let col = col4 * 4u + e;
+        if (col < dims.n) {
+            c[r * dims.n + col] = f32(v[e]);
+        }
+    }
+}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -41,11 +54,7 @@ fn main(
     let kp4 = dims.kp / 4u;
     let np4 = ((dims.n + BN - 1u) / BN) * (BN / 4u);
 
-    var acc: array<vec4<Acc>, 16>;
-    for (var i = 0u; i < TM * TN4; i++) {
-        acc[i] = vec4<Acc>(0.0);
-    }
-    var a_reg: array<vec4<T>, MAX_TM>;
+//% DECLARE_ACCUMULATORS
 
     for (var t4 = 0u; t4 < kp4; t4 += BK / 4u) {
         for (var i = lidx; i < BM * BK / 4u; i += WG) {
@@ -61,34 +70,14 @@ fn main(
         workgroupBarrier();
 
         for (var kk4 = 0u; kk4 < BK / 4u; kk4++) {
-            for (var i = 0u; i < TM; i++) {
-                a_reg[i] = tile_a[(lr * TM + i) * (BK / 4u) + kk4];
-            }
-            for (var q = 0u; q < 4u; q++) {
-                for (var j = 0u; j < TN4; j++) {
-                    let bv = vec4<Acc>(tile_b[(kk4 * 4u + q) * (BN / 4u) + lc * TN4 + j]);
-                    for (var i = 0u; i < TM; i++) {
-                        acc[i * TN4 + j] = fma(vec4<Acc>(Acc(a_reg[i][q])), bv, acc[i * TN4 + j]);
-                    }
-                }
-            }
+            // The TM rows of A at k = 4kk4..4kk4+3 (a0, a1, ...), then for each of the four k
+            // B's TN4 vec4s, multiplied into every accumulator.
+//% LOAD_A
+//% MULTIPLY
         }
         // The slabs may be overwritten only after every invocation has read them.
         workgroupBarrier();
     }
 
-    for (var i = 0u; i < TM; i++) {
-        let r = row0 + lr * TM + i;
-        if (r >= dims.m) {
-            break;
-        }
-        for (var j = 0u; j < TN4; j++) {
-            for (var e = 0u; e < 4u; e++) {
-                let col = (col4_0 + lc * TN4 + j) * 4u + e;
-                if (col < dims.n) {
-                    c[r * dims.n + col] = f32(acc[i * TN4 + j][e]);
-                }
-            }
-        }
-    }
+//% STORE
 }

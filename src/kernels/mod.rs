@@ -7,6 +7,7 @@ mod naive;
 mod texture;
 mod tiled;
 mod tiled_vec4;
+mod unroll;
 
 pub use coop::{coop_matrix, COOP_SHAPE};
 pub use kernel::{InputLayout, MatmulKernel, MatmulProblem, SubgroupUse};

@@ -1,11 +1,10 @@
 //! A and B read through rgba32float textures, optionally sharing rows of A through subgroups.
 //! The shader's inner loop is generated here, unrolled for one block shape.
 
-use std::fmt::Write;
-
 use crate::report::Dtype;
 
 use super::kernel::{tunables, InputLayout, MatmulKernel, SubgroupUse};
+use super::unroll::{expand, RegisterBlock};
 
 /// Each invocation computes `tm` rows by `tn4` vec4 columns; a workgroup of `wg` invocations
 /// spans `wg_cols` of them across the columns.
@@ -107,13 +106,12 @@ pub fn texture_candidates(share_a: bool) -> Vec<MatmulKernel> {
 
 /// The template with its `//% NAME` lines replaced by code unrolled for `cfg`.
 fn source(cfg: TextureConfig, share_a: bool) -> String {
-    let (tm, tn4) = (cfg.tm, cfg.tn4);
+    let block = RegisterBlock {
+        tm: cfg.tm,
+        tn4: cfg.tn4,
+    };
     let mut lane = String::new();
-    let mut declare = String::new();
     let mut load_a = String::new();
-    let mut multiply = String::new();
-    let mut store = String::new();
-    // `write!` to a String cannot fail.
     if share_a {
         lane.push_str("    @builtin(subgroup_invocation_id) lane: u32,\n");
         // Lane i loads row i's texel once and every lane reads it from there: one load
@@ -121,44 +119,29 @@ fn source(cfg: TextureConfig, share_a: bool) -> String {
         load_a.push_str(
             "        let mine = textureLoad(tex_a, vec2<u32>(kc, row0 + lane % TM), 0);\n",
         );
-        for i in 0..tm {
-            let _ = writeln!(load_a, "        let a{i} = subgroupBroadcast(mine, {i}u);");
+        for i in 0..cfg.tm {
+            load_a.push_str(&format!(
+                "        let a{i} = subgroupBroadcast(mine, {i}u);\n"
+            ));
         }
     } else {
-        for i in 0..tm {
-            let _ = writeln!(
-                load_a,
-                "        let a{i} = textureLoad(tex_a, vec2<u32>(kc, row0 + {i}u), 0);"
-            );
+        for i in 0..cfg.tm {
+            load_a.push_str(&format!(
+                "        let a{i} = textureLoad(tex_a, vec2<u32>(kc, row0 + {i}u), 0);\n"
+            ));
         }
     }
-    for (q, component) in ["x", "y", "z", "w"].into_iter().enumerate() {
-        for j in 0..tn4 {
-            let _ = writeln!(
-                multiply,
-                "        let b{q}_{j} = textureLoad(tex_b, vec2<u32>(col4 + {j}u, kc * 4u + {q}u), 0);"
-            );
-        }
-        for i in 0..tm {
-            for j in 0..tn4 {
-                let _ = writeln!(
-                    multiply,
-                    "        c{i}_{j} = fma(vec4<f32>(a{i}.{component}), b{q}_{j}, c{i}_{j});"
-                );
-            }
-        }
-    }
-    for i in 0..tm {
-        for j in 0..tn4 {
-            let _ = writeln!(declare, "    var c{i}_{j} = vec4<f32>(0.0);");
-            let _ = writeln!(store, "    store4(row0 + {i}u, col4 + {j}u, c{i}_{j});");
-        }
-    }
+    let multiply = block.multiply(
+        "        ",
+        |q, j| format!("textureLoad(tex_b, vec2<u32>(col4 + {j}u, kc * 4u + {q}u), 0)"),
+        |i, component| format!("vec4<f32>(a{i}.{component})"),
+    );
+    let store = block.store(|i, j, c| format!("    store4(row0 + {i}u, col4 + {j}u, {c});\n"));
     expand(
         TEMPLATE,
         &[
             ("LANE_BUILTIN", &lane),
-            ("DECLARE_ACCUMULATORS", &declare),
+            ("DECLARE_ACCUMULATORS", &block.declare("    ", "f32")),
             ("LOAD_A", &load_a),
             ("MULTIPLY", &multiply),
             ("STORE", &store),
@@ -166,48 +149,16 @@ fn source(cfg: TextureConfig, share_a: bool) -> String {
     )
 }
 
-/// Replaces each line `//% NAME` of `template` with the code given for NAME.
-fn expand(template: &str, parts: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() * 2);
-    for line in template.lines() {
-        match line.trim().strip_prefix("//% ") {
-            Some(name) => {
-                let (_, code) = parts
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .unwrap_or_else(|| panic!("matmul_texture.wgsl: no code for //% {name}"));
-                out.push_str(code);
-            }
-            None => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::unroll::{has_markers, validate};
     use super::*;
-
-    fn validate(source: &str) -> Result<(), String> {
-        let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::all(),
-        )
-        .validate(&module)
-        .map(|_| ())
-        .map_err(|e| format!("{e:?}"))
-    }
 
     #[test]
     fn every_candidate_generates_valid_wgsl() {
         for share_a in [false, true] {
             for kernel in texture_candidates(share_a) {
-                let left = kernel.source.lines().any(|l| l.trim().starts_with("//% "));
-                assert!(!left, "{:?}", kernel.config);
+                assert!(!has_markers(&kernel.source), "{:?}", kernel.config);
                 if let Err(e) = validate(&kernel.source) {
                     panic!("{} {:?}: {e}", kernel.name, kernel.config);
                 }
@@ -216,19 +167,18 @@ mod tests {
     }
 
     #[test]
-    fn unrolled_code_has_one_accumulator_per_block_element() {
+    fn only_the_subgroup_variant_shares_rows_of_a() {
         let cfg = TextureConfig {
             tm: 2,
             tn4: 3,
             wg: 64,
             wg_cols: 8,
         };
-        let src = source(cfg, true);
-        assert_eq!(src.matches("var c").count(), 6);
-        assert_eq!(src.matches("store4(row0").count(), 6);
-        // Four k a texel, each multiplied into every accumulator.
-        assert_eq!(src.matches("= fma(").count(), 4 * 6);
-        assert_eq!(src.matches("subgroupBroadcast").count(), 2);
-        assert!(!source(cfg, false).contains("subgroup"));
+        let shared = source(cfg, true);
+        assert_eq!(shared.matches("subgroupBroadcast").count(), 2);
+        assert_eq!(shared.matches("textureLoad(tex_a").count(), 1);
+        let own = source(cfg, false);
+        assert!(!own.contains("subgroup"));
+        assert_eq!(own.matches("textureLoad(tex_a").count(), 2);
     }
 }
