@@ -64,7 +64,13 @@ pub fn upload(
     let (shape_a, shape_b) = kernel.padded_shapes(&p);
     let jobs = [(&a, p.m, p.k, shape_a), (&b, p.k, p.n, shape_b)];
     let (module_source, entry) = match (kernel.input, kernel.dtype) {
-        (InputLayout::Texture, _) => (include_str!("../../shaders/pack_vec4.wgsl"), "to_texture"),
+        (InputLayout::Texture, Dtype::F32) => {
+            (include_str!("../../shaders/pack_vec4.wgsl"), "to_texture")
+        }
+        (InputLayout::Texture, Dtype::F16) => (
+            include_str!("../../shaders/pack_vec4.wgsl"),
+            "to_texture_f16",
+        ),
         (_, Dtype::F32) => (include_str!("../../shaders/pack_vec4.wgsl"), "to_buffer"),
         (_, Dtype::F16) => (
             include_str!("../../shaders/pack_vec4_f16.wgsl"),
@@ -99,7 +105,10 @@ pub fn upload(
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba32Float,
+                format: match kernel.dtype {
+                    Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
+                    Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
+                },
                 usage: wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
                 view_formats: &[],
             });
@@ -113,10 +122,10 @@ pub fn upload(
                 mapped_at_creation: false,
             }))
         };
-        let dst_binding = if kernel.input == InputLayout::Texture {
-            3
-        } else {
-            2
+        let dst_binding = match (kernel.input, kernel.dtype) {
+            (InputLayout::Texture, Dtype::F32) => 3,
+            (InputLayout::Texture, Dtype::F16) => 4,
+            _ => 2,
         };
         bind_groups.push((
             ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -52,20 +52,26 @@ pub fn families() -> Vec<Family> {
         Family {
             name: "texture",
             dtype: Dtype::F32,
-            default: || texture(TextureConfig::default(), false),
-            candidates: || texture_candidates(false),
+            default: || texture(TextureConfig::default(), false, Dtype::F32),
+            candidates: || texture_candidates(false, Dtype::F32),
         },
         Family {
             name: "texture-subgroup",
             dtype: Dtype::F32,
-            default: || texture(TextureConfig::default(), true),
-            candidates: || texture_candidates(true),
+            default: || texture(TextureConfig::default(), true, Dtype::F32),
+            candidates: || texture_candidates(true, Dtype::F32),
         },
         Family {
             name: "tiled-vec4-f16",
             dtype: Dtype::F16,
             default: || tiled_vec4(Vec4Config::default(), Dtype::F16, Dtype::F32),
             candidates: || tiled_vec4_candidates(Dtype::F16, Dtype::F32),
+        },
+        Family {
+            name: "texture-f16",
+            dtype: Dtype::F16,
+            default: || texture(TextureConfig::default(), false, Dtype::F16),
+            candidates: || texture_candidates(false, Dtype::F16),
         },
         Family {
             name: "tiled-vec4-f16acc",

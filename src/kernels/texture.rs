@@ -1,5 +1,6 @@
-//! A and B read through rgba32float textures, optionally sharing rows of A through subgroups.
-//! The shader's inner loop is generated here, unrolled for one block shape.
+//! A and B read through textures, rgba32float or rgba16float (read as f32 either way),
+//! optionally sharing rows of A through subgroups. The shader's inner loop is generated here,
+//! unrolled for one block shape.
 
 use crate::report::Dtype;
 
@@ -41,34 +42,44 @@ const TEMPLATE: &str = concat!(
     include_str!("../../shaders/matmul_texture.wgsl")
 );
 
-pub fn texture(cfg: TextureConfig, share_a: bool) -> MatmulKernel {
+/// The family name for inputs stored as `dtype`, with or without rows of A shared through
+/// subgroups. The f16 family holds both ways as candidates (`subgroup` 0 or 1).
+pub fn texture_family_name(dtype: Dtype, share_a: bool) -> &'static str {
+    match (dtype, share_a) {
+        (Dtype::F32, false) => "texture",
+        (Dtype::F32, true) => "texture-subgroup",
+        (Dtype::F16, _) => "texture-f16",
+    }
+}
+
+pub fn texture(cfg: TextureConfig, share_a: bool, dtype: Dtype) -> MatmulKernel {
     assert!(
         (1..=MAX_TM).contains(&cfg.tm)
             && cfg.tn4 >= 1
             && cfg.tm * cfg.tn4 <= MAX_BLOCK
             && cfg.wg.is_multiple_of(cfg.wg_cols)
     );
-    let (config, constants) = tunables(&[
+    let (mut config, constants) = tunables(&[
         ("tm", cfg.tm),
         ("tn4", cfg.tn4),
         ("wg", cfg.wg),
         ("wg_cols", cfg.wg_cols),
     ]);
+    if dtype == Dtype::F16 {
+        // Not a shader constant: it picks which code is generated.
+        config.insert("subgroup".into(), u32::from(share_a).into());
+    }
     let rows = (cfg.wg / cfg.wg_cols) * cfg.tm;
     let cols = cfg.wg_cols * cfg.tn4 * 4;
     MatmulKernel {
-        name: if share_a {
-            "texture-subgroup"
-        } else {
-            "texture"
-        }
-        .into(),
+        name: texture_family_name(dtype, share_a).into(),
         source: source(cfg, share_a).into(),
         constants,
         workgroup_size: (cfg.wg, 1),
         tile: (cols, rows),
         workgroup_storage_bytes: 0,
-        dtype: Dtype::F32,
+        // An rgba16float texel reads as f32: f16 inputs, f32 arithmetic.
+        dtype,
         accumulator: Dtype::F32,
         input: InputLayout::Texture,
         k_step: 4,
@@ -86,7 +97,17 @@ pub fn texture(cfg: TextureConfig, share_a: bool) -> MatmulKernel {
     }
 }
 
-pub fn texture_candidates(share_a: bool) -> Vec<MatmulKernel> {
+/// Every configuration of the family named by `texture_family_name(dtype, share_a)`.
+pub fn texture_candidates(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
+    if dtype == Dtype::F16 {
+        let mut both = texture_candidates_of(false, dtype);
+        both.extend(texture_candidates_of(true, dtype));
+        return both;
+    }
+    texture_candidates_of(share_a, dtype)
+}
+
+fn texture_candidates_of(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
     let mut out = Vec::new();
     for tm in [2, 4, 8] {
         for tn4 in [1, 2, 4] {
@@ -97,7 +118,7 @@ pub fn texture_candidates(share_a: bool) -> Vec<MatmulKernel> {
                     wg,
                     wg_cols,
                 };
-                out.push(texture(cfg, share_a));
+                out.push(texture(cfg, share_a, dtype));
             }
         }
     }
@@ -156,8 +177,8 @@ mod tests {
 
     #[test]
     fn every_candidate_generates_valid_wgsl() {
-        for share_a in [false, true] {
-            for kernel in texture_candidates(share_a) {
+        for (share_a, dtype) in [(false, Dtype::F32), (true, Dtype::F32), (false, Dtype::F16)] {
+            for kernel in texture_candidates(share_a, dtype) {
                 assert!(!has_markers(&kernel.source), "{:?}", kernel.config);
                 if let Err(e) = validate(&kernel.source) {
                     panic!("{} {:?}: {e}", kernel.name, kernel.config);
@@ -180,5 +201,24 @@ mod tests {
         let own = source(cfg, false);
         assert!(!own.contains("subgroup"));
         assert_eq!(own.matches("textureLoad(tex_a").count(), 2);
+    }
+}
+
+#[cfg(test)]
+mod family_tests {
+    use super::*;
+
+    #[test]
+    fn the_f16_family_offers_both_ways_of_loading_a() {
+        let all = texture_candidates(false, Dtype::F16);
+        assert_eq!(all.len(), 2 * texture_candidates(false, Dtype::F32).len());
+        assert!(all
+            .iter()
+            .all(|k| k.name == "texture-f16" && k.dtype == Dtype::F16));
+        let shared = all.iter().filter(|k| k.config["subgroup"] == 1).count();
+        assert_eq!(shared * 2, all.len());
+        assert!(all
+            .iter()
+            .any(|k| k.config["subgroup"] == 1 && k.subgroup.is_some()));
     }
 }
