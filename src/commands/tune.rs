@@ -1,6 +1,6 @@
 //! `flopcost tune`: search every family's configurations on this device, cache the winners.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -12,7 +12,9 @@ use crate::interrupt::interrupted;
 use crate::kernels::{self, Family, MatmulProblem};
 use crate::progress::Progress;
 use crate::report::table::Table;
-use crate::tune::{default_cache_path, entry, lookup, tune_family, TuneCache, TuningKey};
+use crate::tune::{
+    default_cache_path, entry, fair_share, lookup, tune_family, TuneCache, TuningKey,
+};
 
 const DEFAULT_SIZE_GPU: u32 = 1024;
 const DEFAULT_SIZE_SOFTWARE: u32 = 256;
@@ -68,9 +70,9 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
         progress.notice(&notice);
     }
 
-    let share = Duration::from_secs_f64(args.budget / families.len() as f64);
+    let started = Instant::now();
     let mut outcomes = Vec::new();
-    for family in &families {
+    for (i, family) in families.iter().enumerate() {
         if interrupted() {
             break;
         }
@@ -96,6 +98,11 @@ pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
                 continue;
             }
         }
+        let share = fair_share(
+            args.budget,
+            started.elapsed().as_secs_f64(),
+            families.len() - i,
+        );
         let outcome = tune_family(&ctx, family, &inputs, share, &progress);
         row.tried = outcome.tried;
         row.pruned = outcome.pruned;

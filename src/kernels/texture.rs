@@ -109,8 +109,10 @@ pub fn texture_candidates(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
 
 fn texture_candidates_of(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
     let mut out = Vec::new();
-    for tm in [2, 4, 8] {
-        for tn4 in [1, 2, 4] {
+    // Largest blocks first: the tuner screens in this order, and a budget that runs out then
+    // cuts the shapes that measured slowest on lavapipe.
+    for tm in [8, 4, 2] {
+        for tn4 in [2, 4, 1] {
             for (wg, wg_cols) in [(64, 8), (64, 16), (64, 64), (128, 32), (128, 64), (256, 64)] {
                 let cfg = TextureConfig {
                     tm,

@@ -1,7 +1,7 @@
 //! Which configuration of each family a benchmark runs: the cached winner, a winner found now
 //! within the time budget, or the family's default.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use crate::bench::MatmulInputs;
 use crate::cli::TuningOptions;
@@ -12,7 +12,7 @@ use crate::progress::Progress;
 
 use super::cache::{default_cache_path, TuneCache, TunedEntry};
 use super::key::TuningKey;
-use super::search::tune_family;
+use super::search::{fair_share, tune_family};
 
 /// The kernels for `spec` (`None`: every family; `FAMILY`; or `FAMILY:key=value,...`, which is
 /// run exactly as given). Families come from the cache, else are tuned within the budget (the
@@ -45,11 +45,8 @@ pub fn choose_kernels(
         .iter()
         .filter(|f| lookup(&cache, ctx, f, inputs).is_none())
         .collect();
-    let share = if untuned.is_empty() {
-        0.0
-    } else {
-        options.tune_budget / untuned.len() as f64
-    };
+    let mut untuned_left = untuned.len();
+    let started = Instant::now();
     let mut chosen = Vec::new();
     let mut cache_changed = false;
     for family in &families {
@@ -63,14 +60,14 @@ pub fn choose_kernels(
         if fits {
             kernel.tuning = Some("default (tuning off)".into());
         }
-        if share > 0.0 && fits {
-            let outcome = tune_family(
-                ctx,
-                family,
-                inputs,
-                Duration::from_secs_f64(share),
-                progress,
+        untuned_left -= 1;
+        if options.tune_budget > 0.0 && fits {
+            let share = fair_share(
+                options.tune_budget,
+                started.elapsed().as_secs_f64(),
+                untuned_left + 1,
             );
+            let outcome = tune_family(ctx, family, inputs, share, progress);
             if let Some((best, gflops)) = outcome.best {
                 let key = TuningKey::new(
                     &ctx.description,

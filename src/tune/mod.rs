@@ -8,4 +8,4 @@ mod search;
 pub use cache::{default_cache_path, TuneCache, TunedEntry};
 pub use choose::{choose_kernels, entry, lookup};
 pub use key::{bucket, kernel_list_checksum, TuningKey};
-pub use search::{tune_family, TuneOutcome};
+pub use search::{fair_share, tune_family, TuneOutcome};

@@ -26,6 +26,13 @@ pub struct TuneOutcome {
     pub elapsed_s: f64,
 }
 
+/// What the next of `families_left` families may spend: an even share of what is left, so
+/// time a family did not need (a cache hit, a short list) goes to the ones after it.
+pub fn fair_share(budget_s: f64, spent_s: f64, families_left: usize) -> Duration {
+    let left = (budget_s - spent_s).max(0.0);
+    Duration::from_secs_f64(left / families_left.max(1) as f64)
+}
+
 /// Survivors of the screening: the fastest fifth, at least three.
 fn survivors(screened: usize) -> usize {
     (screened / 5).max(3)
@@ -123,6 +130,18 @@ pub fn tune_family(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unused_time_passes_to_the_families_after() {
+        assert_eq!(fair_share(90.0, 0.0, 9), Duration::from_secs(10));
+        // The first family took 1 s of its 10: the other eight share 89.
+        assert_eq!(
+            fair_share(90.0, 1.0, 8),
+            Duration::from_secs_f64(89.0 / 8.0)
+        );
+        assert_eq!(fair_share(90.0, 95.0, 2), Duration::ZERO);
+        assert_eq!(fair_share(10.0, 0.0, 0), Duration::from_secs(10));
+    }
 
     #[test]
     fn keeps_a_fifth_but_at_least_three() {
