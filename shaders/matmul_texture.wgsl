@@ -21,18 +21,7 @@ override TN4: u32 = 1u;
 override WG: u32 = 64u;
 override WG_COLS: u32 = 16u;
 
-// Writes one vec4 of C, dropping what falls in the padding beyond M rows and N columns.
-fn store4(r: u32, col4: u32, v: vec4<f32>) {
-    if (r >= dims.m) {
-        return;
-    }
-    for (var e = 0u; e < 4u; e++) {
-        let col = col4 * 4u + e;
-        if (col < dims.n) {
-            c[r * dims.n + col] = v[e];
-        }
-    }
-}
+// `fn store4` comes from matmul_store4.wgsl, appended by the host.
 
 @compute @workgroup_size(WG)
 fn main(

@@ -29,18 +29,7 @@ override WG: u32 = TC * TR;
 var<workgroup> tile_a: array<vec4<T>, BM * BK / 4u>;
 var<workgroup> tile_b: array<vec4<T>, BK * BN / 4u>;
 
-// Writes one vec4 of C, dropping what falls in the padding beyond M rows and N columns.
-fn store4(r: u32, col4: u32, v: vec4<Acc>) {
-    if (r >= dims.m) {
-        return;
-    }
-    for (var e = 0u; e < 4u; e++) {
-        let col = col4 * 4u + e;
-        if (col < dims.n) {
-            c[r * dims.n + col] = f32(v[e]);
-        }
-    }
-}
+// `fn store4` comes from matmul_store4.wgsl, appended by the host.
 
 @compute @workgroup_size(WG)
 fn main(

@@ -39,7 +39,8 @@ const MAX_BLOCK: u32 = 32;
 
 const TEMPLATE: &str = concat!(
     include_str!("../../shaders/matmul_dims.wgsl"),
-    include_str!("../../shaders/matmul_texture.wgsl")
+    include_str!("../../shaders/matmul_texture.wgsl"),
+    include_str!("../../shaders/matmul_store4.wgsl")
 );
 
 /// The family name for inputs stored as `dtype`, with or without rows of A shared through

@@ -28,7 +28,10 @@ impl Default for Vec4Config {
     }
 }
 
-const SOURCE: &str = include_str!("../../shaders/matmul_tiled_vec4.wgsl");
+const SOURCE: &str = concat!(
+    include_str!("../../shaders/matmul_tiled_vec4.wgsl"),
+    include_str!("../../shaders/matmul_store4.wgsl")
+);
 const DIMS: &str = include_str!("../../shaders/matmul_dims.wgsl");
 
 /// The family name for inputs of `dtype` accumulated in `acc`.
@@ -104,7 +107,7 @@ fn body(cfg: Vec4Config) -> String {
         |i, component| format!("vec4<Acc>(Acc(a{i}.{component}))"),
     );
     let store = block.store(|i, j, c| {
-        format!("    store4(row0 + lr * TM + {i}u, col4_0 + lc * TN4 + {j}u, {c});\n")
+        format!("    store4(row0 + lr * TM + {i}u, col4_0 + lc * TN4 + {j}u, vec4<f32>({c}));\n")
     });
     expand(
         SOURCE,
