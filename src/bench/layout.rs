@@ -32,6 +32,9 @@ pub struct DeviceInputs {
     pub layout_copy_s: Option<f64>,
 }
 
+const PACK: &str = include_str!("../../shaders/pack_vec4.wgsl");
+const PACK_F16: &str = include_str!("../../shaders/pack_vec4_f16.wgsl");
+
 fn storage_buffer(ctx: &GpuContext, label: &str, data: &[f32]) -> wgpu::Buffer {
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -63,19 +66,12 @@ pub fn upload(
     let p = inputs.problem;
     let (shape_a, shape_b) = kernel.padded_shapes(&p);
     let jobs = [(&a, p.m, p.k, shape_a), (&b, p.k, p.n, shape_b)];
-    let (module_source, entry) = match (kernel.input, kernel.dtype) {
-        (InputLayout::Texture, Dtype::F32) => {
-            (include_str!("../../shaders/pack_vec4.wgsl"), "to_texture")
-        }
-        (InputLayout::Texture, Dtype::F16) => (
-            include_str!("../../shaders/pack_vec4.wgsl"),
-            "to_texture_f16",
-        ),
-        (_, Dtype::F32) => (include_str!("../../shaders/pack_vec4.wgsl"), "to_buffer"),
-        (_, Dtype::F16) => (
-            include_str!("../../shaders/pack_vec4_f16.wgsl"),
-            "to_buffer",
-        ),
+    // The pack shader's entry point for this layout, and the binding it writes.
+    let (module_source, entry, dst_binding) = match (kernel.input, kernel.dtype) {
+        (InputLayout::Texture, Dtype::F32) => (PACK, "to_texture", 3),
+        (InputLayout::Texture, Dtype::F16) => (PACK, "to_texture_f16", 4),
+        (_, Dtype::F32) => (PACK, "to_buffer", 2),
+        (_, Dtype::F16) => (PACK_F16, "to_buffer", 2),
     };
     let pipeline = ctx.compute_pipeline("pack", module_source, entry, &[]);
 
@@ -121,11 +117,6 @@ pub fn upload(
                 usage: wgpu::BufferUsages::STORAGE,
                 mapped_at_creation: false,
             }))
-        };
-        let dst_binding = match (kernel.input, kernel.dtype) {
-            (InputLayout::Texture, Dtype::F32) => 3,
-            (InputLayout::Texture, Dtype::F16) => 4,
-            _ => 2,
         };
         bind_groups.push((
             ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -41,11 +41,10 @@ pub fn choose_kernels(
     if let Some(notice) = notice {
         progress.notice(&notice);
     }
-    let untuned: Vec<&Family> = families
+    let mut untuned_left = families
         .iter()
         .filter(|f| lookup(&cache, ctx, f, inputs).is_none())
-        .collect();
-    let mut untuned_left = untuned.len();
+        .count();
     let started = Instant::now();
     let mut chosen = Vec::new();
     let mut cache_changed = false;
@@ -60,12 +59,14 @@ pub fn choose_kernels(
         if fits {
             kernel.tuning = Some("default (tuning off)".into());
         }
+        // This family and the untuned ones after it share what is left of the budget.
+        let families_left = untuned_left;
         untuned_left -= 1;
         if options.tune_budget > 0.0 && fits {
             let share = fair_share(
                 options.tune_budget,
                 started.elapsed().as_secs_f64(),
-                untuned_left + 1,
+                families_left,
             );
             let outcome = tune_family(ctx, family, inputs, share, progress);
             if let Some((best, gflops)) = outcome.best {
