@@ -44,7 +44,7 @@ const TEMPLATE: &str = concat!(
 );
 
 /// The family name for inputs stored as `dtype`, with or without rows of A shared through
-/// subgroups. The f16 family holds both ways as candidates (`subgroup` 0 or 1).
+/// subgroups. The f16 family holds both ways among its candidates (`subgroup` 0 or 1).
 pub fn texture_family_name(dtype: Dtype, share_a: bool) -> &'static str {
     match (dtype, share_a) {
         (Dtype::F32, false) => "texture",
@@ -98,32 +98,25 @@ pub fn texture(cfg: TextureConfig, share_a: bool, dtype: Dtype) -> MatmulKernel 
     }
 }
 
-/// Every configuration of the family named by `texture_family_name(dtype, share_a)`.
-pub fn texture_candidates(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
-    if dtype == Dtype::F16 {
-        // Sharing first: it measured faster where it runs, and an adapter without subgroups
-        // rules those out before any time is spent on them.
-        let mut both = texture_candidates_of(true, dtype);
-        both.extend(texture_candidates_of(false, dtype));
-        return both;
-    }
-    texture_candidates_of(share_a, dtype)
-}
-
-fn texture_candidates_of(share_a: bool, dtype: Dtype) -> Vec<MatmulKernel> {
+/// Every configuration with each way of loading A in `sharing` (true: through subgroups), in
+/// that order: the tuner screens in list order, so what measured faster goes first.
+pub fn texture_candidates(sharing: &[bool], dtype: Dtype) -> Vec<MatmulKernel> {
     let mut out = Vec::new();
-    // Largest blocks first: the tuner screens in this order, and a budget that runs out then
-    // cuts the shapes that measured slowest on lavapipe.
-    for tm in [8, 4, 2] {
-        for tn4 in [2, 4, 1] {
-            for (wg, wg_cols) in [(64, 8), (64, 16), (64, 64), (128, 32), (128, 64), (256, 64)] {
-                let cfg = TextureConfig {
-                    tm,
-                    tn4,
-                    wg,
-                    wg_cols,
-                };
-                out.push(texture(cfg, share_a, dtype));
+    for &share_a in sharing {
+        // Largest blocks first: a budget that runs out then cuts the shapes that measured
+        // slowest on lavapipe.
+        for tm in [8, 4, 2] {
+            for tn4 in [2, 4, 1] {
+                for (wg, wg_cols) in [(64, 8), (64, 16), (64, 64), (128, 32), (128, 64), (256, 64)]
+                {
+                    let cfg = TextureConfig {
+                        tm,
+                        tn4,
+                        wg,
+                        wg_cols,
+                    };
+                    out.push(texture(cfg, share_a, dtype));
+                }
             }
         }
     }
@@ -182,8 +175,12 @@ mod tests {
 
     #[test]
     fn every_candidate_generates_valid_wgsl() {
-        for (share_a, dtype) in [(false, Dtype::F32), (true, Dtype::F32), (false, Dtype::F16)] {
-            for kernel in texture_candidates(share_a, dtype) {
+        for (sharing, dtype) in [
+            (&[false][..], Dtype::F32),
+            (&[true], Dtype::F32),
+            (&[true, false], Dtype::F16),
+        ] {
+            for kernel in texture_candidates(sharing, dtype) {
                 assert!(!has_markers(&kernel.source), "{:?}", kernel.config);
                 if let Err(e) = validate(&kernel.source) {
                     panic!("{} {:?}: {e}", kernel.name, kernel.config);
@@ -215,8 +212,11 @@ mod family_tests {
 
     #[test]
     fn the_f16_family_offers_both_ways_of_loading_a() {
-        let all = texture_candidates(false, Dtype::F16);
-        assert_eq!(all.len(), 2 * texture_candidates(false, Dtype::F32).len());
+        let all = texture_candidates(&[true, false], Dtype::F16);
+        assert_eq!(
+            all.len(),
+            2 * texture_candidates(&[false], Dtype::F32).len()
+        );
         assert!(all
             .iter()
             .all(|k| k.name == "texture-f16" && k.dtype == Dtype::F16));
