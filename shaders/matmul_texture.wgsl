@@ -4,10 +4,8 @@
 // On drivers whose storage-buffer loads are slow (lavapipe checks bounds lane by lane), texture
 // loads are far cheaper.
 //
-// The `//% NAME` lines are replaced by src/kernels/texture.rs with code unrolled for one TM and
-// TN4: every accumulator is a variable of its own. Written as an array indexed in loops, the
-// accumulators stayed in memory on lavapipe (its compiler did not unroll every loop over them),
-// which measured three to four times slower.
+// The host replaces the `//% NAME` lines with the register block unrolled for one TM and TN4,
+// one variable per accumulator (src/kernels/unroll.rs says why), and with the way A is loaded.
 
 // `struct Dims` comes from matmul_dims.wgsl, prepended by the host.
 

@@ -204,11 +204,6 @@ mod tests {
         assert!(!own.contains("subgroup"));
         assert_eq!(own.matches("textureLoad(tex_a").count(), 2);
     }
-}
-
-#[cfg(test)]
-mod family_tests {
-    use super::*;
 
     #[test]
     fn the_f16_family_offers_both_ways_of_loading_a() {
