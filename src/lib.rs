@@ -10,6 +10,7 @@ pub mod error;
 pub mod gpu;
 pub mod interrupt;
 pub mod kernels;
+pub mod model;
 pub mod peak;
 pub mod progress;
 pub mod report;

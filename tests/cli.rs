@@ -157,9 +157,9 @@ fn saved_result_round_trips() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&path).unwrap();
-    let report: flopcost::report::BenchReport = serde_json::from_str(&text).unwrap();
+    let report: flopcost::model::BenchReport = serde_json::from_str(&text).unwrap();
     assert_eq!(report.results.len(), 1);
-    assert_eq!(report, flopcost::report::load_bench_report(&path).unwrap());
+    assert_eq!(report, flopcost::model::load_report(&path).unwrap());
     std::fs::remove_dir_all(dir).ok();
 }
 

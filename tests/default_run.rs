@@ -44,7 +44,7 @@ fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
     assert!(elapsed < 60.0, "took {elapsed:.0} s for a 6 s budget");
 
     let saved = dir.join("run-3.json");
-    let report = flopcost::report::load_bench_report(&saved).unwrap();
+    let report = flopcost::model::load_report(&saved).unwrap();
     let story = report
         .story
         .as_ref()

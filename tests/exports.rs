@@ -6,10 +6,10 @@ use common::flopcost;
 use std::path::{Path, PathBuf};
 
 use flopcost::gpu::SOFTWARE_WARNING;
+use flopcost::model::{load_report as load_bench_report, BenchReport};
 use flopcost::report::export::{CsvExporter, Exporter, JsonExporter, MarkdownExporter};
 use flopcost::report::html::HtmlExporter;
 use flopcost::report::plot::{roofline_svg, throughput_svg, Ceilings};
-use flopcost::report::{load_bench_report, BenchReport};
 
 /// Two timed kernels, one failed (its error and config hold commas, quotes and a pipe) and one
 /// unsupported.

@@ -52,7 +52,7 @@ fn ctrl_c_keeps_the_finished_sizes_and_exits_130() {
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
     assert!(stderr.contains(&json.display().to_string()), "{stderr}");
 
-    let report = flopcost::report::load_bench_report(&json).unwrap();
+    let report = flopcost::model::load_report(&json).unwrap();
     let sizes: Vec<u32> = report.results.iter().map(|r| r.m).collect();
     assert!(sizes.contains(&16), "{sizes:?}");
     assert!(

@@ -5,7 +5,7 @@ use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
 use flopcost::cli::GlobalOptions;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{self, MatmulProblem};
-use flopcost::report::ResultStatus;
+use flopcost::model::ResultStatus;
 
 fn context() -> GpuContext {
     GpuContext::open(&GlobalOptions::default())

@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 
 use flopcost::catalog::Catalog;
 use flopcost::cost::efficiency::Calibration;
-use flopcost::cost::measured::{best_passed, load_results, rate_of, ResultsFile};
+use flopcost::cost::measured::{best_passed, rate_of};
 use flopcost::cost::merge::merge_reports;
-use flopcost::report::load_bench_report;
+use flopcost::model::{load_report, load_results, ResultsFile};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
@@ -37,7 +37,7 @@ fn scratch(test: &str) -> PathBuf {
 /// Every loader on one file; what loads is used the way the commands use it, which must not
 /// panic either.
 fn load_everything(path: &Path) {
-    if let Ok(report) = load_bench_report(path) {
+    if let Ok(report) = load_report(path) {
         let _ = best_passed(&report, None);
     }
     if let Ok(file) = load_results(path) {
@@ -207,7 +207,7 @@ fn real_documents() -> Vec<String> {
         .iter()
         .map(|name| {
             let path = fixture(&format!("tests/fixtures/{name}"));
-            (name.to_string(), load_bench_report(&path).unwrap())
+            (name.to_string(), load_report(&path).unwrap())
         })
         .collect();
     docs.push(serde_json::to_string_pretty(&merge_reports(&reports)).unwrap());

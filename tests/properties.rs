@@ -11,7 +11,7 @@ use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
 use flopcost::cli::GlobalOptions;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{families, MatmulKernel, MatmulProblem};
-use flopcost::report::ResultStatus;
+use flopcost::model::ResultStatus;
 
 const CASES: u32 = 24;
 /// Configurations tried per family besides its default.

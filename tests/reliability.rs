@@ -17,7 +17,7 @@ use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
 use flopcost::cli::GlobalOptions;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{self, MatmulKernel, MatmulProblem};
-use flopcost::report::ResultStatus;
+use flopcost::model::ResultStatus;
 
 /// Spin iterations per unit of K, in every invocation.
 const SPIN_PER_K: u32 = 50_000_000;

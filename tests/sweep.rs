@@ -6,7 +6,7 @@ use common::flopcost;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use flopcost::report::{load_bench_report, ResultStatus};
+use flopcost::model::{load_report as load_bench_report, ResultStatus};
 
 fn sweep() -> Command {
     let mut cmd = flopcost();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::kernels::{InputLayout, MatmulKernel};
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::inputs::MatmulInputs;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
 use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::report::{BenchResult, Measurement, ResultStatus};
+use crate::model::{BenchResult, Measurement, ResultStatus};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
-use crate::report::TimingSource;
+use crate::model::TimingSource;
 
 use super::runner::RunPlan;
 

@@ -1,6 +1,6 @@
 //! Checking a GPU result against an f64 reference computed on the CPU.
 
-use crate::report::{Dtype, Validation};
+use crate::model::{Dtype, Validation};
 
 use crate::kernels::MatmulProblem;
 

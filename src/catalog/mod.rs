@@ -36,7 +36,7 @@ impl Catalog {
         let Some(path) = user_file else {
             return Ok(Catalog::built_in()?);
         };
-        let text = crate::report::read_text(path, "catalog file")?;
+        let text = crate::model::read_text(path, "catalog file")?;
         Ok(Catalog::from_documents(
             BUILT_IN,
             Some((&text, &path.display().to_string())),

@@ -10,9 +10,10 @@ use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
+use crate::model::{save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
 use crate::peak::load_cached_peak;
 use crate::progress::Progress;
-use crate::report::{bench_text, export, save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
+use crate::report::{bench_text, export};
 use crate::system::SystemInfo;
 use crate::tune::choose_kernels;
 
@@ -52,7 +53,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
     )?;
     drop(progress);
     if let Some(path) = &args.save {
-        save_json(path, &report)?;
+        save_json(path, &report, "--save")?;
     }
     export::write_all(&args.export, &report, &[])?;
     if args.json {

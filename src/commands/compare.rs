@@ -11,22 +11,18 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::cli::GlobalOptions;
-use crate::cost::compare::{
-    like_precision, versus_peaks, versus_runs, PeakComparison, RunComparison,
-};
+use crate::cost::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
 use crate::cost::efficiency::Calibration;
 use crate::cost::estimate::Assumption;
-use crate::cost::measured::{
-    load_report, load_results, rate_of, software_warning, MeasuredRate, ResultsFile,
-};
+use crate::cost::measured::{rate_of, software_warning, MeasuredRate};
 use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
 use crate::cost::units::{
     fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, parse_device_count,
     parse_quantity, GIGA, TERA,
 };
 use crate::error::FlopcostError;
+use crate::model::{load_report, load_results, Dtype, ResultsFile, RunComparison};
 use crate::report::table::render_left;
-use crate::report::Dtype;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct CompareArgs {

@@ -20,11 +20,12 @@ use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
 use crate::gpu::{describe_all, enumerate, GpuContext};
 use crate::kernels::{self, MatmulProblem};
+use crate::model::{save_json, BenchReport, ResultStatus};
+use crate::model::{PrecisionStory, RunStory};
 use crate::peak::measure_peaks;
 use crate::progress::Progress;
 use crate::report::export::{self, ExportOptions};
-use crate::report::story::{PrecisionStory, RunStory};
-use crate::report::{save_json, story_text, BenchReport, ResultStatus};
+use crate::report::story_text;
 
 /// DeepSeek's own assumption for its reported costs, the default price here.
 const DEFAULT_PRICE_PER_HOUR: f64 = 2.0;
@@ -133,7 +134,7 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
     let mut written = args.export.files();
     if let Some(path) = &args.save {
         let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
-        save_json(&path, &report)?;
+        save_json(&path, &report, "--save")?;
         written.push(path);
     }
     export::write_all(&args.export, &report, &[])?;
@@ -188,7 +189,7 @@ fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Cont
     let merged = merge_reports(&reports);
     if let Some(path) = &args.save {
         let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
-        save_json(&path, &merged)?;
+        save_json(&path, &merged, "--save")?;
     }
     if args.json {
         let all = serde_json::json!({
@@ -311,7 +312,7 @@ fn precision_stories(
     calibration: &Calibration,
     price: f64,
 ) -> Vec<PrecisionStory> {
-    let mut best: Vec<&crate::report::BenchResult> = Vec::new();
+    let mut best: Vec<&crate::model::BenchResult> = Vec::new();
     for r in &report.results {
         let Some(m) = &r.measurement else { continue };
         if r.status != ResultStatus::Passed {

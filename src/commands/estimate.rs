@@ -17,14 +17,15 @@ use crate::cost::estimate::{
     estimate, Assumption, Estimate, EstimateInputs, Outcome, Throughput, Work,
 };
 use crate::cost::flops::{training_flops, AttentionShape};
-use crate::cost::measured::{load_results, rate_of, software_warning, ResultsFile};
+use crate::cost::measured::{rate_of, software_warning};
 use crate::cost::run_work::run_work;
 use crate::cost::units::{
     fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, parse_device_count,
     parse_quantity, TERA,
 };
 use crate::error::FlopcostError;
-use crate::report::Dtype;
+use crate::model::Dtype;
+use crate::model::{load_results, ResultsFile};
 
 /// DeepSeek's own rental assumption (DeepSeek-V3 report, Table 1; DeepSeek-R1 Table 7).
 pub const DEFAULT_PRICE: f64 = 2.0;

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::GlobalOptions;
-use crate::cost::measured::{load_report, software_warning};
+use crate::cost::measured::software_warning;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
+use crate::model::load_report;
 use crate::report::table::render_left;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -45,7 +46,7 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
     }
     let json = serde_json::to_string_pretty(&merged)?;
     if let Some(path) = &args.save {
-        crate::report::save_json(path, &merged)?;
+        crate::model::save_json(path, &merged, "--save")?;
     }
     if args.json {
         println!("{json}");

@@ -42,6 +42,6 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// Measures this machine now with the default benchmark settings, for commands given no saved
 /// result (`estimate` and `compare` without `--from`).
-pub fn measure_now(global: &GlobalOptions) -> Result<crate::report::BenchReport> {
+pub fn measure_now(global: &GlobalOptions) -> Result<crate::model::BenchReport> {
     bench::measure_default(global)
 }

@@ -6,12 +6,12 @@ use clap::Args;
 use crate::bench::RunPlan;
 use crate::cli::GlobalOptions;
 use crate::gpu::{GpuContext, SOFTWARE_WARNING};
+use crate::model::save_json;
+use crate::model::ResultStatus;
 use crate::peak::{measure_peaks, save_cached_peak, PeakReport};
 use crate::progress::Progress;
 use crate::report::bench_text::format_seconds;
-use crate::report::save_json;
 use crate::report::table::Table;
-use crate::report::ResultStatus;
 
 #[derive(Debug, Clone, Args)]
 pub struct PeakArgs {
@@ -38,7 +38,7 @@ pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
     // Kept beside the tuning cache, so bench and sweep can state their share of it.
     let cached = save_cached_peak(&report)?;
     if let Some(path) = &args.save {
-        save_json(path, &report)?;
+        save_json(path, &report, "--save")?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -14,11 +14,13 @@ use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulProblem};
+use crate::model::write_output;
+use crate::model::{BenchReport, BenchResult, Dtype, ResultStatus};
 use crate::progress::Progress;
+use crate::report::bench_text;
 use crate::report::export::{self, Destination, ExportOptions, Exporter, JsonExporter};
 use crate::report::plot::{roofline_svg, throughput_svg, Ceilings};
 use crate::report::table::Table;
-use crate::report::{bench_text, BenchReport, BenchResult, Dtype, ResultStatus};
 
 /// First size of the default series, and where it stops on a CPU software adapter, whose
 /// 1024³ takes minutes and says nothing about a GPU anyway.
@@ -119,7 +121,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         }
         // Written after every size, so an interrupted sweep keeps what it measured.
         if let (Some(Destination::File(path)), Some(all)) = (&args.export.export_json, &combined) {
-            export::write_atomic(path, &JsonExporter.serialize(all)?)?;
+            write_output(path, &JsonExporter.serialize(all)?, "--save")?;
         }
         previous = Some((size, wall, results));
     }
@@ -150,10 +152,10 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
     let throughput = throughput_svg(&report, &ceilings)?;
     let roofline = roofline_svg(&report, &ceilings)?;
     if let Some(path) = &args.plot {
-        export::write_atomic(path, throughput.as_bytes())?;
+        write_output(path, throughput.as_bytes(), "--plot")?;
     }
     if let Some(path) = &args.roofline {
-        export::write_atomic(path, roofline.as_bytes())?;
+        write_output(path, roofline.as_bytes(), "--roofline")?;
     }
     export::write_all(&args.export, &report, &[throughput, roofline])?;
     let mut written: Vec<PathBuf> = args.export.files();

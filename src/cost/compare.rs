@@ -4,34 +4,13 @@
 //! the same MFU applied to its measured rate (an assumption: MFU is defined against a
 //! datasheet peak, the measured rate is a kernel rate).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::efficiency::{mfu, sustained_per_device, Calibration};
 use super::run_work::run_work;
 use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Catalog, Precision};
-use crate::report::Dtype;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunComparison {
-    pub run: String,
-    pub accelerator: String,
-    pub devices: Option<f64>,
-    pub flops: Option<f64>,
-    pub flops_method: Option<String>,
-    pub gpu_hours: Option<f64>,
-    pub sustained_tflops_per_device: Option<f64>,
-    pub cluster_tflops: Option<f64>,
-    /// vs the accelerator's dense BF16 peak.
-    pub mfu: Option<f64>,
-    /// "derived" (from FLOPs and GPU-hours), "reported" or "assumed" (calibrated median).
-    pub mfu_kind: String,
-    /// The user's devices, each at `mfu` of its measured rate, that match the cluster's rate.
-    pub user_devices_to_match: Option<f64>,
-    pub hours_on_one_device: Option<f64>,
-    pub hours_on_user_devices: Option<f64>,
-    pub cost_usd: Option<f64>,
-}
+use crate::model::{Dtype, RunComparison};
 
 /// The user's measured rate as a share of one catalog accelerator's peaks.
 #[derive(Debug, Clone, PartialEq, Serialize)]

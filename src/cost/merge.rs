@@ -1,9 +1,8 @@
 //! Summing several machines' saved results into one cluster figure, per dtype.
 
-use super::measured::{best_passed, gflops, DeviceBest, MergedDtype, MergedReport, MERGED_KIND};
-use crate::report::{BenchReport, Dtype};
-
-pub const MERGED_SCHEMA_VERSION: u32 = 1;
+use super::measured::{best_passed, gflops};
+use crate::model::{BenchReport, Dtype};
+use crate::model::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
 
 /// For each dtype any file has a passed result in: the sum of each file's best GFLOP/s.
 /// `reports` pairs each report with the name of its file.

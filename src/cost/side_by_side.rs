@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{BenchReport, ResultStatus};
+use crate::model::{BenchReport, ResultStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SideBySideRow {

@@ -2,7 +2,7 @@
 
 use crate::cli::BackendChoice;
 
-use super::description::{AdapterDescription, AdapterFeatures, MatmulLimits};
+use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};
 
 /// Every adapter wgpu can see, in wgpu's order: the index is what `--adapter N` selects.
 ///

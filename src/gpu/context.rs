@@ -7,8 +7,8 @@ use crate::cli::GlobalOptions;
 use crate::error::FlopcostError;
 
 use super::adapters::{describe, describe_all, enumerate};
-use super::description::AdapterDescription;
 use super::select::{choose_adapter, AdapterRequest};
+use crate::model::AdapterDescription;
 
 /// Optional features flopcost's kernels and timers use, requested whenever the adapter has them.
 pub const WANTED_FEATURES: wgpu::Features = wgpu::Features::TIMESTAMP_QUERY

@@ -2,14 +2,13 @@
 
 mod adapters;
 mod context;
-mod description;
 mod readback;
 mod select;
 mod timer;
 
+pub use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};
 pub use adapters::{describe, describe_all, enumerate};
 pub use context::{GpuContext, WANTED_FEATURES};
-pub use description::{AdapterDescription, AdapterFeatures, MatmulLimits};
 pub use readback::read_buffer;
 pub use select::{choose_adapter, AdapterChoice, AdapterRequest, SOFTWARE_WARNING};
 pub use timer::TimestampTimer;

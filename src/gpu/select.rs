@@ -3,7 +3,7 @@
 use crate::cluster::{adapter_for_local_rank, real_gpus, SlurmRank};
 use crate::error::FlopcostError;
 
-use super::description::AdapterDescription;
+use crate::model::AdapterDescription;
 
 /// Printed beside every figure measured on a CPU rasteriser.
 pub const SOFTWARE_WARNING: &str = "software adapter on the CPU: not a GPU figure";
@@ -173,7 +173,7 @@ fn backend_rank(backend: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpu::description::{AdapterFeatures, MatmulLimits};
+    use crate::model::{AdapterFeatures, MatmulLimits};
 
     fn adapter(index: usize, name: &str, device_type: &str, backend: &str) -> AdapterDescription {
         AdapterDescription {

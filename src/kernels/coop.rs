@@ -1,7 +1,7 @@
 //! Cooperative matrices: the only route from WGSL to tensor cores. f16 inputs, f32
 //! accumulation, 16×16×16 steps; run only where the adapter reports that shape.
 
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::kernel::{InputLayout, MatmulKernel, SubgroupUse};
 

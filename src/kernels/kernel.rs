@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::gpu::AdapterDescription;
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::coop::COOP_SHAPE;
 

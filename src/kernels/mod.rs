@@ -17,7 +17,7 @@ pub use tiled::{tiled, tiled_candidates, TiledConfig};
 pub use tiled_vec4::{tiled_vec4, tiled_vec4_candidates, Vec4Config};
 
 use crate::error::FlopcostError;
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 /// A kernel family: its configuration without tuning, and every configuration `tune` may try.
 pub struct Family {

@@ -1,6 +1,6 @@
 //! One invocation per output element: slow, simple, the correctness baseline.
 
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::kernel::{InputLayout, MatmulKernel};
 

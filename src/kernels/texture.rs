@@ -2,7 +2,7 @@
 //! optionally sharing rows of A through subgroups. The shader's inner loop is generated here,
 //! unrolled for one block shape.
 
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::kernel::{tunables, InputLayout, MatmulKernel, SubgroupUse};
 use super::unroll::{expand, RegisterBlock};

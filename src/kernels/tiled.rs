@@ -1,6 +1,6 @@
 //! Shared-memory tiling with per-invocation register blocking.
 
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::kernel::{tunables, InputLayout, MatmulKernel};
 

@@ -1,6 +1,6 @@
 //! Shared-memory tiling over zero-padded vec4 copies of A and B, in f32 or f16.
 
-use crate::report::Dtype;
+use crate::model::Dtype;
 
 use super::kernel::{tunables, InputLayout, MatmulKernel};
 use super::unroll::{expand, RegisterBlock};

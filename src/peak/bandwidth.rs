@@ -4,9 +4,9 @@
 use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, SplitMix64};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::report::ResultStatus;
+use crate::model::ResultStatus;
 
-use super::result::ProbeResult;
+use crate::model::ProbeResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BandwidthProbe {
@@ -157,7 +157,7 @@ fn run(
     };
     let per_run_s = warm_up(ctx, &dispatch, plan, first_s, timeout)?;
     let timed = time_runs(ctx, &dispatch, plan, per_run_s)?;
-    Ok(ProbeResult::passed(
+    Ok(super::passed_probe(
         probe.name(),
         "GB/s",
         moved,

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use crate::gpu::AdapterDescription;
-use crate::report::save_json;
+use crate::model::save_json;
 use crate::tune::default_cache_path;
 
-use super::result::{PeakReport, PEAK_SCHEMA_VERSION};
+use crate::model::{PeakReport, PEAK_SCHEMA_VERSION};
 
 fn path_for(adapter: &AdapterDescription) -> PathBuf {
     // One file per adapter and driver; names are reduced to safe characters.
@@ -37,6 +37,6 @@ pub fn save_cached_peak(report: &PeakReport) -> anyhow::Result<PathBuf> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    save_json(&path, report)?;
+    save_json(&path, report, "peak cache")?;
     Ok(path)
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::report::{Dtype, ResultStatus};
+use crate::model::{Dtype, ResultStatus};
 
-use super::result::ProbeResult;
+use crate::model::ProbeResult;
 
 const WG: u32 = 256;
 /// 256 × 4096 invocations: enough to fill any GPU several times over.
@@ -151,7 +151,7 @@ fn run(ctx: &GpuContext, dtype: Dtype, plan: &RunPlan) -> Result<ProbeResult, Fl
     }
     let per_run_s = warm_up(ctx, &dispatch, plan, first_s, timeout)?;
     let timed = time_runs(ctx, &dispatch, plan, per_run_s)?;
-    Ok(ProbeResult::passed(
+    Ok(super::passed_probe(
         &format!("fma-{}", dtype.name()),
         "GFLOP/s",
         flops,

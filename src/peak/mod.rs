@@ -4,17 +4,16 @@
 mod bandwidth;
 mod cache;
 mod fma;
-mod result;
 
+pub use crate::model::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use bandwidth::{probe_bandwidth, BandwidthProbe};
 pub use cache::{load_cached_peak, save_cached_peak};
 pub use fma::probe_fma;
-pub use result::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 
-use crate::bench::RunPlan;
+use crate::bench::{RunPlan, Summary, Timed};
 use crate::gpu::GpuContext;
+use crate::model::{Dtype, ResultStatus};
 use crate::progress::Progress;
-use crate::report::{Dtype, PeakSummary, ResultStatus};
 use crate::system::SystemInfo;
 
 /// Every probe the adapter supports (f16 arithmetic where it has SHADER_F16), in report order.
@@ -38,33 +37,26 @@ pub fn measure_peaks(ctx: &GpuContext, plan: &RunPlan, progress: &Progress) -> P
     }
 }
 
-impl PeakReport {
-    /// The measured peak arithmetic rate for `dtype`, in GFLOP/s.
-    pub fn compute_gflops(&self, dtype: Dtype) -> Option<f64> {
-        self.probes
-            .iter()
-            .find(|p| {
-                p.probe == format!("fma-{}", dtype.name()) && p.status == ResultStatus::Passed
-            })
-            .and_then(|p| p.value)
-    }
-
-    /// The figures a bench report carries.
-    pub fn summary(&self, source: &str) -> PeakSummary {
-        PeakSummary {
-            fma_f32_gflops: self.compute_gflops(Dtype::F32),
-            fma_f16_gflops: self.compute_gflops(Dtype::F16),
-            bandwidth_gbs: self.bandwidth_gbs(),
-            source: source.to_string(),
-        }
-    }
-
-    /// The best measured bandwidth, in GB/s.
-    pub fn bandwidth_gbs(&self) -> Option<f64> {
-        self.probes
-            .iter()
-            .filter(|p| p.unit == "GB/s" && p.status == ResultStatus::Passed)
-            .filter_map(|p| p.value)
-            .max_by(f64::total_cmp)
+/// A probe that passed its check, with its rate from the median of `timed`.
+pub fn passed_probe(
+    probe: &str,
+    unit: &str,
+    work_per_run: f64,
+    validation: String,
+    timed: Timed,
+) -> ProbeResult {
+    let median = Summary::of(&timed.samples).map(|s| s.median);
+    ProbeResult {
+        probe: probe.to_string(),
+        unit: unit.to_string(),
+        status: ResultStatus::Passed,
+        error: None,
+        work_per_run,
+        validation: Some(validation),
+        value: median.map(|m| work_per_run / m / 1e9),
+        timing: Some(timed.timing),
+        timing_note: timed.timing_note,
+        samples_s: timed.samples,
+        median_s: median,
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::gpu::SOFTWARE_WARNING;
 
-use super::schema::{BenchReport, Measurement, ResultStatus};
 use super::table::Table;
+use crate::model::{BenchReport, Measurement, ResultStatus};
 
 /// Header lines naming the adapter, why it was chosen and how time was measured.
 pub fn header(report: &BenchReport, reason: Option<&str>) -> String {
@@ -166,7 +166,7 @@ pub fn format_seconds(s: f64) -> String {
 #[cfg(test)]
 mod stability_tests {
     use super::*;
-    use crate::report::TimingSource;
+    use crate::model::TimingSource;
 
     #[test]
     fn a_wide_spread_and_a_slow_first_run_are_printed() {

@@ -4,7 +4,7 @@ use crate::gpu::SOFTWARE_WARNING;
 
 use super::bench_text::format_seconds;
 use super::export::{cells, Exporter};
-use super::schema::BenchReport;
+use crate::model::BenchReport;
 
 /// The page for a report; `plots` are complete SVG documents, embedded as they are.
 pub struct HtmlExporter {

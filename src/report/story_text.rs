@@ -1,15 +1,15 @@
 //! The default run's report for a person: what was measured, against the device's own
 //! ceilings, and what it means beside the clusters labs reported.
 
-use crate::cost::compare::RunComparison;
 use crate::cost::efficiency::Calibration;
 use crate::cost::units::{fmt_count, fmt_hours, fmt_percent, fmt_usd};
 use crate::gpu::SOFTWARE_WARNING;
+use crate::model::RunComparison;
 
 use super::bench_text;
-use super::schema::{BenchReport, ResultStatus};
-use super::story::PrecisionStory;
 use super::table::Table;
+use crate::model::PrecisionStory;
+use crate::model::{BenchReport, ResultStatus};
 
 pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> String {
     let mut out = String::from("flopcost: what this machine's GPU really does\n\n");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::save_json;
+use crate::model::save_json;
 
 use super::key::{kernel_list_checksum, TuningKey};
 
@@ -112,7 +112,7 @@ impl TuneCache {
         }
         let mut out = self.clone();
         out.cache_version = CACHE_VERSION;
-        save_json(path, &out)
+        save_json(path, &out, "tuning cache")
     }
 }
 

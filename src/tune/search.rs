@@ -7,8 +7,8 @@ use crate::bench::{run_kernel, MatmulInputs, RunPlan};
 use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
 use crate::kernels::{Family, MatmulKernel};
+use crate::model::ResultStatus;
 use crate::progress::Progress;
-use crate::report::ResultStatus;
 
 #[derive(Debug)]
 pub struct TuneOutcome {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::report::{BenchReport, BenchResult, ResultStatus};
+use crate::model::{BenchReport, BenchResult, ResultStatus};
 
 pub fn shape(r: &BenchResult) -> String {
     format!("{}×{}×{}", r.m, r.n, r.k)

@@ -1,7 +1,7 @@
 //! CSV: one row per result with every summary figure, for spreadsheets and scripts.
 
 use super::Exporter;
-use crate::report::BenchReport;
+use crate::model::BenchReport;
 
 pub struct CsvExporter;
 
@@ -33,7 +33,7 @@ impl Exporter for CsvExporter {
             // Figures a result lacks (a failed kernel has no time) are empty cells, not zeros.
             // `{:?}` is the shortest text that reads back as the same f64, in exponent form
             // for the microsecond figures.
-            let figure = |f: fn(&crate::report::Measurement) -> f64| {
+            let figure = |f: fn(&crate::model::Measurement) -> f64| {
                 m.map_or(String::new(), |m| format!("{:?}", f(m)))
             };
             out.push_str(&line([

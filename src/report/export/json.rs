@@ -1,7 +1,7 @@
 //! JSON: the whole `BenchReport`, the same document `bench --save` writes.
 
 use super::Exporter;
-use crate::report::BenchReport;
+use crate::model::BenchReport;
 
 pub struct JsonExporter;
 

@@ -3,8 +3,8 @@
 use super::cells;
 use super::Exporter;
 use crate::gpu::SOFTWARE_WARNING;
+use crate::model::BenchReport;
 use crate::report::bench_text::format_seconds;
-use crate::report::BenchReport;
 
 pub struct MarkdownExporter;
 

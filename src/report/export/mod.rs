@@ -12,9 +12,9 @@ pub use self::csv::CsvExporter;
 pub use self::json::JsonExporter;
 pub use self::markdown::MarkdownExporter;
 pub use options::ExportOptions;
-pub use write::{write_atomic, Destination};
+pub use write::Destination;
 
-use super::schema::BenchReport;
+use crate::model::BenchReport;
 
 /// Turns a whole report into the bytes of one file format.
 pub trait Exporter {
@@ -30,15 +30,19 @@ pub fn write_all(
     let html = super::html::HtmlExporter {
         plots: plots.to_vec(),
     };
-    let targets: [(&Option<Destination>, &dyn Exporter); 4] = [
-        (&options.export_json, &JsonExporter),
-        (&options.export_markdown, &MarkdownExporter),
-        (&options.export_csv, &CsvExporter),
-        (&options.export_html, &html),
+    let targets: [(&Option<Destination>, &dyn Exporter, &str); 4] = [
+        (&options.export_json, &JsonExporter, "--export-json"),
+        (
+            &options.export_markdown,
+            &MarkdownExporter,
+            "--export-markdown",
+        ),
+        (&options.export_csv, &CsvExporter, "--export-csv"),
+        (&options.export_html, &html, "--export-html"),
     ];
-    for (destination, exporter) in targets {
+    for (destination, exporter, flag) in targets {
         if let Some(destination) = destination {
-            destination.write(&exporter.serialize(report)?)?;
+            destination.write(&exporter.serialize(report)?, flag)?;
         }
     }
     Ok(())

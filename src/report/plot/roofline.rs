@@ -7,7 +7,7 @@ use super::axes::{log10_axis, pow10_label, Ticked};
 use super::frame::{color, draw_legend, titled};
 use super::series::series;
 use super::{Ceilings, SIZE};
-use crate::report::BenchReport;
+use crate::model::BenchReport;
 
 /// The roofline as an SVG document, with whichever ceilings `ceilings` carries.
 pub fn roofline_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Result<String> {

@@ -1,6 +1,6 @@
 //! Results grouped into plot series: one per kernel and dtype, points in size order.
 
-use crate::report::{BenchReport, Dtype};
+use crate::model::{BenchReport, Dtype};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {

@@ -7,7 +7,7 @@ use super::axes::{log2_axis, pow2_label, Ticked};
 use super::frame::{color, draw_legend, titled};
 use super::series::series;
 use super::{Ceilings, SIZE};
-use crate::report::BenchReport;
+use crate::model::BenchReport;
 
 /// The plot as an SVG document. Only `ceilings.peak_gflops` is used here, as a dashed line.
 pub fn throughput_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Result<String> {

@@ -1,10 +1,10 @@
-//! What `flopcost peak` reports: one row per probe, in the same spirit as a `BenchResult`.
+//! What `flopcost peak` reports: one row per probe, in the same spirit as a `BenchResult`;
+//! and the ceilings a bench report carries.
 
 use serde::{Deserialize, Serialize};
 
-use crate::bench::{Summary, Timed};
-use crate::gpu::AdapterDescription;
-use crate::report::{ResultStatus, TimingSource};
+use super::adapter::AdapterDescription;
+use super::schema::{Dtype, PeakSummary, ResultStatus, TimingSource};
 use crate::system::SystemInfo;
 
 pub const PEAK_SCHEMA_VERSION: u32 = 1;
@@ -62,28 +62,35 @@ impl ProbeResult {
             median_s: None,
         }
     }
+}
 
-    /// A probe that passed its check, with its rate from the median of `timed`.
-    pub fn passed(
-        probe: &str,
-        unit: &str,
-        work_per_run: f64,
-        validation: String,
-        timed: Timed,
-    ) -> Self {
-        let median = Summary::of(&timed.samples).map(|s| s.median);
-        ProbeResult {
-            probe: probe.to_string(),
-            unit: unit.to_string(),
-            status: ResultStatus::Passed,
-            error: None,
-            work_per_run,
-            validation: Some(validation),
-            value: median.map(|m| work_per_run / m / 1e9),
-            timing: Some(timed.timing),
-            timing_note: timed.timing_note,
-            samples_s: timed.samples,
-            median_s: median,
+impl PeakReport {
+    /// The measured peak arithmetic rate for `dtype`, in GFLOP/s.
+    pub fn compute_gflops(&self, dtype: Dtype) -> Option<f64> {
+        self.probes
+            .iter()
+            .find(|p| {
+                p.probe == format!("fma-{}", dtype.name()) && p.status == ResultStatus::Passed
+            })
+            .and_then(|p| p.value)
+    }
+
+    /// The figures a bench report carries.
+    pub fn summary(&self, source: &str) -> PeakSummary {
+        PeakSummary {
+            fma_f32_gflops: self.compute_gflops(Dtype::F32),
+            fma_f16_gflops: self.compute_gflops(Dtype::F16),
+            bandwidth_gbs: self.bandwidth_gbs(),
+            source: source.to_string(),
         }
+    }
+
+    /// The best measured bandwidth, in GB/s.
+    pub fn bandwidth_gbs(&self) -> Option<f64> {
+        self.probes
+            .iter()
+            .filter(|p| p.unit == "GB/s" && p.status == ResultStatus::Passed)
+            .filter_map(|p| p.value)
+            .max_by(f64::total_cmp)
     }
 }

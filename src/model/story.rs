@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::compare::RunComparison;
-use crate::peak::ProbeResult;
+use super::peak::ProbeResult;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunStory {
@@ -34,4 +33,26 @@ pub struct PrecisionStory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_of_peak: Option<f64>,
     pub runs: Vec<RunComparison>,
+}
+
+/// One reported run redone at the user's measured rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub run: String,
+    pub accelerator: String,
+    pub devices: Option<f64>,
+    pub flops: Option<f64>,
+    pub flops_method: Option<String>,
+    pub gpu_hours: Option<f64>,
+    pub sustained_tflops_per_device: Option<f64>,
+    pub cluster_tflops: Option<f64>,
+    /// vs the accelerator's dense BF16 peak.
+    pub mfu: Option<f64>,
+    /// "derived" (from FLOPs and GPU-hours), "reported" or "assumed" (calibrated median).
+    pub mfu_kind: String,
+    /// The user's devices, each at `mfu` of its measured rate, that match the cluster's rate.
+    pub user_devices_to_match: Option<f64>,
+    pub hours_on_one_device: Option<f64>,
+    pub hours_on_user_devices: Option<f64>,
+    pub cost_usd: Option<f64>,
 }

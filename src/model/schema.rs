@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::AdapterDescription;
+use super::adapter::AdapterDescription;
 use crate::system::SystemInfo;
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,187 @@
+//! The one way a saved document comes back in: read as UTF-8 text, its schema version checked
+//! before anything else is believed, then every figure the cost model divides by checked.
+//!
+//! A `bench` report and a `merge` document are told apart by the merged document's
+//! `"kind": "flopcost-merged"` field, which a `BenchReport` never has.
+
+use std::path::Path;
+
+use crate::error::FlopcostError;
+
+use super::merged::{MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
+use super::schema::{BenchReport, ResultStatus, SCHEMA_VERSION};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultsFile {
+    Bench(Box<BenchReport>),
+    Merged(MergedReport),
+}
+
+/// Reads a file the user named as text. A file that is missing, unreadable or not UTF-8 is the
+/// user's input gone wrong: a one-line error naming the file (exit 2), never a panic.
+pub fn read_text(path: &Path, what: &str) -> Result<String, FlopcostError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        FlopcostError::bad_input(format!("cannot read {what} {}: {e}", path.display()))
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        FlopcostError::bad_input(format!("{what} {}: not a UTF-8 text file", path.display()))
+    })
+}
+
+/// A document written by another schema may mean other things by the same field names, so it
+/// is refused before its fields are read, naming both versions.
+fn check_schema_version(
+    value: &serde_json::Value,
+    expected: u32,
+    origin: &str,
+) -> Result<(), FlopcostError> {
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == expected as u64 => Ok(()),
+        Some(v) => Err(FlopcostError::bad_input(format!(
+            "results {origin}: schema_version {v} is not supported (this flopcost reads \
+             {expected}); re-run the benchmark with this version of flopcost"
+        ))),
+        None => Err(FlopcostError::bad_input(format!(
+            "results {origin}: missing field `schema_version`: not a flopcost result file"
+        ))),
+    }
+}
+
+pub fn load_results(path: &Path) -> anyhow::Result<ResultsFile> {
+    let text = read_text(path, "results file")?;
+    Ok(parse_results(&text, &path.display().to_string())?)
+}
+
+pub fn parse_results(text: &str, origin: &str) -> Result<ResultsFile, FlopcostError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| FlopcostError::bad_input(format!("results {origin}: not valid JSON: {e}")))?;
+    let is_merged = value.get("kind").and_then(|k| k.as_str()) == Some(MERGED_KIND);
+    let expected = if is_merged {
+        MERGED_SCHEMA_VERSION
+    } else {
+        SCHEMA_VERSION
+    };
+    check_schema_version(&value, expected, origin)?;
+    if is_merged {
+        let merged: MergedReport = serde_json::from_value(value).map_err(|e| {
+            FlopcostError::bad_input(format!("results {origin}: not a merged document: {e}"))
+        })?;
+        check_merged(&merged, origin)?;
+        Ok(ResultsFile::Merged(merged))
+    } else {
+        let report: BenchReport = serde_json::from_value(value).map_err(|e| {
+            FlopcostError::bad_input(format!(
+                "results {origin}: not a flopcost bench report: {e}"
+            ))
+        })?;
+        check_report(&report, origin)?;
+        Ok(ResultsFile::Bench(Box::new(report)))
+    }
+}
+
+/// Loads a file that must be a single `bench` report (compare and merge take only those).
+pub fn load_report(path: &Path) -> anyhow::Result<BenchReport> {
+    match load_results(path)? {
+        ResultsFile::Bench(report) => Ok(*report),
+        ResultsFile::Merged(_) => Err(FlopcostError::bad_input(format!(
+            "results {}: is a merged document; give the individual bench reports",
+            path.display()
+        ))
+        .into()),
+    }
+}
+
+/// Every passed result must carry a usable rate: the cost model divides by it.
+fn check_report(report: &BenchReport, origin: &str) -> Result<(), FlopcostError> {
+    for (i, r) in report.results.iter().enumerate() {
+        if r.status != ResultStatus::Passed {
+            continue;
+        }
+        let place = format!(
+            "results {origin}: results[{i}] ('{}' {})",
+            r.kernel,
+            r.dtype.name()
+        );
+        let m = r.measurement.as_ref().ok_or_else(|| {
+            FlopcostError::bad_input(format!(
+                "{place}: field 'gflops' is missing for a passed result"
+            ))
+        })?;
+        for (field, v) in [("gflops", m.gflops), ("median_s", m.median_s)] {
+            if !v.is_finite() || v <= 0.0 {
+                return Err(FlopcostError::bad_input(format!(
+                    "{place}: field '{field}' must be a positive finite number, got {v}"
+                )));
+            }
+        }
+        if !m.stddev_s.is_finite() || m.stddev_s < 0.0 {
+            return Err(FlopcostError::bad_input(format!(
+                "{place}: field 'stddev_s' must be a finite, non-negative number, got {}",
+                m.stddev_s
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_merged(merged: &MergedReport, origin: &str) -> Result<(), FlopcostError> {
+    for (i, d) in merged.dtypes.iter().enumerate() {
+        let place = format!("results {origin}: dtypes[{i}] ({})", d.dtype.name());
+        if !d.total_gflops.is_finite() || d.total_gflops <= 0.0 {
+            return Err(FlopcostError::bad_input(format!(
+                "{place}: field 'total_gflops' must be a positive finite number, got {}",
+                d.total_gflops
+            )));
+        }
+        if d.devices == 0 {
+            return Err(FlopcostError::bad_input(format!(
+                "{place}: field 'devices' must be at least 1"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BAD: &str = include_str!("../../tests/fixtures/bad-gflops.json");
+    const LAVAPIPE: &str = include_str!("../../tests/fixtures/lavapipe.json");
+
+    #[test]
+    fn malformed_results_are_bad_input_naming_the_field() {
+        for (text, field) in [
+            (BAD, "'gflops'"),
+            ("{", "not valid JSON"),
+            ("{\"schema_version\": 1}", "missing field"),
+            (
+                "{\"kind\": \"flopcost-merged\", \"schema_version\": 1, \"dtypes\": [{\"dtype\": \
+                 \"f32\", \"total_gflops\": 0, \"devices\": 1, \"per_device\": []}]}",
+                "'total_gflops'",
+            ),
+        ] {
+            let err = parse_results(text, "x.json").unwrap_err();
+            assert!(matches!(err, FlopcostError::BadInput(_)));
+            assert!(err.to_string().contains(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn another_schema_version_is_refused_naming_both() {
+        let text = LAVAPIPE.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1);
+        assert_ne!(text, LAVAPIPE, "the fixture states its schema version");
+        let err = parse_results(&text, "old.json").unwrap_err();
+        assert!(matches!(err, FlopcostError::BadInput(_)));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("99") && msg.contains(&SCHEMA_VERSION.to_string()),
+            "{msg}"
+        );
+        let merged = "{\"kind\": \"flopcost-merged\", \"schema_version\": 99, \"dtypes\": []}";
+        assert!(parse_results(merged, "m.json")
+            .unwrap_err()
+            .to_string()
+            .contains("schema_version 99"));
+    }
+}

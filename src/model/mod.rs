@@ -1,0 +1,20 @@
+//! The data flopcost measures, saves and reads back: results, probes, the default run's story,
+//! the adapter they came from. These structs *are* the JSON schema. `load` is the one way a
+//! saved document comes back in (its schema version checked), `write` the one way any file
+//! goes out.
+
+mod adapter;
+mod load;
+mod merged;
+mod peak;
+mod schema;
+mod story;
+mod write;
+
+pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits};
+pub use load::{load_report, load_results, parse_results, read_text, ResultsFile};
+pub use merged::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
+pub use peak::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
+pub use schema::*;
+pub use story::{PrecisionStory, RunComparison, RunStory};
+pub use write::{save_json, write_output, OutputError};
