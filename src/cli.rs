@@ -16,8 +16,7 @@ pub use crate::report::export::ExportOptions;
     name = "flopcost",
     version,
     about = "Measure how fast this GPU really multiplies matrices, and what a training run would cost on it",
-    long_about = None
-)]
+    long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
@@ -29,6 +28,44 @@ pub struct Cli {
     /// With no subcommand, flopcost runs the default benchmark of this machine.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses `std::env::args`, exiting as clap does (code 2) on a bad command line, including
+    /// a default-run flag given before a subcommand: it would mean nothing there.
+    pub fn parse_checked() -> Cli {
+        let matches = <Cli as clap::CommandFactory>::command().get_matches();
+        if let Some((name, _)) = matches.subcommand() {
+            if let Some(flag) = default_run_flag_given(&matches) {
+                <Cli as clap::CommandFactory>::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "{flag} belongs to the default run (flopcost with no subcommand), \
+                             not to `{name}`; give it after the subcommand if `{name}` has it"
+                        ),
+                    )
+                    .exit();
+            }
+        }
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The first default-run flag the user typed (not defaulted), by clap's own record of where
+/// each value came from.
+fn default_run_flag_given(matches: &clap::ArgMatches) -> Option<String> {
+    let default_run = <crate::commands::default_run::DefaultRunArgs as Args>::augment_args(
+        clap::Command::new("default-run"),
+    );
+    let given = default_run
+        .get_arguments()
+        .find(|arg| {
+            matches.value_source(arg.get_id().as_str())
+                == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|arg| format!("--{}", arg.get_long().unwrap_or(arg.get_id().as_str())));
+    given
 }
 
 #[derive(Debug, Clone, Default, Args)]

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() {
     // Like other Unix tools, end quietly when the reader of our output goes away
     // (`flopcost catalog | head`); Rust would otherwise panic on the failed write.
@@ -8,7 +6,7 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = flopcost::cli::Cli::parse();
+    let cli = flopcost::cli::Cli::parse_checked();
     flopcost::interrupt::install();
     if let Err(err) = flopcost::commands::run(cli) {
         eprintln!("error: {err:#}");

@@ -17,7 +17,7 @@ use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
 use flopcost::cli::GlobalOptions;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{self, MatmulKernel, MatmulProblem};
-use flopcost::model::ResultStatus;
+use flopcost::model::{failed_results_error, FailureKind, ResultStatus};
 
 /// Spin iterations per unit of K, in every invocation.
 const SPIN_PER_K: u32 = 50_000_000;
@@ -77,10 +77,15 @@ fn a_kernel_that_outlasts_its_timeout_fails_instead_of_hanging() {
     let r = run_kernel(&ctx, &spinning_kernel(), &inputs, &plan);
     let returned_after = start.elapsed();
     assert_eq!(r.status, ResultStatus::Failed, "{:?}", r.error);
-    let error = r.error.unwrap_or_default();
+    let error = r.error.clone().unwrap_or_default();
     assert!(error.contains("did not finish within"), "{error}");
     assert!(r.measurement.is_none(), "a timed-out run must not be timed");
     assert!(r.validation.is_none(), "nothing was read back to validate");
+    // The kind survives up to the exit code: a hung device is the device's error (5), not a
+    // wrong answer (4).
+    assert_eq!(r.failure, Some(FailureKind::Device));
+    let error = failed_results_error(std::slice::from_ref(&r)).expect("a failure");
+    assert_eq!(error.exit_code(), 5, "{error}");
     assert!(
         returned_after < Duration::from_secs(2),
         "the wait returned after {returned_after:?}, not at its 50 ms timeout"

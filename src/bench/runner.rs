@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
 use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::model::{BenchResult, Measurement, ResultStatus};
+use crate::model::{BenchResult, FailureKind, Measurement, ResultStatus, Validation};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
@@ -105,6 +105,7 @@ pub fn run_kernel(
         config: kernel.config.clone(),
         status: ResultStatus::Unsupported,
         error: None,
+        failure: None,
         validation: None,
         measurement: None,
     };
@@ -112,15 +113,40 @@ pub fn run_kernel(
         result.error = Some(reason);
         return result;
     }
-    result.status = ResultStatus::Failed;
-    match measure(ctx, kernel, inputs, plan, &mut result) {
+    let attempt = measure(ctx, kernel, inputs, plan);
+    result.layout_copy_s = attempt.layout_copy_s;
+    result.validation = attempt.validation;
+    match attempt.outcome {
         Ok(measurement) => {
             result.status = ResultStatus::Passed;
             result.measurement = Some(measurement);
         }
-        Err(e) => result.error = Some(e.to_string()),
+        Err(e) => {
+            result.status = ResultStatus::Failed;
+            result.failure = Some(failure_kind(&e));
+            result.error = Some(e.to_string());
+        }
     }
     result
+}
+
+/// The kind of a measuring error, kept beside its message up to the exit code.
+fn failure_kind(e: &FlopcostError) -> FailureKind {
+    match e {
+        FlopcostError::ValidationFailed(_) => FailureKind::Validation,
+        FlopcostError::BadInput(_) => FailureKind::Input,
+        FlopcostError::Device(_) | FlopcostError::NoAdapter(_) | FlopcostError::Interrupted(_) => {
+            FailureKind::Device
+        }
+    }
+}
+
+/// What one measuring attempt found: the outcome, and what it learned on the way even when it
+/// failed (the layout copy's time, the first check of the answer).
+struct Attempt {
+    layout_copy_s: Option<f64>,
+    validation: Option<Validation>,
+    outcome: Result<Measurement, FlopcostError>,
 }
 
 /// The GPU resources of one kernel run, built once and reused by every pass.
@@ -229,13 +255,28 @@ fn measure(
     kernel: &MatmulKernel,
     inputs: &MatmulInputs,
     plan: &RunPlan,
-    result: &mut BenchResult,
+) -> Attempt {
+    let mut attempt = Attempt {
+        layout_copy_s: None,
+        validation: None,
+        outcome: Err(FlopcostError::Device("not run".into())),
+    };
+    attempt.outcome = validate_and_time(ctx, kernel, inputs, plan, &mut attempt);
+    attempt
+}
+
+fn validate_and_time(
+    ctx: &GpuContext,
+    kernel: &MatmulKernel,
+    inputs: &MatmulInputs,
+    plan: &RunPlan,
+    attempt: &mut Attempt,
 ) -> Result<Measurement, FlopcostError> {
     let p = inputs.problem;
     let worst_case = Duration::from_secs_f64(p.flops() / SLOWEST_PLAUSIBLE_FLOPS);
     let first_timeout = plan.timeout_floor.max(worst_case);
     let (prepared, layout_copy_s) = prepare(ctx, kernel, inputs, first_timeout)?;
-    result.layout_copy_s = layout_copy_s;
+    attempt.layout_copy_s = layout_copy_s;
     let mut chunks = (p.flops() / plan.max_flops_per_dispatch)
         .ceil()
         .min(u32::MAX as f64) as u32;
@@ -251,7 +292,7 @@ fn measure(
     let validation = inputs.reference().check(&c, kernel.accumulator);
     let passed = validation.passed;
     let (err, tol) = (validation.max_rel_error, validation.tolerance);
-    result.validation = Some(validation);
+    attempt.validation = Some(validation);
     if !passed {
         return Err(FlopcostError::ValidationFailed(format!(
             "wrong result: max relative error {err:.3e} exceeds tolerance {tol:.3e}"

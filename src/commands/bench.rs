@@ -10,7 +10,7 @@ use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulKernel, MatmulProblem};
-use crate::model::{save_json, BenchReport, ResultStatus, SCHEMA_VERSION};
+use crate::model::{failed_results_error, save_json, BenchReport, SCHEMA_VERSION};
 use crate::peak::load_cached_peak;
 use crate::progress::Progress;
 use crate::report::{bench_text, export};
@@ -178,21 +178,8 @@ pub fn finish(report: &BenchReport, written: &[PathBuf]) -> Result<()> {
 
 /// Exit non-zero when any kernel failed, after its failure has been printed.
 pub fn fail_if_any_failed(report: &BenchReport) -> Result<()> {
-    let failed: Vec<&str> = report
-        .results
-        .iter()
-        .filter(|r| r.status == ResultStatus::Failed)
-        .map(|r| r.kernel.as_str())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(FlopcostError::ValidationFailed(format!(
-            "{} of {} kernels failed: {}",
-            failed.len(),
-            report.results.len(),
-            failed.join(", ")
-        ))
-        .into())
+    match failed_results_error(&report.results) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
 }

@@ -53,27 +53,6 @@ pub struct DefaultRunArgs {
     pub export: ExportOptions,
 }
 
-impl DefaultRunArgs {
-    /// The first default-run flag given, if any: they mean nothing before a subcommand.
-    pub fn first_flag_given(&self) -> Option<&'static str> {
-        let e = &self.export;
-        [
-            ("--budget", self.budget != DEFAULT_BUDGET_S),
-            ("--json", self.json),
-            ("--save", self.save.is_some()),
-            ("--price-per-hour", self.price_per_hour.is_some()),
-            ("--all-adapters", self.all_adapters),
-            ("--export-json", e.export_json.is_some()),
-            ("--export-markdown", e.export_markdown.is_some()),
-            ("--export-csv", e.export_csv.is_some()),
-            ("--export-html", e.export_html.is_some()),
-        ]
-        .into_iter()
-        .find(|(_, given)| *given)
-        .map(|(flag, _)| flag)
-    }
-}
-
 const DEFAULT_BUDGET_S: f64 = 60.0;
 
 fn positive_price(text: &str) -> Result<f64, String> {

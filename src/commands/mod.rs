@@ -17,15 +17,6 @@ use crate::cli::{Cli, Command, GlobalOptions};
 
 pub fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
-    if cli.command.is_some() {
-        if let Some(flag) = cli.default_run.first_flag_given() {
-            return Err(crate::error::FlopcostError::bad_input(format!(
-                "{flag} belongs to the default run (flopcost with no subcommand); give it after \
-                 the subcommand if that subcommand has it"
-            ))
-            .into());
-        }
-    }
     match &cli.command {
         None => default_run::run(&cli.default_run, global),
         Some(Command::Devices(args)) => devices::run(args, global),

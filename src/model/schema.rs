@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
+use crate::error::FlopcostError;
 use crate::system::SystemInfo;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -96,6 +97,18 @@ pub enum ResultStatus {
     Unsupported,
 }
 
+/// Why a kernel failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// It ran and its answer was wrong.
+    Validation,
+    /// The device reported an error, ran out of memory, hung or was lost.
+    Device,
+    /// The request could not be run as given (no timed runs asked for, say).
+    Input,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchResult {
     pub op: String,
@@ -123,6 +136,10 @@ pub struct BenchResult {
     /// Why the kernel failed or was skipped; absent when it passed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure `error` is, so the exit code can tell a wrong answer from a lost
+    /// device. Absent when the kernel passed or was unsupported, and in files from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureKind>,
     pub validation: Option<Validation>,
     /// Present only for a kernel that passed validation: a failed kernel's time is never reported.
     #[serde(flatten)]
@@ -155,6 +172,36 @@ impl BenchResult {
     pub fn flops(&self) -> f64 {
         2.0 * self.m as f64 * self.n as f64 * self.k as f64
     }
+}
+
+/// The error a run with failed kernels ends with, once they have been reported: the device
+/// error's (exit 5) when the device failed (lost, hung, out of memory), else validation's
+/// (exit 4). `None` when nothing failed.
+pub fn failed_results_error(results: &[BenchResult]) -> Option<FlopcostError> {
+    let failed: Vec<&BenchResult> = results
+        .iter()
+        .filter(|r| r.status == ResultStatus::Failed)
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = failed.iter().map(|r| r.kernel.as_str()).collect();
+    let message = format!(
+        "{} of {} kernels failed: {}",
+        failed.len(),
+        results.len(),
+        names.join(", ")
+    );
+    let device = failed
+        .iter()
+        .find(|r| r.failure == Some(FailureKind::Device));
+    Some(match device {
+        Some(r) => FlopcostError::Device(format!(
+            "{message} (the device failed: {})",
+            r.error.as_deref().unwrap_or("no reason given")
+        )),
+        None => FlopcostError::ValidationFailed(message),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
