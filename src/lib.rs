@@ -1,6 +1,7 @@
 //! flopcost: measure the local GPU's matrix-multiply rate and turn it into training-run costs.
 
 pub mod bench;
+pub mod cache_dir;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;

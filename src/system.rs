@@ -1,6 +1,8 @@
-//! Facts about the host that make a result reproducible and comparable later.
+//! Facts about the host that make a result reproducible and comparable later, read through
+//! `sysinfo` so that Linux, macOS and Windows all report them.
 
 use serde::{Deserialize, Serialize};
+use sysinfo::{CpuRefreshKind, RefreshKind, System};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemInfo {
@@ -17,9 +19,11 @@ pub const WGPU_VERSION: &str = "30";
 impl SystemInfo {
     pub fn collect() -> Self {
         SystemInfo {
-            os: os_name(),
+            // "Linux (Debian GNU/Linux 12)", "macOS 15.1 Sequoia", "Windows 11 Pro"...
+            os: System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_string()),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
+            // The cores this process may use (affinity, cgroups), not the machine's count.
             cpu_cores: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
@@ -28,22 +32,31 @@ impl SystemInfo {
     }
 }
 
-fn os_name() -> String {
-    // /etc/os-release names the distribution; fall back to the bare OS family elsewhere.
-    std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-                .map(|v| v.trim_matches('"').to_string())
-        })
-        .unwrap_or_else(|| std::env::consts::OS.to_string())
+fn cpu_model() -> Option<String> {
+    let system =
+        System::new_with_specifics(RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()));
+    let brand = system.cpus().first()?.brand().trim().to_string();
+    (!brand.is_empty()).then_some(brand)
 }
 
-fn cpu_model() -> Option<String> {
-    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    text.lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
+/// Memory the host can give this process now without swapping, in bytes; `None` where the OS
+/// does not say (sysinfo then reports 0).
+pub fn available_memory() -> Option<u64> {
+    let mut system = System::new();
+    system.refresh_memory();
+    Some(system.available_memory()).filter(|&bytes| bytes > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_is_described() {
+        let info = SystemInfo::collect();
+        assert!(!info.os.is_empty() && !info.arch.is_empty());
+        assert!(info.cpu_cores >= 1);
+        // Every OS this crate builds for reports its memory.
+        assert!(available_memory().is_some_and(|b| b > 0));
+    }
 }

@@ -31,25 +31,6 @@ pub fn bytes_needed(p: &MatmulProblem) -> u64 {
     u64::try_from(device + host_inputs + reference + host_c).unwrap_or(u64::MAX)
 }
 
-/// MemAvailable from a `/proc/meminfo` text, in bytes.
-pub fn parse_mem_available(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let mut words = line.split_whitespace().skip(1);
-    let value: u64 = words.next()?.parse().ok()?;
-    match words.next() {
-        Some("kB") => value.checked_mul(1024),
-        None => Some(value),
-        Some(_) => None,
-    }
-}
-
-/// The host's available memory, where the OS tells it (Linux); `None` elsewhere.
-pub fn available_bytes() -> Option<u64> {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| parse_mem_available(&text))
-}
-
 /// The largest `n` whose square problem needs at most `available` bytes (0 if none does).
 pub fn largest_square_fitting(available: u64) -> u32 {
     // `bytes_needed` grows with n, so bisect; 2^20 is far beyond any real memory.
@@ -89,7 +70,7 @@ pub fn check_fits(problem: &MatmulProblem, available: Option<u64>) -> Result<(),
 
 /// Checks `problem` against this host's available memory.
 pub fn check_host_memory(problem: &MatmulProblem) -> Result<(), FlopcostError> {
-    check_fits(problem, available_bytes())
+    check_fits(problem, crate::system::available_memory())
 }
 
 fn format_bytes(bytes: u64) -> String {
@@ -144,19 +125,6 @@ mod tests {
             assert!(b >= last);
             last = b;
         }
-    }
-
-    #[test]
-    fn meminfo_is_parsed_in_bytes() {
-        let text = "MemTotal:       16318480 kB\nMemFree:         1234 kB\n\
-                    MemAvailable:    8000000 kB\n";
-        assert_eq!(parse_mem_available(text), Some(8_000_000 * 1024));
-        assert_eq!(parse_mem_available("MemTotal: 5 kB\n"), None);
-        assert_eq!(parse_mem_available("MemAvailable: lots kB\n"), None);
-        assert_eq!(
-            parse_mem_available("MemAvailable: 99999999999999999999 kB\n"),
-            None
-        );
     }
 
     #[test]

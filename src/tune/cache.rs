@@ -29,15 +29,9 @@ pub struct TuneCache {
     pub entries: BTreeMap<String, TunedEntry>,
 }
 
-/// `FLOPCOST_CACHE_DIR`, else `$XDG_CACHE_HOME/flopcost`, else `~/.cache/flopcost`, else the
-/// system's temporary folder.
+/// `tune.json` in flopcost's cache folder (see [`crate::cache_dir::cache_dir`]).
 pub fn default_cache_path() -> PathBuf {
-    let dir = std::env::var_os("FLOPCOST_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("flopcost")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/flopcost")))
-        .unwrap_or_else(|| std::env::temp_dir().join("flopcost"));
-    dir.join("tune.json")
+    crate::cache_dir::cache_dir().join("tune.json")
 }
 
 impl TuneCache {
