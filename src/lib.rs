@@ -15,5 +15,6 @@ pub mod model;
 pub mod peak;
 pub mod progress;
 pub mod report;
+pub mod session;
 pub mod system;
 pub mod tune;

@@ -6,9 +6,9 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = flopcost::cli::Cli::parse_checked();
+    let (invocation, globals) = flopcost::cli::Cli::parse_checked().into_invocation();
     flopcost::interrupt::install();
-    if let Err(err) = flopcost::commands::run(cli) {
+    if let Err(err) = flopcost::commands::run(invocation, &globals) {
         eprintln!("error: {err:#}");
         std::process::exit(flopcost::error::exit_code_of(&err));
     }

@@ -2,13 +2,13 @@
 //! even shapes, and proof that the poisoned output catches a kernel that skips work.
 
 use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::cli::GlobalOptions;
+use flopcost::gpu::AdapterRequest;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{self, MatmulProblem};
 use flopcost::model::ResultStatus;
 
 fn context() -> GpuContext {
-    GpuContext::open(&GlobalOptions::default())
+    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
         .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 

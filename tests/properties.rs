@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
 use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::cli::GlobalOptions;
+use flopcost::gpu::AdapterRequest;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{families, MatmulKernel, MatmulProblem};
 use flopcost::model::ResultStatus;
@@ -18,7 +18,7 @@ const CASES: u32 = 24;
 const SAMPLED_PER_FAMILY: usize = 2;
 
 fn context() -> GpuContext {
-    GpuContext::open(&GlobalOptions::default())
+    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
         .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 

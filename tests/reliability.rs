@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::cli::GlobalOptions;
+use flopcost::gpu::AdapterRequest;
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::{self, MatmulKernel, MatmulProblem};
 use flopcost::model::{failed_results_error, FailureKind, ResultStatus};
@@ -23,7 +23,7 @@ use flopcost::model::{failed_results_error, FailureKind, ResultStatus};
 const SPIN_PER_K: u32 = 50_000_000;
 
 fn context() -> GpuContext {
-    GpuContext::open(&GlobalOptions::default())
+    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
         .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
 

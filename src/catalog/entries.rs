@@ -6,7 +6,7 @@ use super::figure::Figure;
 
 /// Number formats a datasheet quotes a peak for. FP32 is the non-tensor (CUDA-core) rate;
 /// BF16, FP16 and FP8 are the dense tensor-core rates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     Fp64,

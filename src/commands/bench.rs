@@ -1,28 +1,47 @@
-//! `flopcost bench` and, for now, the default run: validate and time matmul kernels.
+//! `flopcost bench`: validate and time matmul kernels at one shape.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
-use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
+use crate::bench::RunPlan;
 use crate::error::FlopcostError;
-use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
-use crate::kernels::{self, MatmulKernel, MatmulProblem};
-use crate::model::{failed_results_error, save_json, BenchReport, SCHEMA_VERSION};
-use crate::peak::load_cached_peak;
-use crate::progress::Progress;
-use crate::report::{bench_text, export};
-use crate::system::SystemInfo;
-use crate::tune::choose_kernels;
+use crate::kernels::{self, MatmulProblem};
+use crate::model::{failed_results_error, save_json, BenchReport};
+use crate::report::bench_text;
+use crate::report::export::{self, ExportOptions};
+use crate::session::{BenchRequest, DefaultSize, Session};
+use crate::tune::TuningPolicy;
 
-/// Default square size on a GPU, and on a CPU software adapter (where 1024³ takes minutes).
-const DEFAULT_SIZE_GPU: u32 = 2048;
-const DEFAULT_SIZE_SOFTWARE: u32 = 256;
+use super::Globals;
 
-pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
-    if args.list_kernels {
+/// Square size without `--size`: a GPU's, and a CPU software adapter's (where 1024³ takes
+/// minutes).
+pub const DEFAULT_SIZE: DefaultSize = DefaultSize {
+    gpu: 2048,
+    software: 256,
+};
+
+/// Tuning a measurement made for another command may spend (`estimate`, `compare`).
+const MEASURE_NOW_TUNE_BUDGET_S: f64 = 30.0;
+
+#[derive(Debug, Clone)]
+pub struct BenchCommand {
+    pub list_kernels: bool,
+    pub shape: Option<MatmulProblem>,
+    pub kernels: Option<String>,
+    pub seed: Option<u64>,
+    pub plan: RunPlan,
+    pub tuning: TuningPolicy,
+    pub tune_cache: Option<PathBuf>,
+    pub json: bool,
+    pub save: Option<PathBuf>,
+    pub export: ExportOptions,
+}
+
+pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
+    if command.list_kernels {
         for k in kernels::registry() {
             println!(
                 "{}  {}",
@@ -32,129 +51,61 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         }
         return Ok(());
     }
-    args.export.check_stdout(args.json.then_some("--json"))?;
+    command
+        .export
+        .check_stdout(command.json.then_some("--json"))?;
     // Names are checked before the GPU is touched, so a typo fails fast.
-    if let Some(spec) = &args.kernel {
+    if let Some(spec) = &command.kernels {
         kernels::find(spec)?;
     }
-    let ctx = GpuContext::open(global)?;
-    let progress = Progress::new(global.quiet);
-    let problem = args
-        .shape
-        .problem()
-        .unwrap_or_else(|| MatmulProblem::square(default_size(&ctx, &progress)));
-    let report = tuned_bench(
-        &ctx,
-        problem,
-        args.kernel.as_deref(),
-        &args.run,
-        &args.tuning,
-        &progress,
-    )?;
-    drop(progress);
-    if let Some(path) = &args.save {
+    let mut options = globals.session.clone();
+    options.tune_cache = command.tune_cache.clone();
+    let session = Session::open(&options)?;
+    let request = BenchRequest {
+        problem: session.square_or_default(command.shape, DEFAULT_SIZE),
+        kernels: command.kernels.clone(),
+        seed: command.seed,
+        plan: command.plan.clone(),
+        tuning: command.tuning.clone(),
+    };
+    let report = session.bench(&request)?;
+    let reason = session.ctx.reason.clone();
+    drop(session);
+    if let Some(path) = &command.save {
         save_json(path, &report, "--save")?;
     }
-    export::write_all(&args.export, &report, &[])?;
-    if args.json {
+    export::write_all(&command.export, &report, &[])?;
+    if command.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if args.export.uses_stdout() {
+    } else if command.export.uses_stdout() {
         // stdout carries the export; the table still reaches a person, on stderr.
-        eprint!("{}", bench_text::header(&report, Some(&ctx.reason)));
+        eprint!("{}", bench_text::header(&report, Some(&reason)));
         eprint!("{}", bench_text::results_table(&report));
     } else {
-        print!("{}", bench_text::header(&report, Some(&ctx.reason)));
+        print!("{}", bench_text::header(&report, Some(&reason)));
         print!("{}", bench_text::results_table(&report));
     }
-    let mut written: Vec<PathBuf> = args.save.iter().cloned().collect();
-    written.extend(args.export.files());
+    let mut written: Vec<PathBuf> = command.save.iter().cloned().collect();
+    written.extend(command.export.files());
     finish(&report, &written)
 }
 
 /// What `estimate` and `compare` measure when given no saved result.
-pub fn measure_default(global: &GlobalOptions) -> Result<BenchReport> {
-    let ctx = GpuContext::open(global)?;
-    let progress = Progress::new(global.quiet);
-    let problem = MatmulProblem::square(default_size(&ctx, &progress));
-    let report = tuned_bench(
-        &ctx,
-        problem,
-        None,
-        &RunOptions::default(),
-        &TuningOptions::default(),
-        &progress,
-    )?;
+pub fn measure_default(globals: &Globals) -> Result<BenchReport> {
+    let session = globals.open_session()?;
+    let request = BenchRequest {
+        problem: session.square_or_default(None, DEFAULT_SIZE),
+        kernels: None,
+        seed: None,
+        plan: RunPlan::default(),
+        tuning: TuningPolicy {
+            budget_s: MEASURE_NOW_TUNE_BUDGET_S,
+            force: false,
+        },
+    };
+    let report = session.bench(&request)?;
     finish(&report, &[])?;
     Ok(report)
-}
-
-fn default_size(ctx: &GpuContext, progress: &Progress) -> u32 {
-    if ctx.description.is_software() {
-        progress.notice(&format!(
-            "software adapter: default size shrunk to {DEFAULT_SIZE_SOFTWARE} to keep the run short"
-        ));
-        DEFAULT_SIZE_SOFTWARE
-    } else {
-        DEFAULT_SIZE_GPU
-    }
-}
-
-/// Every family `spec` names (all by default), each in its tuned configuration (see
-/// [`choose_kernels`]), validated and timed.
-pub fn tuned_bench(
-    ctx: &GpuContext,
-    problem: MatmulProblem,
-    spec: Option<&str>,
-    options: &RunOptions,
-    tuning: &TuningOptions,
-    progress: &Progress,
-) -> Result<BenchReport> {
-    check_buffers_fit(&problem, &ctx.description.limits)?;
-    let seed = options.seed.unwrap_or_else(random_seed);
-    let inputs = MatmulInputs::random(problem, seed);
-    let chosen = choose_kernels(ctx, &inputs, spec, tuning, progress)?;
-    Ok(bench_inputs(ctx, &inputs, &chosen, options, progress))
-}
-
-fn bench_inputs(
-    ctx: &GpuContext,
-    inputs: &MatmulInputs,
-    chosen: &[MatmulKernel],
-    options: &RunOptions,
-    progress: &Progress,
-) -> BenchReport {
-    let problem = inputs.problem;
-    let seed = inputs.seed;
-    let plan = RunPlan {
-        warmup: options.warmup,
-        min_runs: options.runs,
-        min_time: options.min_time,
-        ..RunPlan::default()
-    };
-    let mut results = Vec::new();
-    for kernel in chosen {
-        if interrupted() {
-            break;
-        }
-        progress.step(&format!(
-            "running {} at {}×{}×{} (seed {seed})",
-            kernel.name, problem.m, problem.n, problem.k
-        ));
-        results.push(run_kernel(ctx, kernel, inputs, &plan));
-    }
-    BenchReport {
-        schema_version: SCHEMA_VERSION,
-        flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
-        command_line: std::env::args().collect(),
-        seed,
-        software_adapter: ctx.description.is_software(),
-        adapter: ctx.description.clone(),
-        system: SystemInfo::collect(),
-        results,
-        peak: load_cached_peak(&ctx.description)
-            .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
-        story: None,
-    }
 }
 
 /// How a run that printed (and saved) its report ends: stopped by Ctrl-C, saying where the

@@ -5,29 +5,29 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::catalog::{Catalog, Figure, FigureKind, Precision};
-use crate::cli::GlobalOptions;
 use crate::cost::units::{fmt_count, fmt_percent, fmt_sci, fmt_usd};
 use crate::report::table::render_left;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+use super::Globals;
+
+/// One of the catalog's three lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Accelerators,
     Models,
     Runs,
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct CatalogArgs {
+#[derive(Debug, Clone)]
+pub struct CatalogCommand {
     /// Which list to show (default: all three).
-    #[arg(value_enum)]
     pub section: Option<Section>,
-    /// Print JSON (the catalog file's own shape) instead of tables.
-    #[arg(long)]
+    /// JSON in the catalog file's own shape instead of tables.
     pub json: bool,
 }
 
-pub fn run(args: &CatalogArgs, global: &GlobalOptions) -> Result<()> {
-    let catalog = Catalog::load(global.catalog.as_deref())?;
+pub fn run(args: &CatalogCommand, globals: &Globals) -> Result<()> {
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
     let sections = match args.section {
         Some(s) => vec![s],
         None => vec![Section::Accelerators, Section::Models, Section::Runs],

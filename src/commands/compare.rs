@@ -10,7 +10,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::cli::GlobalOptions;
 use crate::cost::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
 use crate::cost::efficiency::Calibration;
 use crate::cost::estimate::Assumption;
@@ -24,21 +23,18 @@ use crate::error::FlopcostError;
 use crate::model::{load_report, load_results, Dtype, ResultsFile, RunComparison};
 use crate::report::table::render_left;
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct CompareArgs {
+use super::Globals;
+
+#[derive(Debug, Clone)]
+pub struct CompareCommand {
     /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
     pub files: Vec<PathBuf>,
     /// How many of your devices to price a run on (default 1; a merged document's own count).
-    #[arg(long, allow_hyphen_values = true)]
     pub devices: Option<String>,
-    /// Your rental price per device-hour in dollars (default 2.0, DeepSeek's assumption).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Rental price per device-hour in dollars.
     pub price_per_hour: Option<String>,
     /// Take the best result of this dtype (f32 or f16) instead of the best overall.
-    #[arg(long)]
     pub dtype: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
     pub json: bool,
 }
 
@@ -55,11 +51,11 @@ pub struct CatalogComparison {
     pub notes: Vec<String>,
 }
 
-pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
+pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
     if args.files.len() >= 2 {
-        return run_side_by_side(args, global);
+        return run_side_by_side(args, globals);
     }
-    let catalog = Catalog::load(global.catalog.as_deref())?;
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
     let calibration = Calibration::from_catalog(&catalog);
     let dtype = match args.dtype.as_deref() {
         None => None,
@@ -75,7 +71,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
     let (file, origin) = match args.files.first() {
         Some(path) => (load_results(path)?, path.display().to_string()),
         None => (
-            ResultsFile::Bench(Box::new(crate::commands::measure_now(global)?)),
+            ResultsFile::Bench(Box::new(crate::commands::measure_now(globals)?)),
             "measured now".to_string(),
         ),
     };
@@ -133,7 +129,7 @@ pub fn run(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
         price_per_hour,
         notes,
     };
-    if comparison.device.software_adapter && !global.quiet {
+    if comparison.device.software_adapter && !globals.quiet {
         eprintln!("{}", software_warning());
     }
     if args.json {
@@ -243,7 +239,7 @@ fn render_catalog(c: &CatalogComparison) -> String {
     s
 }
 
-fn run_side_by_side(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
+fn run_side_by_side(args: &CompareCommand, globals: &Globals) -> Result<()> {
     let mut reports = Vec::new();
     for path in &args.files {
         reports.push((path.display().to_string(), load_report(path)?));
@@ -257,7 +253,7 @@ fn run_side_by_side(args: &CompareArgs, global: &GlobalOptions) -> Result<()> {
         .filter(|(_, r)| r.software_adapter || r.adapter.is_software())
         .map(|(f, _)| f.as_str())
         .collect();
-    if !software.is_empty() && !global.quiet {
+    if !software.is_empty() && !globals.quiet {
         eprintln!("{} ({})", software_warning(), software.join(", "));
     }
     if args.json {

@@ -6,15 +6,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
 
 use crate::bench::{check_buffers_fit, RunPlan};
 use crate::catalog::Catalog;
-use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
 use crate::cluster::real_gpus;
 use crate::cluster::{expand_rank, SlurmRank};
-use crate::commands::bench::{fail_if_any_failed, finish, tuned_bench};
+use crate::commands::bench::{fail_if_any_failed, finish};
 use crate::cost::compare::versus_runs;
+use crate::cost::defaults;
 use crate::cost::efficiency::Calibration;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
@@ -22,44 +21,27 @@ use crate::gpu::{describe_all, enumerate, GpuContext};
 use crate::kernels::{self, MatmulProblem};
 use crate::model::{save_json, BenchReport, ResultStatus};
 use crate::model::{PrecisionStory, RunStory};
-use crate::peak::measure_peaks;
-use crate::progress::Progress;
 use crate::report::export::{self, ExportOptions};
 use crate::report::story_text;
+use crate::session::{BenchRequest, Session};
+use crate::tune::TuningPolicy;
 
-/// DeepSeek's own assumption for its reported costs, the default price here.
-const DEFAULT_PRICE_PER_HOUR: f64 = 2.0;
+use super::Globals;
 
-#[derive(Debug, Clone, Args)]
-pub struct DefaultRunArgs {
-    /// Seconds the whole run may take (tuning, probes and timed runs; not the build).
-    #[arg(long, default_value_t = DEFAULT_BUDGET_S, value_name = "SECONDS", allow_negative_numbers = true, value_parser = crate::cli::parse_seconds)]
-    pub budget: f64,
-    /// Print one JSON document holding everything on stdout.
-    #[arg(long)]
+/// Seconds the default run takes unless `--budget` says otherwise.
+pub const DEFAULT_BUDGET_S: f64 = 60.0;
+
+#[derive(Debug, Clone)]
+pub struct DefaultRunCommand {
+    /// Seconds the whole run may take (tuning, probes and timed runs).
+    pub budget_s: f64,
     pub json: bool,
-    /// Write that document to FILE, for later `compare`, `estimate --from` or `merge`. Under
-    /// Slurm, `%t` in FILE becomes the task's rank (SLURM_PROCID).
-    #[arg(long, value_name = "FILE")]
+    /// Where to save the document; under Slurm, `%t` becomes the task's rank.
     pub save: Option<String>,
-    /// Rental price per device-hour for the comparison's costs (default: DeepSeek's $2).
-    #[arg(long, value_name = "USD", allow_negative_numbers = true, value_parser = positive_price)]
     pub price_per_hour: Option<f64>,
-    /// Benchmark every real GPU of this machine at once, each on its own thread, and report
-    /// each and their sum. `--save` then writes the summed document `estimate --from` reads.
-    #[arg(long)]
+    /// Every real GPU at once, each on its own thread.
     pub all_adapters: bool,
-    #[command(flatten)]
     pub export: ExportOptions,
-}
-
-const DEFAULT_BUDGET_S: f64 = 60.0;
-
-fn positive_price(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{text}' must be a positive number of dollars")),
-    }
 }
 
 /// A training-like shape: the feed-forward up-projection of a 4096-wide transformer over 4096
@@ -85,15 +67,12 @@ struct Context {
     started: Instant,
 }
 
-pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
+pub fn run(args: &DefaultRunCommand, globals: &Globals) -> Result<()> {
     args.export.check_stdout(args.json.then_some("--json"))?;
-    let catalog = Catalog::load(global.catalog.as_deref())?;
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
     let (price, price_source) = match args.price_per_hour {
         Some(p) => (p, "--price-per-hour".to_string()),
-        None => (
-            DEFAULT_PRICE_PER_HOUR,
-            "default: DeepSeek's own $2/GPU-hour assumption".to_string(),
-        ),
+        None => (defaults::PRICE_PER_HOUR, defaults::PRICE_SOURCE.to_string()),
     };
     let shared = Context {
         calibration: Calibration::from_catalog(&catalog),
@@ -103,12 +82,12 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
         started: Instant::now(),
     };
     if args.all_adapters {
-        return run_all_adapters(args, global, &shared);
+        return run_all_adapters(args, globals, &shared);
     }
-    let ctx = GpuContext::open(global)?;
-    let progress = Progress::new(global.quiet);
-    let report = measure(&ctx, args, &shared, &progress)?;
-    drop(progress);
+    let session = globals.open_session()?;
+    let report = measure(&session, args, &shared)?;
+    let reason = session.ctx.reason.clone();
+    drop(session);
 
     let mut written = args.export.files();
     if let Some(path) = &args.save {
@@ -117,7 +96,7 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
         written.push(path);
     }
     export::write_all(&args.export, &report, &[])?;
-    let text = story_text::render(&report, &ctx.reason, &shared.calibration);
+    let text = story_text::render(&report, &reason, &shared.calibration);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if args.export.uses_stdout() {
@@ -129,11 +108,11 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
 }
 
 /// Every real GPU at once, each on its own thread, then each report and their sum.
-fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Context) -> Result<()> {
-    let (_instance, adapters) = enumerate(global.backend);
+fn run_all_adapters(args: &DefaultRunCommand, globals: &Globals, shared: &Context) -> Result<()> {
+    let (_instance, adapters) = enumerate(globals.session.backend);
     let descriptions = describe_all(&adapters);
     let gpus: Vec<usize> = real_gpus(&descriptions).iter().map(|d| d.index).collect();
-    let progress = Progress::new(global.quiet);
+    let progress = crate::progress::Progress::new(globals.quiet);
     if gpus.is_empty() {
         return Err(FlopcostError::NoAdapter(
             "--all-adapters: this machine has no real GPU (only CPU software adapters); run \
@@ -150,7 +129,8 @@ fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Cont
                 let progress = &progress;
                 scope.spawn(move || -> Result<(String, BenchReport)> {
                     let ctx = GpuContext::with_adapter(adapter, index, "--all-adapters".into())?;
-                    let report = measure(&ctx, args, shared, progress)?;
+                    let session = Session::with_context(ctx, progress.clone(), None);
+                    let report = measure(&session, args, shared)?;
                     Ok((format!("adapter {index}"), report))
                 })
             })
@@ -201,13 +181,8 @@ fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Cont
 
 /// One adapter's default run: its ceilings, its tuned kernels at the training-like shape, and
 /// the comparison with the catalog's runs.
-fn measure(
-    ctx: &GpuContext,
-    args: &DefaultRunArgs,
-    shared: &Context,
-    progress: &Progress,
-) -> Result<BenchReport> {
-    let (problem, shrunk) = shape_for(ctx)?;
+fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Result<BenchReport> {
+    let (problem, shrunk) = shape_for(&session.ctx)?;
 
     // The budget: a tenth for the probes, half for tuning what the cache lacks, the rest for
     // the timed runs of each family.
@@ -215,23 +190,28 @@ fn measure(
     let probe_plan = RunPlan {
         warmup: 1,
         min_runs: 3,
-        min_time: (args.budget * 0.1 / 4.0).min(1.0),
+        min_time: (args.budget_s * 0.1 / 4.0).min(1.0),
         ..RunPlan::default()
     };
-    let peak = measure_peaks(ctx, &probe_plan, progress);
-    let tuning = TuningOptions {
-        tune_budget: args.budget * 0.4,
-        ..TuningOptions::default()
+    let peak = session.peaks(&probe_plan);
+    let request = BenchRequest {
+        problem,
+        kernels: None,
+        seed: None,
+        plan: RunPlan {
+            min_time: (args.budget_s * 0.25 / families).min(2.0),
+            min_runs: 3,
+            ..RunPlan::default()
+        },
+        tuning: TuningPolicy {
+            budget_s: args.budget_s * 0.4,
+            force: false,
+        },
     };
-    let options = RunOptions {
-        min_time: (args.budget * 0.25 / families).min(2.0),
-        runs: 3,
-        ..RunOptions::default()
-    };
-    let mut report = tuned_bench(ctx, problem, None, &options, &tuning, progress)?;
+    let mut report = session.bench(&request)?;
     report.peak = Some(peak.summary("measured in this run"));
     report.story = Some(RunStory {
-        budget_s: args.budget,
+        budget_s: args.budget_s,
         elapsed_s: shared.started.elapsed().as_secs_f64(),
         shape: shape_words(&problem),
         shrunk,

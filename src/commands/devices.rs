@@ -3,21 +3,22 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::{DevicesArgs, GlobalOptions};
 use crate::gpu::{describe_all, enumerate, AdapterDescription};
 use crate::report::table::Table;
+
+use super::Globals;
 
 #[derive(Serialize)]
 struct DeviceList {
     adapters: Vec<AdapterDescription>,
 }
 
-pub fn run(args: &DevicesArgs, global: &GlobalOptions) -> Result<()> {
-    let (_instance, adapters) = enumerate(global.backend);
+pub fn run(json: bool, globals: &Globals) -> Result<()> {
+    let (_instance, adapters) = enumerate(globals.session.backend);
     let list = DeviceList {
         adapters: describe_all(&adapters),
     };
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::catalog::{Catalog, Precision};
-use crate::cli::GlobalOptions;
 use crate::cost::efficiency::Calibration;
 use crate::cost::estimate::{
     estimate, Assumption, Estimate, EstimateInputs, Outcome, Throughput, Work,
@@ -27,6 +26,8 @@ use crate::error::FlopcostError;
 use crate::model::Dtype;
 use crate::model::{load_results, ResultsFile};
 
+use super::Globals;
+
 /// DeepSeek's own rental assumption (DeepSeek-V3 report, Table 1; DeepSeek-R1 Table 7).
 pub const DEFAULT_PRICE: f64 = 2.0;
 /// Used only when no accelerator (and so no TDP) is known.
@@ -34,84 +35,57 @@ pub const DEFAULT_WATTS: f64 = 300.0;
 pub const DEFAULT_KWH_PRICE: f64 = 0.15;
 pub const DEFAULT_PUE: f64 = 1.2;
 
-/// Boxed so that the `Command` enum stays small (clippy::large_enum_variant): the options
-/// are many strings, parsed and range-checked here so every bad value is a `BadInput`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct EstimateArgs {
-    #[command(flatten)]
-    pub options: Box<EstimateOptions>,
-}
-
-#[derive(Debug, Clone, clap::Args)]
+/// What `estimate` was asked, as the command line gave it.
+#[derive(Debug, Clone)]
 pub struct EstimateOptions {
     /// Catalog model whose (activated) parameters and shape set the work; needs --tokens.
-    #[arg(long, conflicts_with_all = ["params", "flops", "run"])]
     pub model: Option<String>,
     /// Parameters N (e.g. 7e9, 7B); needs --tokens.
-    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
     pub params: Option<String>,
     /// Activated parameters per token, for a mixture-of-experts model.
-    #[arg(long, allow_hyphen_values = true, requires = "params")]
     pub active_params: Option<String>,
     /// Training tokens D (e.g. 14.8e12, 14.8T).
-    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
     pub tokens: Option<String>,
     /// Total training FLOPs, given directly.
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "run")]
     pub flops: Option<String>,
     /// Re-price a reported catalog run.
-    #[arg(long)]
     pub run: Option<String>,
     /// Count activation recomputation: 8·N·D instead of 6·N·D.
-    #[arg(long)]
     pub recompute: bool,
 
     /// A saved `bench` result or `merge` document: its best passed rate.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["tflops", "accelerator"])]
     pub from: Option<PathBuf>,
     /// With --from: take the best result of this dtype (f32 or f16).
-    #[arg(long)]
     pub dtype: Option<String>,
     /// One device's rate in TFLOP/s.
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "accelerator")]
     pub tflops: Option<String>,
     /// A catalog accelerator: its datasheet dense peak at --precision.
-    #[arg(long)]
     pub accelerator: Option<String>,
     /// Precision of the accelerator's peak (default bf16).
-    #[arg(long, value_enum, requires = "accelerator")]
     pub precision: Option<Precision>,
 
     /// Devices working in parallel (default 1; a merged document's own count).
-    #[arg(long, allow_hyphen_values = true)]
     pub devices: Option<String>,
     /// Fraction of the throughput sustained, 0 < E <= 1 (default: calibrated from the catalog).
-    #[arg(long, allow_hyphen_values = true)]
     pub efficiency: Option<String>,
     /// Rental price per device-hour in dollars.
-    #[arg(long, allow_hyphen_values = true)]
     pub price_per_hour: Option<String>,
     /// Power per device in watts (default: the accelerator's TDP, else 300).
-    #[arg(long, allow_hyphen_values = true)]
     pub watts: Option<String>,
     /// Electricity price in dollars per kWh.
-    #[arg(long, allow_hyphen_values = true)]
     pub kwh_price: Option<String>,
     /// Power usage effectiveness of the facility (>= 1 usually).
-    #[arg(long, allow_hyphen_values = true)]
     pub pue: Option<String>,
 
     /// Print the estimate as JSON.
-    #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
-    let args: &EstimateOptions = &args.options;
-    let catalog = Catalog::load(global.catalog.as_deref())?;
+pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
     let calibration = Calibration::from_catalog(&catalog);
     let work = resolve_work(args, &catalog, &calibration)?;
-    let (throughput, measured_devices, tdp) = resolve_throughput(args, &catalog, global)?;
+    let (throughput, measured_devices, tdp) = resolve_throughput(args, &catalog, globals)?;
     let mut notes = Vec::new();
 
     let efficiency = match &args.efficiency {
@@ -226,7 +200,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
         pue,
     };
     let result = estimate(inputs, notes);
-    if result.inputs.throughput.software_adapter && !global.quiet {
+    if result.inputs.throughput.software_adapter && !globals.quiet {
         eprintln!("{}", software_warning());
     }
     if args.json {
@@ -360,7 +334,7 @@ fn parse_dtype(text: &str) -> Result<Dtype, FlopcostError> {
 fn resolve_throughput(
     args: &EstimateOptions,
     catalog: &Catalog,
-    global: &GlobalOptions,
+    globals: &Globals,
 ) -> Result<(Throughput, Option<usize>, Option<Assumption>)> {
     let dtype = args.dtype.as_deref().map(parse_dtype).transpose()?;
     if let Some(text) = &args.tflops {
@@ -416,7 +390,7 @@ fn resolve_throughput(
     let (file, origin) = match &args.from {
         Some(path) => (load_results(path)?, path.display().to_string()),
         None => (
-            ResultsFile::Bench(Box::new(crate::commands::measure_now(global)?)),
+            ResultsFile::Bench(Box::new(crate::commands::measure_now(globals)?)),
             "measured now".to_string(),
         ),
     };

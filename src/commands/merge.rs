@@ -7,27 +7,24 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::GlobalOptions;
 use crate::cost::measured::software_warning;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
 use crate::model::load_report;
 use crate::report::table::render_left;
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct MergeArgs {
+use super::Globals;
+
+#[derive(Debug, Clone)]
+pub struct MergeCommand {
     /// Saved `bench` results, one per device.
-    #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
     pub json: bool,
-    /// Also write the merged document to FILE (readable by `estimate --from`).
-    #[arg(long, value_name = "FILE")]
+    /// Where to write the merged document (readable by `estimate --from`).
     pub save: Option<PathBuf>,
 }
 
-pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
+pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
     let mut reports = Vec::new();
     for path in &args.files {
         reports.push((path.display().to_string(), load_report(path)?));
@@ -41,7 +38,7 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
         .iter()
         .flat_map(|d| &d.per_device)
         .any(|d| d.software_adapter);
-    if software && !global.quiet {
+    if software && !globals.quiet {
         eprintln!("{}", software_warning());
     }
     let json = serde_json::to_string_pretty(&merged)?;

@@ -1,4 +1,5 @@
-//! One module per subcommand; `run` dispatches to them.
+//! One module per subcommand, each thin: a typed command in, the session or the cost model
+//! called, the result rendered. `run` dispatches.
 
 pub mod bench;
 pub mod catalog;
@@ -11,28 +12,59 @@ pub mod peak;
 pub mod sweep;
 pub mod tune;
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, GlobalOptions};
+use crate::session::{Session, SessionOptions};
 
-pub fn run(cli: Cli) -> Result<()> {
-    let global = &cli.global;
-    match &cli.command {
-        None => default_run::run(&cli.default_run, global),
-        Some(Command::Devices(args)) => devices::run(args, global),
-        Some(Command::Bench(args)) => bench::run(args, global),
-        Some(Command::Catalog(args)) => catalog::run(args, global),
-        Some(Command::Estimate(args)) => estimate::run(args, global),
-        Some(Command::Compare(args)) => compare::run(args, global),
-        Some(Command::Merge(args)) => merge::run(args, global),
-        Some(Command::Tune(args)) => tune::run(args, global),
-        Some(Command::Peak(args)) => peak::run(args, global),
-        Some(Command::Sweep(args)) => sweep::run(args, global),
+/// What every command may use, from the options they share.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// How to open a measuring session (adapter, backend, quiet).
+    pub session: SessionOptions,
+    /// A catalog file merged over the built-in one.
+    pub catalog: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+impl Globals {
+    pub fn open_session(&self) -> Result<Session> {
+        Ok(Session::open(&self.session)?)
+    }
+}
+
+/// A command, typed: what `cli` turns the command line into.
+pub enum Invocation {
+    DefaultRun(default_run::DefaultRunCommand),
+    Devices { json: bool },
+    Bench(Box<bench::BenchCommand>),
+    Catalog(catalog::CatalogCommand),
+    Estimate(Box<estimate::EstimateOptions>),
+    Compare(compare::CompareCommand),
+    Merge(merge::MergeCommand),
+    Tune(tune::TuneCommand),
+    Peak(peak::PeakCommand),
+    Sweep(Box<sweep::SweepCommand>),
+}
+
+pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
+    match invocation {
+        Invocation::DefaultRun(command) => default_run::run(&command, globals),
+        Invocation::Devices { json } => devices::run(json, globals),
+        Invocation::Bench(command) => bench::run(&command, globals),
+        Invocation::Catalog(command) => catalog::run(&command, globals),
+        Invocation::Estimate(options) => estimate::run(&options, globals),
+        Invocation::Compare(command) => compare::run(&command, globals),
+        Invocation::Merge(command) => merge::run(&command, globals),
+        Invocation::Tune(command) => tune::run(&command, globals),
+        Invocation::Peak(command) => peak::run(&command, globals),
+        Invocation::Sweep(command) => sweep::run(&command, globals),
     }
 }
 
 /// Measures this machine now with the default benchmark settings, for commands given no saved
 /// result (`estimate` and `compare` without `--from`).
-pub fn measure_now(global: &GlobalOptions) -> Result<crate::model::BenchReport> {
-    bench::measure_default(global)
+pub fn measure_now(globals: &Globals) -> Result<crate::model::BenchReport> {
+    bench::measure_default(globals)
 }

@@ -1,40 +1,37 @@
 //! `flopcost peak`: the device's own ceilings, peak arithmetic and memory bandwidth.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
-use clap::Args;
 
 use crate::bench::RunPlan;
-use crate::cli::GlobalOptions;
-use crate::gpu::{GpuContext, SOFTWARE_WARNING};
+use crate::gpu::SOFTWARE_WARNING;
 use crate::model::save_json;
 use crate::model::ResultStatus;
-use crate::peak::{measure_peaks, save_cached_peak, PeakReport};
-use crate::progress::Progress;
+use crate::peak::{save_cached_peak, PeakReport};
+
+use super::Globals;
 use crate::report::bench_text::format_seconds;
 use crate::report::table::Table;
 
-#[derive(Debug, Clone, Args)]
-pub struct PeakArgs {
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
+#[derive(Debug, Clone)]
+pub struct PeakCommand {
     pub json: bool,
-    /// Also write the JSON result to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub save: Option<std::path::PathBuf>,
-    /// Minimum total measuring time in seconds per probe.
-    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = crate::cli::parse_seconds)]
+    pub save: Option<PathBuf>,
+    /// Seconds of measuring per probe, at least.
     pub min_time: f64,
 }
 
-pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
-    let ctx = GpuContext::open(global)?;
+pub fn run(args: &PeakCommand, globals: &Globals) -> Result<()> {
+    let session = globals.open_session()?;
     let plan = RunPlan {
         warmup: 2,
         min_runs: 5,
         min_time: args.min_time,
         ..RunPlan::default()
     };
-    let report = measure_peaks(&ctx, &plan, &Progress::new(global.quiet));
+    let report = session.peaks(&plan);
+    drop(session);
     // Kept beside the tuning cache, so bench and sweep can state their share of it.
     let cached = save_cached_peak(&report)?;
     if let Some(path) = &args.save {

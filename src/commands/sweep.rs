@@ -5,76 +5,51 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
 
-use crate::bench::{check_buffers_fit, random_seed};
-use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
-use crate::commands::bench::{finish, tuned_bench};
+use crate::bench::{check_buffers_fit, random_seed, RunPlan};
+use crate::commands::bench::finish;
 use crate::error::FlopcostError;
-use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
+use crate::gpu::{MatmulLimits, SOFTWARE_WARNING};
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulProblem};
 use crate::model::write_output;
 use crate::model::{BenchReport, BenchResult, Dtype, ResultStatus};
-use crate::progress::Progress;
 use crate::report::bench_text;
 use crate::report::export::{self, Destination, ExportOptions, Exporter, JsonExporter};
 use crate::report::plot::{roofline_svg, throughput_svg, Ceilings};
 use crate::report::table::Table;
+use crate::session::{BenchRequest, Session};
+use crate::tune::TuningPolicy;
+
+use super::Globals;
 
 /// First size of the default series, and where it stops on a CPU software adapter, whose
 /// 1024³ takes minutes and says nothing about a GPU anyway.
 const FIRST_SIZE: u32 = 128;
 const SOFTWARE_CAP: u32 = 512;
 
-#[derive(Debug, Clone, Args)]
-pub struct SweepArgs {
-    /// Square sizes to run, comma-separated (default: 128, 256, 512... up to what the device's
-    /// buffers and --budget allow).
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+#[derive(Debug, Clone)]
+pub struct SweepCommand {
+    /// Square sizes to run; default: 128, 256, 512... while the device and budget allow.
     pub sizes: Option<Vec<u32>>,
-    /// Time budget for the whole sweep: a size estimated to overrun it is skipped, with those after it.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_budget)]
-    pub budget: f64,
-    /// Kernel family to run (default: all), or `FAMILY:key=value,...` for one configuration.
-    #[arg(long)]
-    pub kernel: Option<String>,
-
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
+    pub budget_s: f64,
+    pub kernels: Option<String>,
+    pub seed: Option<u64>,
+    pub plan: RunPlan,
     pub export: ExportOptions,
-
-    /// Draw GFLOP/s against matrix size, one line per kernel, as an SVG file.
-    #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// Draw a roofline (GFLOP/s against arithmetic intensity, log-log) as an SVG file.
-    #[arg(long, value_name = "FILE.svg")]
     pub roofline: Option<PathBuf>,
 }
 
-/// A positive, finite number of seconds.
-fn parse_budget(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        Ok(_) => Err(format!("'{text}' must be a positive number of seconds")),
-        Err(_) => Err(format!("'{text}' is not a number of seconds")),
-    }
-}
-
-pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
+pub fn run(args: &SweepCommand, globals: &Globals) -> Result<()> {
     args.export.check_stdout(None)?;
-    if let Some(spec) = &args.kernel {
+    if let Some(spec) = &args.kernels {
         kernels::find(spec)?;
     }
-    let ctx = GpuContext::open(global)?;
-    let progress = Progress::new(global.quiet);
-    let sizes = planned_sizes(args.sizes.as_deref(), &ctx, &progress)?;
+    let session = globals.open_session()?;
+    let sizes = planned_sizes(args.sizes.as_deref(), &session)?;
     // One seed for every size, so the report's single `seed` reproduces all of it.
-    let options = RunOptions {
-        seed: Some(args.run.seed.unwrap_or_else(random_seed)),
-        ..args.run.clone()
-    };
+    let seed = Some(args.seed.unwrap_or_else(random_seed));
 
     let started = Instant::now();
     let mut combined: Option<BenchReport> = None;
@@ -84,16 +59,16 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
             break;
         }
         if let Some((prev_size, prev_wall, prev_results)) = &previous {
-            let estimate = estimate_seconds(*prev_size, *prev_wall, prev_results, size, &options);
-            let left = args.budget - started.elapsed().as_secs_f64();
+            let estimate = estimate_seconds(*prev_size, *prev_wall, prev_results, size, &args.plan);
+            let left = args.budget_s - started.elapsed().as_secs_f64();
             if estimate > left {
-                progress.notice(&format!(
+                session.progress.notice(&format!(
                     "budget: skipped size{} {}: {size} would take about {estimate:.1} s \
                      (from {prev_size}'s time, scaled by n³) and {:.1} s of the {} s --budget is left",
                     if sizes.len() - i > 1 { "s" } else { "" },
                     join(&sizes[i..]),
                     left.max(0.0),
-                    args.budget
+                    args.budget_s
                 ));
                 break;
             }
@@ -101,18 +76,16 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         let step_started = Instant::now();
         // Each size runs the winner `flopcost tune` cached for its shape bucket, else the
         // family's default: tuning inside a sweep would cost more than the sweep itself.
-        let cache_only = TuningOptions {
-            tune_budget: 0.0,
-            ..TuningOptions::default()
-        };
-        let report = tuned_bench(
-            &ctx,
-            MatmulProblem::square(size),
-            args.kernel.as_deref(),
-            &options,
-            &cache_only,
-            &progress,
-        )?;
+        let report = session.bench(&BenchRequest {
+            problem: MatmulProblem::square(size),
+            kernels: args.kernels.clone(),
+            seed,
+            plan: args.plan.clone(),
+            tuning: TuningPolicy {
+                budget_s: 0.0,
+                force: false,
+            },
+        })?;
         let wall = step_started.elapsed().as_secs_f64();
         let results = report.results.clone();
         match &mut combined {
@@ -121,18 +94,19 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         }
         // Written after every size, so an interrupted sweep keeps what it measured.
         if let (Some(Destination::File(path)), Some(all)) = (&args.export.export_json, &combined) {
-            write_output(path, &JsonExporter.serialize(all)?, "--save")?;
+            write_output(path, &JsonExporter.serialize(all)?, "--export-json")?;
         }
         previous = Some((size, wall, results));
     }
-    drop(progress);
+    let reason = session.ctx.reason.clone();
+    drop(session);
     let Some(report) = combined else {
         return Err(FlopcostError::bad_input("no size to run").into());
     };
 
     let text = format!(
         "{}{}",
-        bench_text::header(&report, Some(&ctx.reason)),
+        bench_text::header(&report, Some(&reason)),
         sweep_table(&report)
     );
     if args.export.uses_stdout() {
@@ -164,8 +138,8 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
 }
 
 /// The sizes asked for, each checked against the device's buffers, or the default series.
-fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, progress: &Progress) -> Result<Vec<u32>> {
-    let limits = &ctx.description.limits;
+fn planned_sizes(asked: Option<&[u32]>, session: &Session) -> Result<Vec<u32>> {
+    let limits = &session.ctx.description.limits;
     if let Some(asked) = asked {
         let mut sizes = asked.to_vec();
         sizes.sort_unstable();
@@ -176,7 +150,7 @@ fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, progress: &Progress) -
         }
         return Ok(sizes);
     }
-    let software = ctx.description.is_software();
+    let software = session.is_software();
     let sizes = default_sizes(limits, software);
     if sizes.is_empty() {
         return Err(FlopcostError::bad_input(format!(
@@ -185,7 +159,7 @@ fn planned_sizes(asked: Option<&[u32]>, ctx: &GpuContext, progress: &Progress) -
         .into());
     }
     if software {
-        progress.notice(&format!(
+        session.progress.notice(&format!(
             "software adapter: sweep capped at {SOFTWARE_CAP} ({SOFTWARE_WARNING}); \
              give --sizes to go further"
         ));
@@ -211,7 +185,7 @@ fn estimate_seconds(
     prev_wall_s: f64,
     prev_results: &[BenchResult],
     next: u32,
-    options: &RunOptions,
+    plan: &RunPlan,
 ) -> f64 {
     let scale = (next as f64 / prev as f64).powi(3);
     let mut timed = 0.0;
@@ -221,7 +195,7 @@ fn estimate_seconds(
         let untimed = m.warmup_runs as f64 + 1.0;
         timed += (untimed + m.samples_s.len() as f64) * m.median_s;
         let t = m.median_s * scale;
-        predicted += untimed * t + (options.runs as f64 * t).max(options.min_time);
+        predicted += untimed * t + (plan.min_runs as f64 * t).max(plan.min_time);
     }
     predicted + (prev_wall_s - timed).max(0.0) * scale
 }
@@ -307,20 +281,12 @@ mod tests {
     }
 
     #[test]
-    fn budget_parser_wants_positive_seconds() {
-        assert_eq!(parse_budget("2.5"), Ok(2.5));
-        for bad in ["-1", "0", "abc", "inf", "NaN"] {
-            assert!(parse_budget(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn estimate_scales_kernel_time_by_n_cubed_above_min_time() {
-        let options = RunOptions {
-            seed: None,
+        let options = RunPlan {
             warmup: 0,
-            runs: 10,
+            min_runs: 10,
             min_time: 0.0,
+            ..RunPlan::default()
         };
         let result: BenchResult = serde_json::from_value(serde_json::json!({
             "op": "matmul", "dtype": "f32", "m": 100, "n": 100, "k": 100, "kernel": "naive",
@@ -334,9 +300,9 @@ mod tests {
         let estimate = estimate_seconds(100, 2.0, std::slice::from_ref(&result), 200, &options);
         assert!((estimate - 16.0).abs() < 1e-9, "{estimate}");
         // A --min-time floor does not scale.
-        let slow = RunOptions {
+        let slow = RunPlan {
             min_time: 100.0,
-            ..options
+            ..options.clone()
         };
         let estimate = estimate_seconds(100, 2.0, &[result], 200, &slow);
         assert!((estimate - (0.8 + 100.0 + 7.2)).abs() < 1e-9, "{estimate}");

@@ -1,155 +1,51 @@
 //! `flopcost tune`: search every family's configurations on this device, cache the winners.
 
-use std::time::Instant;
+use std::path::PathBuf;
 
 use anyhow::Result;
-use serde::Serialize;
 
-use crate::bench::{check_buffers_fit, random_seed, MatmulInputs};
-use crate::cli::{GlobalOptions, TuneArgs};
-use crate::gpu::{GpuContext, SOFTWARE_WARNING};
+use crate::gpu::SOFTWARE_WARNING;
 use crate::interrupt::interrupted;
-use crate::kernels::{self, Family, MatmulProblem};
-use crate::progress::Progress;
+use crate::kernels::{self, MatmulProblem};
+use crate::model::TuneReport;
 use crate::report::table::Table;
-use crate::tune::{
-    default_cache_path, entry, fair_share, lookup, tune_family, TuneCache, TuningKey,
+use crate::session::{DefaultSize, TuneRequest};
+use crate::tune::TuningPolicy;
+
+use super::Globals;
+
+const DEFAULT_SIZE: DefaultSize = DefaultSize {
+    gpu: 1024,
+    software: 256,
 };
 
-const DEFAULT_SIZE_GPU: u32 = 1024;
-const DEFAULT_SIZE_SOFTWARE: u32 = 256;
-
-#[derive(Serialize)]
-struct FamilyOutcome {
-    family: String,
-    dtype: String,
-    /// "cache hit", "tuned", "unsupported" or "failed".
-    outcome: String,
-    config: Option<serde_json::Map<String, serde_json::Value>>,
-    gflops: Option<f64>,
-    tried: usize,
-    pruned: usize,
-    failed: usize,
-    unsupported: usize,
-    seconds: f64,
+#[derive(Debug, Clone)]
+pub struct TuneCommand {
+    pub shape: Option<MatmulProblem>,
+    /// One family (default: every family).
+    pub family: Option<String>,
+    pub seed: Option<u64>,
+    pub policy: TuningPolicy,
+    pub cache: Option<PathBuf>,
+    pub json: bool,
 }
 
-#[derive(Serialize)]
-struct TuneReport {
-    /// Name, backend and device type.
-    adapter: String,
-    software_adapter: bool,
-    m: u32,
-    n: u32,
-    k: u32,
-    seed: u64,
-    cache: String,
-    families: Vec<FamilyOutcome>,
-}
-
-pub fn run(args: &TuneArgs, global: &GlobalOptions) -> Result<()> {
-    let families: Vec<Family> = match &args.kernel {
-        Some(name) => vec![kernels::family(name)?],
-        None => kernels::families(),
-    };
-    let ctx = GpuContext::open(global)?;
-    let problem = args.shape.problem().unwrap_or_else(|| {
-        MatmulProblem::square(if ctx.description.is_software() {
-            DEFAULT_SIZE_SOFTWARE
-        } else {
-            DEFAULT_SIZE_GPU
-        })
-    });
-    check_buffers_fit(&problem, &ctx.description.limits)?;
-    let seed = args.seed.unwrap_or_else(random_seed);
-    let inputs = MatmulInputs::random(problem, seed);
-    let path = args.cache.clone().unwrap_or_else(default_cache_path);
-    let (mut cache, notice) = TuneCache::load(&path);
-    let progress = Progress::new(global.quiet);
-    if let Some(notice) = notice {
-        progress.notice(&notice);
+pub fn run(command: &TuneCommand, globals: &Globals) -> Result<()> {
+    if let Some(name) = &command.family {
+        kernels::family(name)?;
     }
-
-    let started = Instant::now();
-    let mut outcomes = Vec::new();
-    for (i, family) in families.iter().enumerate() {
-        if interrupted() {
-            break;
-        }
-        let key = TuningKey::new(&ctx.description, family.name, family.dtype.name(), &problem);
-        let mut row = FamilyOutcome {
-            family: family.name.to_string(),
-            dtype: family.dtype.name().to_string(),
-            outcome: String::new(),
-            config: None,
-            gflops: None,
-            tried: 0,
-            pruned: 0,
-            failed: 0,
-            unsupported: 0,
-            seconds: 0.0,
-        };
-        if !args.force {
-            if let Some(kernel) = lookup(&cache, &ctx, family, &inputs) {
-                row.outcome = "cache hit (not tuned again; --force retunes)".into();
-                row.gflops = cache.get(&key).map(|e| e.gflops);
-                row.config = Some(kernel.config);
-                outcomes.push(row);
-                continue;
-            }
-        }
-        let share = fair_share(
-            args.budget,
-            started.elapsed().as_secs_f64(),
-            families.len() - i,
-        );
-        let outcome = tune_family(&ctx, family, &inputs, share, &progress);
-        row.tried = outcome.tried;
-        row.pruned = outcome.pruned;
-        row.failed = outcome.failed.len();
-        row.unsupported = outcome.unsupported;
-        row.seconds = outcome.elapsed_s;
-        for failure in &outcome.failed {
-            progress.notice(&format!("{} failed: {failure}", family.name));
-        }
-        match outcome.best {
-            Some((best, gflops)) => {
-                cache.insert(&key, entry(&best, gflops, &inputs));
-                row.outcome = if outcome.out_of_time {
-                    "tuned (budget ran out)".into()
-                } else {
-                    "tuned".into()
-                };
-                row.config = Some(best.config);
-                row.gflops = Some(gflops);
-            }
-            None if outcome.tried == 0 => {
-                let reason = (family.default)()
-                    .check_fits(&problem, &ctx.description)
-                    .err()
-                    .unwrap_or_else(|| "no configuration fits this device".into());
-                row.outcome = format!("unsupported: {reason}");
-            }
-            None => row.outcome = "failed: no configuration passed validation".into(),
-        }
-        outcomes.push(row);
-    }
-    cache.save(&path)?;
-
-    let report = TuneReport {
-        adapter: format!(
-            "{} ({}, {})",
-            ctx.description.name, ctx.description.backend, ctx.description.device_type
-        ),
-        software_adapter: ctx.description.is_software(),
-        m: problem.m,
-        n: problem.n,
-        k: problem.k,
-        seed,
-        cache: path.display().to_string(),
-        families: outcomes,
+    let mut options = globals.session.clone();
+    options.tune_cache = command.cache.clone();
+    let session = crate::session::Session::open(&options)?;
+    let request = TuneRequest {
+        problem: session.square_or_default(command.shape, DEFAULT_SIZE),
+        family: command.family.clone(),
+        seed: command.seed,
+        policy: command.policy.clone(),
     };
-    if args.json {
+    let report = session.tune(&request)?;
+    drop(session);
+    if command.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&report);

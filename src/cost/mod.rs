@@ -1,8 +1,8 @@
 //! Cost model: FLOP counts, efficiency calibration, the estimate, and comparisons of measured
-//! rates with reported runs. Pure functions of numbers, except the results-file loader in
-//! `measured` (the I/O edge).
+//! rates with reported runs. Pure functions of numbers: saved files come in through `model`.
 
 pub mod compare;
+pub mod defaults;
 pub mod efficiency;
 pub mod estimate;
 pub mod flops;

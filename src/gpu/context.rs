@@ -3,10 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::cli::GlobalOptions;
 use crate::error::FlopcostError;
 
-use super::adapters::{describe, describe_all, enumerate};
+use super::adapters::{describe, describe_all, enumerate, BackendChoice};
 use super::select::{choose_adapter, AdapterRequest};
 use crate::model::AdapterDescription;
 
@@ -30,11 +29,13 @@ pub struct GpuContext {
 
 impl GpuContext {
     /// Picks the adapter the user asked for (or the best one) and opens it.
-    pub fn open(global: &GlobalOptions) -> Result<GpuContext, FlopcostError> {
-        let (_instance, adapters) = enumerate(global.backend);
+    pub fn open(
+        backend: Option<BackendChoice>,
+        request: &AdapterRequest,
+    ) -> Result<GpuContext, FlopcostError> {
+        let (_instance, adapters) = enumerate(backend);
         let descriptions = describe_all(&adapters);
-        let request = AdapterRequest::from_flag_and_env(global.adapter.as_deref());
-        let choice = choose_adapter(&descriptions, &request)?;
+        let choice = choose_adapter(&descriptions, request)?;
         let adapter = adapters
             .into_iter()
             .nth(choice.index)

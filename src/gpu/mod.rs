@@ -7,7 +7,7 @@ mod select;
 mod timer;
 
 pub use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};
-pub use adapters::{describe, describe_all, enumerate};
+pub use adapters::{describe, describe_all, enumerate, BackendChoice};
 pub use context::{GpuContext, WANTED_FEATURES};
 pub use readback::read_buffer;
 pub use select::{choose_adapter, AdapterChoice, AdapterRequest, SOFTWARE_WARNING};

@@ -9,6 +9,7 @@ mod merged;
 mod peak;
 mod schema;
 mod story;
+mod tune;
 mod write;
 
 pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits};
@@ -17,4 +18,5 @@ pub use merged::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHE
 pub use peak::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use schema::*;
 pub use story::{PrecisionStory, RunComparison, RunStory};
+pub use tune::{FamilyTuning, TuneReport};
 pub use write::{save_json, write_output, OutputError};

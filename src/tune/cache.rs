@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::save_json;
 
-use super::key::{kernel_list_checksum, TuningKey};
+use super::key::TuningKey;
 
-const CACHE_VERSION: u32 = 1;
+/// Version 2 stores each key as its fields; version 1's joined strings are ignored.
+const CACHE_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TunedEntry {
@@ -23,10 +24,22 @@ pub struct TunedEntry {
     pub k: u32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TuneCache {
-    pub cache_version: u32,
-    pub entries: BTreeMap<String, TunedEntry>,
+    pub entries: BTreeMap<TuningKey, TunedEntry>,
+}
+
+/// The file's layout: JSON maps need string keys, so the entries are a list of pairs.
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    cache_version: u32,
+    entries: Vec<CachedWinner>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedWinner {
+    key: TuningKey,
+    winner: TunedEntry,
 }
 
 /// `tune.json` in flopcost's cache folder (see [`crate::cache_dir::cache_dir`]).
@@ -39,16 +52,14 @@ impl TuneCache {
     /// ignored with a notice (returned), since a wrong winner would only cost speed, never
     /// correctness, and the next tune rewrites it.
     pub fn load(path: &Path) -> (TuneCache, Option<String>) {
-        let empty = TuneCache {
-            cache_version: CACHE_VERSION,
-            entries: BTreeMap::new(),
-        };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (empty, None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (TuneCache::default(), None)
+            }
             Err(e) => {
                 return (
-                    empty,
+                    TuneCache::default(),
                     Some(format!(
                         "tuning cache {} unreadable ({e}); ignoring it",
                         path.display()
@@ -56,14 +67,31 @@ impl TuneCache {
                 )
             }
         };
-        match serde_json::from_str::<TuneCache>(&text) {
-            Ok(mut cache) if cache.cache_version == CACHE_VERSION => {
+        let version = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("cache_version").and_then(|v| v.as_u64()));
+        if let Some(version) = version.filter(|&v| v != CACHE_VERSION as u64) {
+            return (
+                TuneCache::default(),
+                Some(format!(
+                    "tuning cache {} has version {version} (expected {CACHE_VERSION}); \
+                     ignoring it",
+                    path.display()
+                )),
+            );
+        }
+        match serde_json::from_str::<CacheFile>(&text) {
+            Ok(file) => {
+                let before = file.entries.len();
                 // Winners found by another flopcost version or kernel list are never trusted:
                 // their keys cannot match, and they are dropped so the file does not grow.
-                let current = format!("|{}|{}", kernel_list_checksum(), env!("CARGO_PKG_VERSION"));
-                let before = cache.entries.len();
-                cache.entries.retain(|key, _| key.ends_with(&current));
-                let stale = before - cache.entries.len();
+                let entries: BTreeMap<TuningKey, TunedEntry> = file
+                    .entries
+                    .into_iter()
+                    .filter(|e| e.key.is_current())
+                    .map(|e| (e.key, e.winner))
+                    .collect();
+                let stale = before - entries.len();
                 let notice = (stale > 0).then(|| {
                     format!(
                         "tuning cache {}: ignoring {stale} winner(s) found by another flopcost \
@@ -71,18 +99,10 @@ impl TuneCache {
                         path.display()
                     )
                 });
-                (cache, notice)
+                (TuneCache { entries }, notice)
             }
-            Ok(cache) => (
-                empty,
-                Some(format!(
-                    "tuning cache {} has version {} (expected {CACHE_VERSION}); ignoring it",
-                    path.display(),
-                    cache.cache_version
-                )),
-            ),
             Err(e) => (
-                empty,
+                TuneCache::default(),
                 Some(format!(
                     "tuning cache {} is corrupt ({e}); ignoring it",
                     path.display()
@@ -92,21 +112,30 @@ impl TuneCache {
     }
 
     pub fn get(&self, key: &TuningKey) -> Option<&TunedEntry> {
-        self.entries.get(&key.as_string())
+        self.entries.get(key)
     }
 
-    pub fn insert(&mut self, key: &TuningKey, entry: TunedEntry) {
-        self.entries.insert(key.as_string(), entry);
+    pub fn insert(&mut self, key: TuningKey, entry: TunedEntry) {
+        self.entries.insert(key, entry);
     }
 
     /// Writes atomically, creating the folder if needed.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let mut out = self.clone();
-        out.cache_version = CACHE_VERSION;
-        save_json(path, &out, "tuning cache")
+        let file = CacheFile {
+            cache_version: CACHE_VERSION,
+            entries: self
+                .entries
+                .iter()
+                .map(|(key, winner)| CachedWinner {
+                    key: key.clone(),
+                    winner: winner.clone(),
+                })
+                .collect(),
+        };
+        save_json(path, &file, "tuning cache")
     }
 }
 
@@ -114,11 +143,28 @@ impl TuneCache {
 mod tests {
     use super::*;
 
-    fn temp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("flopcost-cache-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("tune.json")
+    fn key(version: &str) -> TuningKey {
+        TuningKey {
+            adapter: "gpu".into(),
+            driver: "driver".into(),
+            backend: "vulkan".into(),
+            family: "tiled".into(),
+            dtype: "f32".into(),
+            shape_bucket: (16, 16, 16),
+            kernels_checksum: super::super::key::kernel_list_checksum().into(),
+            flopcost_version: version.into(),
+        }
+    }
+
+    fn entry(gflops: f64) -> TunedEntry {
+        TunedEntry {
+            family: "tiled".into(),
+            config: serde_json::Map::new(),
+            gflops,
+            m: 1,
+            n: 2,
+            k: 3,
+        }
     }
 
     #[test]
@@ -129,61 +175,43 @@ mod tests {
 
     #[test]
     fn corrupt_and_foreign_files_are_ignored_with_a_notice() {
-        let path = temp("corrupt");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tune.json");
         std::fs::write(&path, "{ not json").unwrap();
         let (cache, notice) = TuneCache::load(&path);
         assert!(cache.entries.is_empty());
         assert!(notice.unwrap().contains("corrupt"));
-        std::fs::write(&path, r#"{"cache_version": 99, "entries": {}}"#).unwrap();
+        std::fs::write(&path, r#"{"cache_version": 99, "entries": []}"#).unwrap();
         assert!(TuneCache::load(&path).1.unwrap().contains("version 99"));
+        std::fs::write(&path, r#"{"cache_version": 1, "entries": {"a|b": {}}}"#).unwrap();
+        assert!(TuneCache::load(&path).1.unwrap().contains("version 1"));
     }
 
     #[test]
     fn winners_of_another_version_are_dropped_with_a_notice() {
-        let path = temp("stale");
-        let entry = TunedEntry {
-            family: "tiled".into(),
-            config: serde_json::Map::new(),
-            gflops: 1.0,
-            m: 1,
-            n: 1,
-            k: 1,
-        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tune.json");
         let mut cache = TuneCache::default();
-        cache.entries.insert(
-            "gpu|driver|vulkan|tiled|f32|16x16x16|0000|0.0.1".into(),
-            entry.clone(),
-        );
-        let current = format!(
-            "gpu|driver|vulkan|tiled|f32|16x16x16|{}|{}",
-            kernel_list_checksum(),
-            env!("CARGO_PKG_VERSION")
-        );
-        cache.entries.insert(current.clone(), entry);
+        cache.insert(key("0.0.1"), entry(1.0));
+        cache.insert(key(env!("CARGO_PKG_VERSION")), entry(2.0));
         cache.save(&path).unwrap();
         let (back, notice) = TuneCache::load(&path);
-        assert_eq!(back.entries.keys().collect::<Vec<_>>(), vec![&current]);
+        assert_eq!(
+            back.entries.keys().collect::<Vec<_>>(),
+            vec![&key(env!("CARGO_PKG_VERSION"))]
+        );
         assert!(notice.unwrap().contains("ignoring 1 winner"));
     }
 
     #[test]
     fn round_trips() {
-        let path = temp("roundtrip");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/tune.json");
         let mut cache = TuneCache::default();
-        cache.entries.insert(
-            format!("k|{}|{}", kernel_list_checksum(), env!("CARGO_PKG_VERSION")),
-            TunedEntry {
-                family: "tiled".into(),
-                config: serde_json::Map::new(),
-                gflops: 1.5,
-                m: 1,
-                n: 2,
-                k: 3,
-            },
-        );
+        cache.insert(key(env!("CARGO_PKG_VERSION")), entry(1.5));
         cache.save(&path).unwrap();
         let (back, notice) = TuneCache::load(&path);
         assert!(notice.is_none());
-        assert_eq!(back.entries, cache.entries);
+        assert_eq!(back, cache);
     }
 }

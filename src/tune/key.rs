@@ -1,10 +1,14 @@
 //! What a tuned configuration is valid for: this adapter and driver, this precision, shapes of
 //! about this size, and exactly this list of kernels in this version of flopcost.
 
-use crate::gpu::AdapterDescription;
-use crate::kernels::{families, MatmulProblem};
+use std::sync::OnceLock;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+use serde::{Deserialize, Serialize};
+
+use crate::kernels::{families, MatmulProblem};
+use crate::model::AdapterDescription;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TuningKey {
     pub adapter: String,
     pub driver: String,
@@ -28,24 +32,16 @@ impl TuningKey {
             family: family.to_string(),
             dtype: dtype.to_string(),
             shape_bucket: (bucket(p.m), bucket(p.n), bucket(p.k)),
-            kernels_checksum: kernel_list_checksum(),
+            kernels_checksum: kernel_list_checksum().to_string(),
             flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
 
-    /// The key as one string, for the cache file's map.
-    pub fn as_string(&self) -> String {
-        let (m, n, k) = self.shape_bucket;
-        format!(
-            "{}|{}|{}|{}|{}|{m}x{n}x{k}|{}|{}",
-            self.adapter,
-            self.driver,
-            self.backend,
-            self.family,
-            self.dtype,
-            self.kernels_checksum,
-            self.flopcost_version
-        )
+    /// Whether this key could have been made by this build: winners of another kernel list or
+    /// version are never trusted.
+    pub fn is_current(&self) -> bool {
+        self.kernels_checksum == kernel_list_checksum()
+            && self.flopcost_version == env!("CARGO_PKG_VERSION")
     }
 }
 
@@ -55,23 +51,27 @@ pub fn bucket(dim: u32) -> u32 {
 }
 
 /// FNV-1a over every family's candidates (shader text, constants, layout): a cache written for
-/// another kernel list never matches.
-pub fn kernel_list_checksum() -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= *b as u64;
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// another kernel list never matches. Generating every candidate's shader takes a while, and
+/// the list cannot change while the program runs, so it is computed once.
+pub fn kernel_list_checksum() -> &'static str {
+    static CHECKSUM: OnceLock<String> = OnceLock::new();
+    CHECKSUM.get_or_init(|| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash ^= *b as u64;
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for family in families() {
+            feed(family.name.as_bytes());
+            for kernel in (family.candidates)() {
+                feed(kernel.source.as_bytes());
+                feed(format!("{:?}{:?}", kernel.constants, kernel.input).as_bytes());
+            }
         }
-    };
-    for family in families() {
-        feed(family.name.as_bytes());
-        for kernel in (family.candidates)() {
-            feed(kernel.source.as_bytes());
-            feed(format!("{:?}{:?}", kernel.constants, kernel.input).as_bytes());
-        }
-    }
-    format!("{hash:016x}")
+        format!("{hash:016x}")
+    })
 }
 
 #[cfg(test)]

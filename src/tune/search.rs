@@ -1,14 +1,13 @@
-//! The search: screen every configuration that fits the device with a short run, keep the
-//! fastest few, and measure those properly. Every candidate is validated before it is timed.
+//! The search within one family: screen every configuration that fits the device with a short
+//! run, keep the fastest few, and measure those properly. Every candidate is validated before
+//! it is timed (the runner's job).
 
-use std::time::{Duration, Instant};
-
-use crate::bench::{run_kernel, MatmulInputs, RunPlan};
-use crate::gpu::GpuContext;
+use crate::bench::RunPlan;
 use crate::interrupt::interrupted;
 use crate::kernels::{Family, MatmulKernel};
-use crate::model::ResultStatus;
 use crate::progress::Progress;
+
+use super::runner::CandidateRunner;
 
 #[derive(Debug)]
 pub struct TuneOutcome {
@@ -21,16 +20,15 @@ pub struct TuneOutcome {
     pub unsupported: usize,
     /// Configurations that fit the device: what `tried` is out of.
     pub fitting: usize,
-    /// The budget ran out before every candidate was screened.
+    /// The budget ran out before every candidate was screened or measured.
     pub out_of_time: bool,
     pub elapsed_s: f64,
 }
 
 /// What the next of `families_left` families may spend: an even share of what is left, so
 /// time a family did not need (a cache hit, a short list) goes to the ones after it.
-pub fn fair_share(budget_s: f64, spent_s: f64, families_left: usize) -> Duration {
-    let left = (budget_s - spent_s).max(0.0);
-    Duration::from_secs_f64(left / families_left.max(1) as f64)
+pub fn fair_share(budget_s: f64, spent_s: f64, families_left: usize) -> f64 {
+    (budget_s - spent_s).max(0.0) / families_left.max(1) as f64
 }
 
 /// Survivors of the screening: the fastest fifth, at least three.
@@ -39,13 +37,13 @@ fn survivors(screened: usize) -> usize {
 }
 
 pub fn tune_family(
-    ctx: &GpuContext,
+    runner: &mut dyn CandidateRunner,
     family: &Family,
-    inputs: &MatmulInputs,
-    budget: Duration,
+    budget_s: f64,
     progress: &Progress,
 ) -> TuneOutcome {
-    let start = Instant::now();
+    let start = runner.elapsed_s();
+    let spent = |runner: &dyn CandidateRunner| runner.elapsed_s() - start;
     let default = (family.default)();
     // The default goes first, so a search cut short by its budget never does worse than it.
     let mut candidates = vec![default.clone()];
@@ -57,7 +55,7 @@ pub fn tune_family(
     let total = candidates.len();
     let fitting: Vec<MatmulKernel> = candidates
         .into_iter()
-        .filter(|k| k.check_fits(&inputs.problem, &ctx.description).is_ok())
+        .filter(|k| runner.check_fits(k).is_ok())
         .collect();
     let mut outcome = TuneOutcome {
         best: None,
@@ -78,7 +76,7 @@ pub fn tune_family(
     };
     let mut screened: Vec<(MatmulKernel, f64)> = Vec::new();
     for (i, kernel) in fitting.iter().enumerate() {
-        if interrupted() || (start.elapsed() > budget && !screened.is_empty()) {
+        if interrupted() || (spent(runner) > budget_s && !screened.is_empty()) {
             outcome.out_of_time = true;
             break;
         }
@@ -90,16 +88,15 @@ pub fn tune_family(
             serde_json::Value::Object(kernel.config.clone())
         ));
         outcome.tried += 1;
-        let result = run_kernel(ctx, kernel, inputs, &screen);
-        match (result.status, &result.measurement) {
-            (ResultStatus::Passed, Some(m)) => screened.push((kernel.clone(), m.gflops)),
-            _ => outcome.failed.push(format!(
-                "{}: {}",
-                serde_json::Value::Object(kernel.config.clone()),
-                result.error.unwrap_or_default()
+        match runner.measure(kernel, &screen) {
+            Ok(gflops) => screened.push((kernel.clone(), gflops)),
+            Err(e) => outcome.failed.push(format!(
+                "{}: {e}",
+                serde_json::Value::Object(kernel.config.clone())
             )),
         }
     }
+    // Stable: among equal rates the earlier candidate (the default first) stays ahead.
     screened.sort_by(|a, b| b.1.total_cmp(&a.1));
     let keep = survivors(screened.len()).min(screened.len());
     outcome.pruned = screened.len() - keep;
@@ -113,18 +110,27 @@ pub fn tune_family(
         ..RunPlan::default()
     };
     for (kernel, gflops) in screened.iter_mut() {
-        if interrupted() || start.elapsed() > budget {
+        if interrupted() || spent(runner) > budget_s {
             outcome.out_of_time = true;
             break;
         }
-        let result = run_kernel(ctx, kernel, inputs, &measure);
-        if let (ResultStatus::Passed, Some(m)) = (result.status, &result.measurement) {
-            *gflops = m.gflops;
+        if let Ok(measured) = runner.measure(kernel, &measure) {
+            *gflops = measured;
         }
     }
-    outcome.best = screened.into_iter().max_by(|a, b| a.1.total_cmp(&b.1));
-    outcome.elapsed_s = start.elapsed().as_secs_f64();
+    outcome.best = fastest_first_on_ties(screened);
+    outcome.elapsed_s = spent(runner);
     outcome
+}
+
+/// The fastest; on a tie the earlier, so a configuration is never swapped for an equal one.
+fn fastest_first_on_ties(measured: Vec<(MatmulKernel, f64)>) -> Option<(MatmulKernel, f64)> {
+    measured
+        .into_iter()
+        .fold(None, |best: Option<(MatmulKernel, f64)>, next| match best {
+            Some(b) if b.1 >= next.1 => Some(b),
+            _ => Some(next),
+        })
 }
 
 #[cfg(test)]
@@ -133,14 +139,11 @@ mod tests {
 
     #[test]
     fn unused_time_passes_to_the_families_after() {
-        assert_eq!(fair_share(90.0, 0.0, 9), Duration::from_secs(10));
+        assert_eq!(fair_share(90.0, 0.0, 9), 10.0);
         // The first family took 1 s of its 10: the other eight share 89.
-        assert_eq!(
-            fair_share(90.0, 1.0, 8),
-            Duration::from_secs_f64(89.0 / 8.0)
-        );
-        assert_eq!(fair_share(90.0, 95.0, 2), Duration::ZERO);
-        assert_eq!(fair_share(10.0, 0.0, 0), Duration::from_secs(10));
+        assert_eq!(fair_share(90.0, 1.0, 8), 89.0 / 8.0);
+        assert_eq!(fair_share(90.0, 95.0, 2), 0.0);
+        assert_eq!(fair_share(10.0, 0.0, 0), 10.0);
     }
 
     #[test]

@@ -1,24 +1,14 @@
-//! The `--export-*` flags shared by `bench` and `sweep`.
-
-use clap::Args;
+//! Which exports a run writes, and where: what the `--export-*` flags ask for.
 
 use crate::error::FlopcostError;
 
 use super::write::Destination;
 
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
-    /// Write the full result (raw samples, adapter, system, seed) as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
     pub export_json: Option<Destination>,
-    /// Write a Markdown table of the results to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<Destination>,
-    /// Write one CSV row per result to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
     pub export_csv: Option<Destination>,
-    /// Write a self-contained HTML page (header, table, plots) to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
     pub export_html: Option<Destination>,
 }
 

@@ -1,0 +1,187 @@
+//! The cost commands' flags (`catalog`, `estimate`, `compare`, `merge`) and their conversion
+//! into typed commands.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::values;
+use crate::catalog::Precision;
+use crate::commands::catalog::{CatalogCommand, Section};
+use crate::commands::compare::CompareCommand;
+use crate::commands::estimate::EstimateOptions;
+use crate::commands::merge::MergeCommand;
+
+#[derive(Debug, Clone, Args)]
+pub struct CatalogArgs {
+    /// Which list to show (default: all three).
+    #[arg(value_parser = ["accelerators", "models", "runs"])]
+    pub section: Option<String>,
+    /// Print JSON (the catalog file's own shape) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<CatalogArgs> for CatalogCommand {
+    fn from(args: CatalogArgs) -> Self {
+        CatalogCommand {
+            section: args.section.as_deref().map(|s| match s {
+                "accelerators" => Section::Accelerators,
+                "models" => Section::Models,
+                _ => Section::Runs,
+            }),
+            json: args.json,
+        }
+    }
+}
+
+/// Boxed so that the `Command` enum stays small (clippy::large_enum_variant).
+#[derive(Debug, Clone, Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub options: Box<EstimateFlags>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EstimateFlags {
+    /// Catalog model whose (activated) parameters and shape set the work; needs --tokens.
+    #[arg(long, conflicts_with_all = ["params", "flops", "run"])]
+    pub model: Option<String>,
+    /// Parameters N (e.g. 7e9, 7B); needs --tokens.
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
+    pub params: Option<String>,
+    /// Activated parameters per token, for a mixture-of-experts model.
+    #[arg(long, allow_hyphen_values = true, requires = "params")]
+    pub active_params: Option<String>,
+    /// Training tokens D (e.g. 14.8e12, 14.8T).
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
+    pub tokens: Option<String>,
+    /// Total training FLOPs, given directly.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "run")]
+    pub flops: Option<String>,
+    /// Re-price a reported catalog run.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Count activation recomputation: 8·N·D instead of 6·N·D.
+    #[arg(long)]
+    pub recompute: bool,
+
+    /// A saved `bench` result or `merge` document: its best passed rate.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tflops", "accelerator"])]
+    pub from: Option<PathBuf>,
+    /// With --from: take the best result of this dtype (f32 or f16).
+    #[arg(long)]
+    pub dtype: Option<String>,
+    /// One device's rate in TFLOP/s.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "accelerator")]
+    pub tflops: Option<String>,
+    /// A catalog accelerator: its datasheet dense peak at --precision.
+    #[arg(long)]
+    pub accelerator: Option<String>,
+    /// Precision of the accelerator's peak (default bf16).
+    #[arg(long, value_parser = values::precision, requires = "accelerator")]
+    pub precision: Option<Precision>,
+
+    /// Devices working in parallel (default 1; a merged document's own count).
+    #[arg(long, allow_hyphen_values = true)]
+    pub devices: Option<String>,
+    /// Fraction of the throughput sustained, 0 < E <= 1 (default: calibrated from the catalog).
+    #[arg(long, allow_hyphen_values = true)]
+    pub efficiency: Option<String>,
+    /// Rental price per device-hour in dollars.
+    #[arg(long, allow_hyphen_values = true)]
+    pub price_per_hour: Option<String>,
+    /// Power per device in watts (default: the accelerator's TDP, else 300).
+    #[arg(long, allow_hyphen_values = true)]
+    pub watts: Option<String>,
+    /// Electricity price in dollars per kWh.
+    #[arg(long, allow_hyphen_values = true)]
+    pub kwh_price: Option<String>,
+    /// Power usage effectiveness of the facility (>= 1 usually).
+    #[arg(long, allow_hyphen_values = true)]
+    pub pue: Option<String>,
+
+    /// Print the estimate as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<EstimateArgs> for EstimateOptions {
+    fn from(args: EstimateArgs) -> Self {
+        let f = *args.options;
+        EstimateOptions {
+            model: f.model,
+            params: f.params,
+            active_params: f.active_params,
+            tokens: f.tokens,
+            flops: f.flops,
+            run: f.run,
+            recompute: f.recompute,
+            from: f.from,
+            dtype: f.dtype,
+            tflops: f.tflops,
+            accelerator: f.accelerator,
+            precision: f.precision,
+            devices: f.devices,
+            efficiency: f.efficiency,
+            price_per_hour: f.price_per_hour,
+            watts: f.watts,
+            kwh_price: f.kwh_price,
+            pue: f.pue,
+            json: f.json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
+    pub files: Vec<PathBuf>,
+    /// How many of your devices to price a run on (default 1; a merged document's own count).
+    #[arg(long, allow_hyphen_values = true)]
+    pub devices: Option<String>,
+    /// Your rental price per device-hour in dollars (default 2.0, DeepSeek's assumption).
+    #[arg(long, allow_hyphen_values = true)]
+    pub price_per_hour: Option<String>,
+    /// Take the best result of this dtype (f32 or f16) instead of the best overall.
+    #[arg(long)]
+    pub dtype: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<CompareArgs> for CompareCommand {
+    fn from(args: CompareArgs) -> Self {
+        CompareCommand {
+            files: args.files,
+            devices: args.devices,
+            price_per_hour: args.price_per_hour,
+            dtype: args.dtype,
+            json: args.json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Saved `bench` results, one per device.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the merged document to FILE (readable by `estimate --from`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+impl From<MergeArgs> for MergeCommand {
+    fn from(args: MergeArgs) -> Self {
+        MergeCommand {
+            files: args.files,
+            json: args.json,
+            save: args.save,
+        }
+    }
+}

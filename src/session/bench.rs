@@ -1,0 +1,82 @@
+//! A benchmark: every family asked for, each in its tuned configuration, validated and timed on
+//! one set of random inputs.
+
+use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs};
+use crate::error::FlopcostError;
+use crate::interrupt::interrupted;
+use crate::kernels::{self, Family, MatmulKernel};
+use crate::model::{BenchReport, SCHEMA_VERSION};
+use crate::peak::load_cached_peak;
+use crate::system::SystemInfo;
+use crate::tune::{DeviceRunner, Tuner};
+
+use super::{BenchRequest, Session};
+
+impl Session {
+    pub fn bench(&self, request: &BenchRequest) -> Result<BenchReport, FlopcostError> {
+        let ctx = &self.ctx;
+        let problem = request.problem;
+        check_buffers_fit(&problem, &ctx.description.limits)?;
+        let seed = request.seed.unwrap_or_else(random_seed);
+        let inputs = MatmulInputs::random(problem, seed);
+        let chosen = self.choose_kernels(request, &inputs)?;
+
+        let mut results = Vec::new();
+        for kernel in &chosen {
+            if interrupted() {
+                break;
+            }
+            self.progress.step(&format!(
+                "running {} at {}×{}×{} (seed {seed})",
+                kernel.name, problem.m, problem.n, problem.k
+            ));
+            results.push(run_kernel(ctx, kernel, &inputs, &request.plan));
+        }
+        Ok(BenchReport {
+            schema_version: SCHEMA_VERSION,
+            flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: std::env::args().collect(),
+            seed,
+            software_adapter: ctx.description.is_software(),
+            adapter: ctx.description.clone(),
+            system: SystemInfo::collect(),
+            results,
+            peak: load_cached_peak(&ctx.description)
+                .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
+            story: None,
+        })
+    }
+
+    /// A forced configuration as given; else each family from the tuner.
+    fn choose_kernels(
+        &self,
+        request: &BenchRequest,
+        inputs: &MatmulInputs,
+    ) -> Result<Vec<MatmulKernel>, FlopcostError> {
+        let families: Vec<Family> = match request.kernels.as_deref() {
+            Some(spec) if spec.contains(':') => {
+                let mut kernel = kernels::find(spec)?;
+                kernel.tuning = Some("forced by --kernel".into());
+                return Ok(vec![kernel]);
+            }
+            Some(name) => vec![kernels::family(name)?],
+            None => kernels::families(),
+        };
+        let mut tuner = Tuner::open(
+            self.tune_cache.clone(),
+            &self.ctx.description,
+            inputs.problem,
+            &self.progress,
+        );
+        let mut runner = DeviceRunner::new(&self.ctx, inputs);
+        let chosen = tuner.choose(&families, &request.tuning, &mut runner, &self.progress);
+        // A cache that cannot be written costs the next run a search, never this run's result.
+        if let Err(e) = tuner.save() {
+            self.progress.notice(&format!(
+                "could not save the tuning cache {}: {e:#}",
+                tuner.path().display()
+            ));
+        }
+        Ok(chosen.into_iter().map(|c| c.kernel).collect())
+    }
+}

@@ -1,0 +1,27 @@
+//! What a command asks a session for, typed and range-checked by the command line before any
+//! device is opened.
+
+use crate::bench::RunPlan;
+use crate::kernels::MatmulProblem;
+use crate::tune::TuningPolicy;
+
+#[derive(Debug, Clone)]
+pub struct BenchRequest {
+    pub problem: MatmulProblem,
+    /// `None`: every family; `FAMILY`: one, tuned as usual; `FAMILY:key=value,...`: one
+    /// configuration, run exactly as given.
+    pub kernels: Option<String>,
+    /// The inputs' seed; random (and reported) when `None`.
+    pub seed: Option<u64>,
+    pub plan: RunPlan,
+    pub tuning: TuningPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct TuneRequest {
+    pub problem: MatmulProblem,
+    /// `None`: every family.
+    pub family: Option<String>,
+    pub seed: Option<u64>,
+    pub policy: TuningPolicy,
+}
