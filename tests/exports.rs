@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use flopcost::gpu::SOFTWARE_WARNING;
 use flopcost::model::{load_report as load_bench_report, BenchReport};
+use flopcost::report::export::HtmlExporter;
 use flopcost::report::export::{CsvExporter, Exporter, JsonExporter, MarkdownExporter};
-use flopcost::report::html::HtmlExporter;
 use flopcost::report::plot::{roofline_svg, throughput_svg, Ceilings};
 
 /// Two timed kernels, one failed (its error and config hold commas, quotes and a pipe) and one

@@ -302,7 +302,7 @@ fn precision_stories(
                 share_of_peak: report
                     .peak
                     .as_ref()
-                    .and_then(|p| p.compute_gflops_for(r))
+                    .and_then(|p| p.compute_gflops_for(r.accumulator))
                     .map(|peak| gflops / peak),
                 runs: versus_runs(catalog, calibration, gflops, 1.0, price),
             }

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use crate::error::FlopcostError;
 
+use super::kinds::ResultStatus;
 use super::merged::{MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
-use super::schema::{BenchReport, ResultStatus, SCHEMA_VERSION};
+use super::schema::{BenchReport, SCHEMA_VERSION};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResultsFile {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::schema::Dtype;
+use super::kinds::Dtype;
 
 pub const MERGED_SCHEMA_VERSION: u32 = 1;
 

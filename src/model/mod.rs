@@ -4,6 +4,7 @@
 //! goes out.
 
 mod adapter;
+mod kinds;
 mod load;
 mod merged;
 mod peak;
@@ -13,9 +14,10 @@ mod tune;
 mod write;
 
 pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits};
+pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 pub use load::{load_report, load_results, parse_results, read_text, ResultsFile};
 pub use merged::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
-pub use peak::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
+pub use peak::{PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use schema::*;
 pub use story::{PrecisionStory, RunComparison, RunStory};
 pub use tune::{FamilyTuning, TuneReport};

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
-use super::schema::{Dtype, PeakSummary, ResultStatus, TimingSource};
+use super::kinds::{Dtype, ResultStatus, TimingSource};
 use crate::system::SystemInfo;
 
 pub const PEAK_SCHEMA_VERSION: u32 = 1;
@@ -92,5 +92,26 @@ impl PeakReport {
             .filter(|p| p.unit == "GB/s" && p.status == ResultStatus::Passed)
             .filter_map(|p| p.value)
             .max_by(f64::total_cmp)
+    }
+}
+
+/// The ceilings from `flopcost peak`, as a bench report carries them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeakSummary {
+    pub fma_f32_gflops: Option<f64>,
+    pub fma_f16_gflops: Option<f64>,
+    pub bandwidth_gbs: Option<f64>,
+    /// "measured in this run", or where the cached figures came from.
+    pub source: String,
+}
+
+impl PeakSummary {
+    /// The arithmetic ceiling for a kernel accumulating in `accumulator`: that precision's
+    /// FMA rate, since that is the unit doing the work.
+    pub fn compute_gflops_for(&self, accumulator: Dtype) -> Option<f64> {
+        match accumulator {
+            Dtype::F32 => self.fma_f32_gflops,
+            Dtype::F16 => self.fma_f16_gflops,
+        }
     }
 }

@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
+use super::kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
+use super::peak::PeakSummary;
 use crate::error::FlopcostError;
 use crate::system::SystemInfo;
 
@@ -29,84 +31,6 @@ pub struct BenchReport {
     /// What the default run adds: the probes, the shape, and the comparison with reported runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub story: Option<super::story::RunStory>,
-}
-
-/// The ceilings from `flopcost peak`, as a bench report carries them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeakSummary {
-    pub fma_f32_gflops: Option<f64>,
-    pub fma_f16_gflops: Option<f64>,
-    pub bandwidth_gbs: Option<f64>,
-    /// "measured in this run", or where the cached figures came from.
-    pub source: String,
-}
-
-impl PeakSummary {
-    /// The arithmetic ceiling for `result`: its accumulator's FMA rate, since that is the unit
-    /// doing the work.
-    pub fn compute_gflops_for(&self, result: &BenchResult) -> Option<f64> {
-        match result.accumulator {
-            Dtype::F32 => self.fma_f32_gflops,
-            Dtype::F16 => self.fma_f16_gflops,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dtype {
-    F32,
-    F16,
-}
-
-impl Dtype {
-    pub fn name(self) -> &'static str {
-        match self {
-            Dtype::F32 => "f32",
-            Dtype::F16 => "f16",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TimingSource {
-    #[serde(rename = "gpu-timestamp")]
-    GpuTimestamp,
-    #[serde(rename = "wall-clock")]
-    WallClock,
-}
-
-impl TimingSource {
-    pub fn name(self) -> &'static str {
-        match self {
-            TimingSource::GpuTimestamp => "gpu-timestamp",
-            TimingSource::WallClock => "wall-clock",
-        }
-    }
-}
-
-/// What happened to one kernel at one shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResultStatus {
-    /// Validated, then timed.
-    Passed,
-    /// Ran but produced a wrong answer, or the device reported an error.
-    Failed,
-    /// The adapter lacks a feature or limit the kernel needs; never run.
-    Unsupported,
-}
-
-/// Why a kernel failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FailureKind {
-    /// It ran and its answer was wrong.
-    Validation,
-    /// The device reported an error, ran out of memory, hung or was lost.
-    Device,
-    /// The request could not be run as given (no timed runs asked for, say).
-    Input,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -75,7 +75,10 @@ pub fn results_table(report: &BenchReport) -> String {
         };
         let share = match (
             &r.measurement,
-            report.peak.as_ref().and_then(|p| p.compute_gflops_for(r)),
+            report
+                .peak
+                .as_ref()
+                .and_then(|p| p.compute_gflops_for(r.accumulator)),
         ) {
             (Some(m), Some(peak)) if peak > 0.0 => format!("{:.1}%", 100.0 * m.gflops / peak),
             _ => "-".into(),

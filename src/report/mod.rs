@@ -3,7 +3,6 @@
 
 pub mod bench_text;
 pub mod export;
-pub mod html;
 pub mod plot;
 pub mod story_text;
 pub mod table;

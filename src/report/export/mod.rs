@@ -3,12 +3,14 @@
 
 pub(crate) mod cells;
 mod csv;
+mod html;
 mod json;
 mod markdown;
 mod options;
 mod write;
 
 pub use self::csv::CsvExporter;
+pub use self::html::HtmlExporter;
 pub use self::json::JsonExporter;
 pub use self::markdown::MarkdownExporter;
 pub use options::ExportOptions;
@@ -27,7 +29,7 @@ pub fn write_all(
     report: &BenchReport,
     plots: &[String],
 ) -> anyhow::Result<()> {
-    let html = super::html::HtmlExporter {
+    let html = HtmlExporter {
         plots: plots.to_vec(),
     };
     let targets: [(&Option<Destination>, &dyn Exporter, &str); 4] = [

@@ -2,9 +2,9 @@
 
 use crate::gpu::SOFTWARE_WARNING;
 
-use super::bench_text::format_seconds;
-use super::export::{cells, Exporter};
+use super::{cells, Exporter};
 use crate::model::BenchReport;
+use crate::report::bench_text::format_seconds;
 
 /// The page for a report; `plots` are complete SVG documents, embedded as they are.
 pub struct HtmlExporter {
