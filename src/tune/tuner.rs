@@ -288,6 +288,28 @@ mod tests {
         )
     }
 
+    /// A fresh tuner on `dir`'s cache chooses for `families`.
+    fn choose(
+        dir: &Path,
+        families: &[Family],
+        policy: &TuningPolicy,
+        runner: &mut FakeRunner,
+    ) -> Vec<FamilyChoice> {
+        tuner(dir).choose(families, policy, runner, &Progress::new(true))
+    }
+
+    /// Tunes `family` once on a device with `rates` and saves the winner.
+    fn tune_and_save(dir: &Path, family: Family, rates: &[(i64, Result<f64, &str>)]) {
+        let mut t = tuner(dir);
+        t.choose(
+            &[family],
+            &policy(100.0),
+            &mut FakeRunner::new(rates),
+            &Progress::new(true),
+        );
+        t.save().unwrap();
+    }
+
     fn policy(budget_s: f64) -> TuningPolicy {
         TuningPolicy {
             budget_s,
@@ -324,12 +346,7 @@ mod tests {
 
         // Opened again: a cache hit, and nothing is measured.
         let mut again = FakeRunner::new(&[]);
-        let choices = tuner(dir.path()).choose(
-            &[family("a")],
-            &policy(100.0),
-            &mut again,
-            &Progress::new(true),
-        );
+        let choices = choose(dir.path(), &[family("a")], &policy(100.0), &mut again);
         assert!(matches!(choices[0].how, HowChosen::Cache { gflops } if gflops == 30.0));
         assert_eq!(version(&choices[0].kernel), 1);
         assert!(again.measured.is_empty());
@@ -339,21 +356,13 @@ mod tests {
     fn force_searches_again_despite_the_cache() {
         let dir = tempfile::tempdir().unwrap();
         let rates = [(0, Ok(1.0)), (1, Ok(2.0)), (2, Ok(3.0)), (3, Ok(4.0))];
-        let mut t = tuner(dir.path());
-        t.choose(
-            &[family("a")],
-            &policy(100.0),
-            &mut FakeRunner::new(&rates),
-            &Progress::new(true),
-        );
-        t.save().unwrap();
+        tune_and_save(dir.path(), family("a"), &rates);
         let mut runner = FakeRunner::new(&rates);
         let forced = TuningPolicy {
             budget_s: 100.0,
             force: true,
         };
-        let choices =
-            tuner(dir.path()).choose(&[family("a")], &forced, &mut runner, &Progress::new(true));
+        let choices = choose(dir.path(), &[family("a")], &forced, &mut runner);
         assert!(matches!(choices[0].how, HowChosen::TunedNow(_)));
         assert!(!runner.measured.is_empty());
     }
@@ -362,12 +371,7 @@ mod tests {
     fn ties_keep_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let mut runner = FakeRunner::new(&[(0, Ok(5.0)), (1, Ok(5.0)), (2, Ok(5.0)), (3, Ok(5.0))]);
-        let choices = tuner(dir.path()).choose(
-            &[family("a")],
-            &policy(100.0),
-            &mut runner,
-            &Progress::new(true),
-        );
+        let choices = choose(dir.path(), &[family("a")], &policy(100.0), &mut runner);
         assert_eq!(version(&choices[0].kernel), 0);
     }
 
@@ -376,12 +380,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut runner = FakeRunner::new(&[(0, Ok(1.0)), (1, Ok(9.0)), (2, Ok(3.0)), (3, Ok(4.0))]);
         // Two pretend seconds: the default and one more candidate are screened, then it stops.
-        let choices = tuner(dir.path()).choose(
-            &[family("a")],
-            &policy(1.5),
-            &mut runner,
-            &Progress::new(true),
-        );
+        let choices = choose(dir.path(), &[family("a")], &policy(1.5), &mut runner);
         let HowChosen::TunedNow(outcome) = &choices[0].how else {
             panic!("{:?}", choices[0].how)
         };
@@ -394,22 +393,15 @@ mod tests {
     fn time_a_cache_hit_leaves_goes_to_the_families_after_it() {
         let dir = tempfile::tempdir().unwrap();
         let rates = [(0, Ok(1.0)), (1, Ok(2.0)), (2, Ok(3.0)), (3, Ok(4.0))];
-        let mut t = tuner(dir.path());
-        t.choose(
-            &[family("cached")],
-            &policy(100.0),
-            &mut FakeRunner::new(&rates),
-            &Progress::new(true),
-        );
-        t.save().unwrap();
+        tune_and_save(dir.path(), family("cached"), &rates);
         // 12 pretend seconds for two families, one of them cached: the other may use all 12
         // (4 screenings + 3 final measurements = 7), where an even split would have cut it at 6.
         let mut runner = FakeRunner::new(&rates);
-        let choices = tuner(dir.path()).choose(
+        let choices = choose(
+            dir.path(),
             &[family("cached"), family("new")],
             &policy(12.0),
             &mut runner,
-            &Progress::new(true),
         );
         assert!(matches!(choices[0].how, HowChosen::Cache { .. }));
         let HowChosen::TunedNow(outcome) = &choices[1].how else {
@@ -423,12 +415,7 @@ mod tests {
     fn no_budget_runs_the_default_and_nothing_fitting_is_unsupported() {
         let dir = tempfile::tempdir().unwrap();
         let mut runner = FakeRunner::new(&[]);
-        let choices = tuner(dir.path()).choose(
-            &[family("a")],
-            &policy(0.0),
-            &mut runner,
-            &Progress::new(true),
-        );
+        let choices = choose(dir.path(), &[family("a")], &policy(0.0), &mut runner);
         assert!(matches!(choices[0].how, HowChosen::Default));
         assert_eq!(
             choices[0].kernel.tuning.as_deref(),
@@ -438,12 +425,7 @@ mod tests {
 
         let mut runner = FakeRunner::new(&[]);
         runner.too_big = vec![0, 1, 2, 3];
-        let choices = tuner(dir.path()).choose(
-            &[family("a")],
-            &policy(10.0),
-            &mut runner,
-            &Progress::new(true),
-        );
+        let choices = choose(dir.path(), &[family("a")], &policy(10.0), &mut runner);
         let HowChosen::SearchFailed(outcome) = &choices[0].how else {
             panic!("{:?}", choices[0].how)
         };
