@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Value};
 
 use flopcost::catalog::Catalog;
-use flopcost::cost::efficiency::Calibration;
+use flopcost::cost::calibration::Calibration;
 use flopcost::cost::measured::{best_passed, load_results, rate_of, ResultsFile};
 use flopcost::cost::merge::merge_reports;
 use flopcost::report::load_bench_report;

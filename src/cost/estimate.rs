@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::efficiency::Calibration;
+use super::calibration::Calibration;
 use super::flops::FlopBreakdown;
+use super::two_paths::TwoPaths;
 use super::units::{days_to_years, energy_kwh, hours_to_days, SECONDS_PER_HOUR, TERA};
 
 /// A value and where it came from ("--price-per-hour", "catalog: ...", "default: ...").
@@ -45,6 +46,9 @@ pub struct Throughput {
     pub precision: Option<String>,
     /// True for a measured kernel rate (not a datasheet peak).
     pub measured: bool,
+    /// The catalog accelerator this is: the one named, or the one the measured adapter matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<String>,
     pub software_adapter: bool,
 }
 
@@ -82,9 +86,13 @@ pub struct Estimate {
     pub inputs: EstimateInputs,
     /// At the chosen efficiency.
     pub result: Outcome,
-    /// At the calibration's lowest and highest MFU: the slow and the fast end.
+    /// The interval's ends: the efficiency divided by the interval's high and low ratio of
+    /// reported to estimated device-hours (the slow and the fast end).
     pub range_low_efficiency: Outcome,
     pub range_high_efficiency: Outcome,
+    /// For a measured catalog accelerator: the measured path beside the datasheet path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<TwoPaths>,
     pub notes: Vec<String>,
 }
 
@@ -109,13 +117,15 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
 
 pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let result = outcome(&inputs, inputs.efficiency.value);
-    let range_low_efficiency = outcome(&inputs, inputs.calibration.low);
-    let range_high_efficiency = outcome(&inputs, inputs.calibration.high);
+    let interval = &inputs.calibration.interval;
+    let range_low_efficiency = outcome(&inputs, inputs.efficiency.value / interval.high_ratio);
+    let range_high_efficiency = outcome(&inputs, inputs.efficiency.value / interval.low_ratio);
     Estimate {
         inputs,
         result,
         range_low_efficiency,
         range_high_efficiency,
+        side_by_side: None,
         notes,
     }
 }
@@ -138,16 +148,11 @@ mod tests {
                 source: "test".into(),
                 precision: None,
                 measured: false,
+                accelerator: None,
                 software_adapter: false,
             },
             efficiency: a(eff),
-            calibration: Calibration {
-                samples: vec![],
-                median: 0.35,
-                low: 0.3,
-                high: 0.4,
-                method: "test".into(),
-            },
+            calibration: Calibration::from_runs(vec![], vec![]),
             devices: a(devices),
             price_per_hour: a(2.0),
             watts: a(700.0),
@@ -189,5 +194,10 @@ mod tests {
         let e = estimate(inputs(1e21, 100.0, 0.35, 8.0), vec![]);
         assert!(e.range_low_efficiency.device_hours > e.result.device_hours);
         assert!(e.range_high_efficiency.device_hours < e.result.device_hours);
+        // The ends are the estimate's device-hours times the interval's ratios.
+        let i = &e.inputs.calibration.interval;
+        let hours = e.result.device_hours;
+        assert!((e.range_low_efficiency.device_hours - hours * i.high_ratio).abs() < 1e-6);
+        assert!((e.range_high_efficiency.device_hours - hours * i.low_ratio).abs() < 1e-6);
     }
 }

@@ -2,12 +2,16 @@
 //! rates with reported runs. Pure functions of numbers, except the results-file loader in
 //! `measured` (the I/O edge).
 
+pub mod backtest;
+pub mod calibration;
 pub mod compare;
 pub mod efficiency;
 pub mod estimate;
 pub mod flops;
+pub mod interval;
 pub mod measured;
 pub mod merge;
 pub mod run_work;
 pub mod side_by_side;
+pub mod two_paths;
 pub mod units;

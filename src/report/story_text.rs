@@ -1,8 +1,8 @@
 //! The default run's report for a person: what was measured, against the device's own
 //! ceilings, and what it means beside the clusters labs reported.
 
+use crate::cost::calibration::Calibration;
 use crate::cost::compare::RunComparison;
-use crate::cost::efficiency::Calibration;
 use crate::cost::units::{fmt_count, fmt_hours, fmt_percent, fmt_usd};
 use crate::gpu::SOFTWARE_WARNING;
 
@@ -63,12 +63,13 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         out.push_str(&comparison(best, story.price_per_hour, &story.price_source));
     }
     out.push_str(&format!(
-        "\nAssumptions: each run's MFU (its compute over its GPU-hours, against its accelerator's \
-         dense BF16 peak; where unknown, the catalog median {}) is applied to your measured rate, \
-         as if your device trained as efficiently as that cluster did. Those runs trained in \
-         BF16/FP8; your rate is {}, so this compares across precisions. Prices: ${:.2} per \
-         device-hour ({}).\n",
-        fmt_percent(calibration.median),
+        "\nAssumptions: each run's efficiency (its compute over its GPU-hours) is taken against \
+         its accelerator's maximum achievable matmul (where none is sourced, its dense BF16 \
+         peak: MFU) and applied to your measured matmul rate, as if your device trained as \
+         efficiently as that cluster did; runs without compute use the calibration ({} runs). \
+         Those runs trained in BF16/FP8 on tensor cores; your rate is {}, so this compares \
+         across precisions. Prices: ${:.2} per device-hour ({}).\n",
+        calibration.runs.len(),
         story
             .precisions
             .iter()
