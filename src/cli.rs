@@ -69,6 +69,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Estimate the time, cost and energy of a training run from a throughput.
     Estimate(EstimateArgs),
+    /// Estimate each reported run of the catalog with itself left out: errors and coverage.
+    Backtest(crate::commands::backtest::BacktestArgs),
     /// Set a measured result beside the catalog's reported runs, or saved results side by side.
     Compare(CompareArgs),
     /// Sum saved results from several GPUs or machines into one cluster figure.

@@ -114,6 +114,11 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
     let (throughput, measured_devices, tdp) = resolve_throughput(args, &catalog, global)?;
     let mut notes = Vec::new();
 
+    let accel = throughput
+        .accelerator
+        .as_deref()
+        .and_then(|id| catalog.accelerator(id).ok());
+    let interval = calibration.interval_for(accel);
     let efficiency = match &args.efficiency {
         Some(text) => {
             let e = parse_quantity("--efficiency", text)?;
@@ -126,10 +131,6 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
             Assumption::new(e, "--efficiency")
         }
         None => {
-            let accel = throughput
-                .accelerator
-                .as_deref()
-                .and_then(|id| catalog.accelerator(id).ok());
             let e = if throughput.measured {
                 calibration.matmul_utilisation_for(accel)
             } else {
@@ -224,6 +225,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
         throughput,
         efficiency,
         calibration,
+        interval,
         devices,
         price_per_hour,
         watts,
@@ -587,8 +589,8 @@ pub fn render(e: &Estimate) -> String {
     ));
     line(format!(
         "80% interval (x{:.2} to x{:.2} the device-hours): at {}: {}; at {}: {}",
-        e.inputs.calibration.interval.low_ratio,
-        e.inputs.calibration.interval.high_ratio,
+        e.inputs.interval.low_ratio,
+        e.inputs.interval.high_ratio,
         fmt_percent(e.range_low_efficiency.efficiency),
         outcome_line(&e.range_low_efficiency),
         fmt_percent(e.range_high_efficiency.efficiency),

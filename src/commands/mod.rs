@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches to them.
 
+pub mod backtest;
 pub mod bench;
 pub mod catalog;
 pub mod compare;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench(args)) => bench::run(args, global),
         Some(Command::Catalog(args)) => catalog::run(args, global),
         Some(Command::Estimate(args)) => estimate::run(args, global),
+        Some(Command::Backtest(args)) => backtest::run(args, global),
         Some(Command::Compare(args)) => compare::run(args, global),
         Some(Command::Merge(args)) => merge::run(args, global),
         Some(Command::Tune(args)) => tune::run(args, global),

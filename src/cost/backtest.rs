@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 
-use super::calibration::{fit, leave_one_out_ratios, without, CalibrationRun, SkippedRun};
+use super::calibration::{fit, interval_for, without, CalibrationRun, SkippedRun};
 use super::efficiency::median;
-use super::interval::Interval;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BacktestRow {
@@ -13,6 +12,8 @@ pub struct BacktestRow {
     pub accelerator: String,
     /// The group whose median was used ("all calibration runs" when the family had too few).
     pub fitted_on: String,
+    /// The group whose misses gave the interval.
+    pub interval_from: String,
     pub mfu_used: f64,
     pub reported_hours: f64,
     pub estimated_hours: f64,
@@ -44,12 +45,13 @@ pub fn backtest(runs: &[CalibrationRun], skipped: Vec<SkippedRun>) -> Option<Bac
             let held_out = &runs[i];
             let others = without(runs, i);
             let f = fit(&others, Some(&held_out.group))?;
-            let interval = Interval::from_ratios(&leave_one_out_ratios(&others));
+            let interval = interval_for(&others, Some(&held_out.group));
             let estimated = held_out.hours_at(f.mfu);
             Some(BacktestRow {
                 run: held_out.run.clone(),
                 accelerator: held_out.accelerator.clone(),
                 fitted_on: f.group,
+                interval_from: interval.group.clone(),
                 mfu_used: f.mfu,
                 reported_hours: held_out.device_hours,
                 estimated_hours: estimated,
@@ -67,8 +69,9 @@ pub fn backtest(runs: &[CalibrationRun], skipped: Vec<SkippedRun>) -> Option<Bac
         coverage: inside as f64 / rows.len() as f64,
         nominal_coverage: super::interval::HIGH_PERCENTILE - super::interval::LOW_PERCENTILE,
         method: "for each run: the model (family median MFU) and the interval (10th-90th \
-                 percentile of leave-one-out misses) fitted on all the other runs, then the \
-                 run estimated from its FLOPs and accelerator alone"
+                 percentile of the family's leave-one-out misses, or all runs' when the family \
+                 has fewer than 5) fitted on all the other runs, then the run estimated from \
+                 its FLOPs and accelerator alone"
             .to_string(),
         rows,
         skipped,

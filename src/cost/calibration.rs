@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use super::efficiency::{counted_flops, median, mfu, sustained_per_device};
-use super::interval::Interval;
+use super::interval::{Interval, MIN_RATIOS};
 use super::units::{SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Accelerator, Catalog, Precision, Run};
 
@@ -151,15 +151,38 @@ pub fn fit(runs: &[CalibrationRun], group: Option<&str>) -> Option<Fit> {
     })
 }
 
-/// For each run: reported ÷ estimated device-hours, estimated by the model fitted on the others.
-pub fn leave_one_out_ratios(runs: &[CalibrationRun]) -> Vec<f64> {
+/// For each run, its family and reported ÷ estimated device-hours, estimated by the model
+/// fitted on the others.
+pub fn leave_one_out_ratios(runs: &[CalibrationRun]) -> Vec<(String, f64)> {
     (0..runs.len())
         .filter_map(|i| {
             let others = without(runs, i);
             let f = fit(&others, Some(&runs[i].group))?;
-            Some(runs[i].device_hours / runs[i].hours_at(f.mfu))
+            Some((
+                runs[i].group.clone(),
+                runs[i].device_hours / runs[i].hours_at(f.mfu),
+            ))
         })
         .collect()
+}
+
+/// The interval for an estimate on `group`: from that family's leave-one-out misses when it
+/// has at least `MIN_RATIOS` of them (families differ in how widely their runs spread), else
+/// from all runs' misses.
+pub fn interval_for(runs: &[CalibrationRun], group: Option<&str>) -> Interval {
+    let ratios = leave_one_out_ratios(runs);
+    let in_group: Vec<f64> = ratios
+        .iter()
+        .filter(|(g, _)| Some(g.as_str()) == group)
+        .map(|(_, r)| *r)
+        .collect();
+    match group {
+        Some(g) if in_group.len() >= MIN_RATIOS => Interval::from_ratios(&in_group, g),
+        _ => {
+            let all: Vec<f64> = ratios.iter().map(|(_, r)| *r).collect();
+            Interval::from_ratios(&all, "all calibration runs")
+        }
+    }
 }
 
 /// Every run but the i-th.
@@ -200,7 +223,8 @@ impl Efficiency {
     }
 }
 
-/// The calibration every command uses: the runs, the skipped runs, and the interval.
+/// The calibration every command uses: the runs, the skipped runs, and the interval over all
+/// of them (each estimate prints its own family's, see `interval_for`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
     pub runs: Vec<CalibrationRun>,
@@ -216,7 +240,7 @@ impl Calibration {
     }
 
     pub fn from_runs(runs: Vec<CalibrationRun>, skipped: Vec<SkippedRun>) -> Calibration {
-        let interval = Interval::from_ratios(&leave_one_out_ratios(&runs));
+        let interval = interval_for(&runs, None);
         Calibration {
             method: format!(
                 "per accelerator family, the median MFU (6·N·D or reported FLOPs / device-hours \
@@ -228,6 +252,11 @@ impl Calibration {
             skipped,
             interval,
         }
+    }
+
+    /// The interval for an estimate on `accelerator` (None: an unknown device).
+    pub fn interval_for(&self, accelerator: Option<&Accelerator>) -> Interval {
+        interval_for(&self.runs, accelerator.map(Accelerator::group))
     }
 
     /// MFU for a run on `accelerator` (None: an unknown device, all runs' median).

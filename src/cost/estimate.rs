@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::calibration::Calibration;
 use super::flops::FlopBreakdown;
+use super::interval::Interval;
 use super::two_paths::TwoPaths;
 use super::units::{days_to_years, energy_kwh, hours_to_days, SECONDS_PER_HOUR, TERA};
 
@@ -58,6 +59,8 @@ pub struct EstimateInputs {
     pub throughput: Throughput,
     pub efficiency: Assumption,
     pub calibration: Calibration,
+    /// The range printed with the estimate: its family's, else all runs'.
+    pub interval: Interval,
     pub devices: Assumption,
     pub price_per_hour: Assumption,
     pub watts: Assumption,
@@ -117,7 +120,7 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
 
 pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let result = outcome(&inputs, inputs.efficiency.value);
-    let interval = &inputs.calibration.interval;
+    let interval = &inputs.interval;
     let range_low_efficiency = outcome(&inputs, inputs.efficiency.value / interval.high_ratio);
     let range_high_efficiency = outcome(&inputs, inputs.efficiency.value / interval.low_ratio);
     Estimate {
@@ -153,6 +156,7 @@ mod tests {
             },
             efficiency: a(eff),
             calibration: Calibration::from_runs(vec![], vec![]),
+            interval: Interval::from_ratios(&[0.8, 0.9, 1.0, 1.1, 1.2, 1.3], "test"),
             devices: a(devices),
             price_per_hour: a(2.0),
             watts: a(700.0),
@@ -195,7 +199,7 @@ mod tests {
         assert!(e.range_low_efficiency.device_hours > e.result.device_hours);
         assert!(e.range_high_efficiency.device_hours < e.result.device_hours);
         // The ends are the estimate's device-hours times the interval's ratios.
-        let i = &e.inputs.calibration.interval;
+        let i = &e.inputs.interval;
         let hours = e.result.device_hours;
         assert!((e.range_low_efficiency.device_hours - hours * i.high_ratio).abs() < 1e-6);
         assert!((e.range_high_efficiency.device_hours - hours * i.low_ratio).abs() < 1e-6);

@@ -22,12 +22,14 @@ pub struct Interval {
     pub nominal_coverage: f64,
     /// How many leave-one-out ratios it was taken from (0 for the fallback).
     pub from_runs: usize,
+    /// Whose misses: a family ("nvidia-hopper") or "all calibration runs".
+    pub group: String,
     pub method: String,
 }
 
 impl Interval {
     /// From leave-one-out ratios reported ÷ estimated device-hours.
-    pub fn from_ratios(ratios: &[f64]) -> Interval {
+    pub fn from_ratios(ratios: &[f64], group: &str) -> Interval {
         let usable: Vec<f64> = ratios
             .iter()
             .copied()
@@ -39,6 +41,7 @@ impl Interval {
                 high_ratio: FALLBACK.1,
                 nominal_coverage: HIGH_PERCENTILE - LOW_PERCENTILE,
                 from_runs: 0,
+                group: group.to_string(),
                 method: format!(
                     "only {} calibration runs (fewer than {MIN_RATIOS}): Epoch AI's 30-40% \
                      utilisation range around 35%",
@@ -51,9 +54,10 @@ impl Interval {
             high_ratio: percentile(&usable, HIGH_PERCENTILE),
             nominal_coverage: HIGH_PERCENTILE - LOW_PERCENTILE,
             from_runs: usable.len(),
+            group: group.to_string(),
             method: format!(
                 "10th-90th percentile of reported ÷ estimated device-hours over {} calibration \
-                 runs, each estimated with itself left out (nominal coverage 80%)",
+                 runs ({group}), each estimated with itself left out (nominal coverage 80%)",
                 usable.len()
             ),
         }
@@ -94,7 +98,7 @@ mod tests {
     #[test]
     fn interval_is_the_10th_to_90th_percentile_of_the_ratios() {
         let ratios: Vec<f64> = (1..=11).map(|i| 0.5 + 0.1 * i as f64).collect();
-        let i = Interval::from_ratios(&ratios);
+        let i = Interval::from_ratios(&ratios, "test");
         // 11 values: the 10th percentile is the 2nd, the 90th the 10th.
         assert!((i.low_ratio - 0.7).abs() < 1e-12);
         assert!((i.high_ratio - 1.5).abs() < 1e-12);
@@ -107,7 +111,7 @@ mod tests {
 
     #[test]
     fn too_few_or_unusable_ratios_fall_back_visibly() {
-        let i = Interval::from_ratios(&[1.0, f64::NAN, 0.0, 2.0]);
+        let i = Interval::from_ratios(&[1.0, f64::NAN, 0.0, 2.0], "test");
         assert_eq!(i.from_runs, 0);
         assert_eq!((i.low_ratio, i.high_ratio), FALLBACK);
         assert!(i.method.contains("fewer than"));
