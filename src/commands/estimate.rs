@@ -131,10 +131,16 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
             Assumption::new(e, "--efficiency")
         }
         None => {
-            let e = if throughput.measured {
-                calibration.matmul_utilisation_for(accel)
-            } else {
-                calibration.mfu_for(accel)
+            // Re-pricing a reported run: its own efficiency, so that on its own hardware it
+            // returns its reported hours; else the calibration's for this accelerator.
+            let own = args
+                .run
+                .as_deref()
+                .and_then(|r| calibration.own_efficiency(r, throughput.measured));
+            let e = match own {
+                Some(e) => e,
+                None if throughput.measured => calibration.matmul_utilisation_for(accel),
+                None => calibration.mfu_for(accel),
             };
             Assumption::new(e.value, format!("default: calibrated, {}", e.describe()))
         }

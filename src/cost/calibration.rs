@@ -208,14 +208,18 @@ pub struct Efficiency {
 impl Efficiency {
     /// "41.3% MFU, median of nvidia-ampere (9 runs: ...)".
     pub fn describe(&self) -> String {
-        let mut s = format!(
-            "{:.1}% {}, median of {} ({} runs: {})",
-            self.value * 100.0,
-            self.basis,
-            self.group,
-            self.runs.len(),
-            self.runs.join(", ")
-        );
+        let mut s = if self.group.starts_with("the run itself") {
+            format!("{:.1}% {}, {}", self.value * 100.0, self.basis, self.group)
+        } else {
+            format!(
+                "{:.1}% {}, median of {} ({} runs: {})",
+                self.value * 100.0,
+                self.basis,
+                self.group,
+                self.runs.len(),
+                self.runs.join(", ")
+            )
+        };
         if let Some(f) = &self.fallback {
             s.push_str(&format!("; {f}"));
         }
@@ -281,6 +285,31 @@ impl Calibration {
                 ),
             },
         }
+    }
+
+    /// A calibration run's own efficiency, for re-pricing that run: its MFU, or for a measured
+    /// rate its matmul utilisation (its MFU where its accelerator has no MAMF).
+    pub fn own_efficiency(&self, run: &str, measured: bool) -> Option<Efficiency> {
+        let r = self.runs.iter().find(|r| r.run.eq_ignore_ascii_case(run))?;
+        let (value, basis, fallback) = match (measured, r.matmul_utilisation) {
+            (false, _) => (r.mfu, "MFU", None),
+            (true, Some(u)) => (u, "matmul utilisation", None),
+            (true, None) => (
+                r.mfu,
+                "MFU",
+                Some(format!(
+                    "no sourced MAMF for '{}': MFU applied to the measured rate",
+                    r.accelerator
+                )),
+            ),
+        };
+        Some(Efficiency {
+            value,
+            basis: basis.into(),
+            group: format!("the run itself ({})", r.run),
+            runs: vec![r.run.clone()],
+            fallback,
+        })
     }
 
     /// Matmul utilisation for a measured matmul rate of `accelerator` (None: a device the

@@ -121,8 +121,12 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
 pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let result = outcome(&inputs, inputs.efficiency.value);
     let interval = &inputs.interval;
+    // No throughput is sustained above itself: the fast end stops at 100%.
     let range_low_efficiency = outcome(&inputs, inputs.efficiency.value / interval.high_ratio);
-    let range_high_efficiency = outcome(&inputs, inputs.efficiency.value / interval.low_ratio);
+    let range_high_efficiency = outcome(
+        &inputs,
+        (inputs.efficiency.value / interval.low_ratio).min(1.0),
+    );
     Estimate {
         inputs,
         result,
