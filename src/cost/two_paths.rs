@@ -3,13 +3,13 @@
 //! datasheet peak at the clusters' precision at MFU. They differ when the measurement did not
 //! reach the tensor cores the clusters trained on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calibration::Calibration;
 use super::units::{SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Accelerator, Precision};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathEstimate {
     pub tflops_per_device: f64,
     /// "f32 measured (kernel tiled)" or "bf16 datasheet peak".
@@ -19,9 +19,11 @@ pub struct PathEstimate {
     pub device_hours: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TwoPaths {
     pub accelerator: String,
+    /// The work both paths price.
+    pub work: String,
     pub from_measured: PathEstimate,
     pub from_catalog: PathEstimate,
     /// One line: why the two differ.
@@ -45,6 +47,7 @@ pub fn two_paths(
     let ratio = peak / measured_tflops;
     Some(TwoPaths {
         accelerator: accel.id.clone(),
+        work: format!("{flops:.3e} FLOP"),
         from_measured: PathEstimate {
             tflops_per_device: measured_tflops,
             rate: format!("{measured_precision} measured ({kernel})"),
@@ -67,6 +70,31 @@ pub fn two_paths(
     })
 }
 
+/// The run the default run's story prices both ways: DeepSeek-V3's pre-training.
+pub const STORY_RUN: &str = "deepseek-v3-pretraining";
+
+/// Both paths for the story's run, when the measured adapter is a catalog accelerator and the
+/// calibration holds that run.
+pub fn for_story(
+    calibration: &Calibration,
+    accel: &Accelerator,
+    measured_tflops: f64,
+    measured_precision: &str,
+    kernel: &str,
+) -> Option<TwoPaths> {
+    let run = calibration.runs.iter().find(|r| r.run == STORY_RUN)?;
+    let mut paths = two_paths(
+        run.flops,
+        measured_tflops,
+        measured_precision,
+        kernel,
+        accel,
+        calibration,
+    )?;
+    paths.work = format!("{} ({:.3e} FLOP)", run.run, run.flops);
+    Some(paths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +112,17 @@ mod tests {
         let f32 = two_paths(1e24, 49.475, "f32", "tiled", h100, &cal).unwrap();
         assert!((f32.from_measured.device_hours / a - 794.5 / 49.475).abs() < 1e-6);
         assert!(f32.why.contains("20.0x"));
+    }
+
+    #[test]
+    fn the_story_prices_deepseek_v3_both_ways_only_for_a_catalog_run() {
+        let catalog = Catalog::built_in().unwrap();
+        let cal = Calibration::from_catalog(&catalog);
+        let a100 = catalog.accelerator("a100-80gb").unwrap();
+        let p = for_story(&cal, a100, 19.0, "f32", "kernel tiled").unwrap();
+        assert!(p.work.starts_with(STORY_RUN));
+        assert!(p.from_measured.device_hours > p.from_catalog.device_hours);
+        let empty = Calibration::from_runs(vec![], vec![]);
+        assert!(for_story(&empty, a100, 19.0, "f32", "kernel tiled").is_none());
     }
 }

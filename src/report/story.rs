@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cost::compare::RunComparison;
+use crate::cost::two_paths::TwoPaths;
 use crate::peak::ProbeResult;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,10 @@ pub struct RunStory {
     pub price_source: String,
     /// The fastest validated kernel of each precision, beside the catalog's runs.
     pub precisions: Vec<PrecisionStory>,
+    /// When this adapter is a catalog accelerator: the fastest measured rate beside that
+    /// accelerator's datasheet path at the clusters' precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_paths: Option<TwoPaths>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -62,6 +62,23 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
     {
         out.push_str(&comparison(best, story.price_per_hour, &story.price_source));
     }
+    if let Some(p) = &story.catalog_paths {
+        out.push_str(&format!(
+            "\nThis adapter is the catalog's {}; {} priced both ways:\n",
+            p.accelerator, p.work
+        ));
+        for (label, path) in [("measured", &p.from_measured), ("catalog", &p.from_catalog)] {
+            out.push_str(&format!(
+                "  from the {label} rate: {} ({}) at {} {}: {} device-hours\n",
+                fmt_gflops(path.tflops_per_device * 1000.0),
+                path.rate,
+                fmt_percent(path.efficiency),
+                path.efficiency_basis,
+                fmt_count(path.device_hours)
+            ));
+        }
+        out.push_str(&format!("  why they differ: {}\n", p.why));
+    }
     out.push_str(&format!(
         "\nAssumptions: each run's efficiency (its compute over its GPU-hours) is taken against \
          its accelerator's maximum achievable matmul (where none is sourced, its dense BF16 \
