@@ -201,6 +201,17 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
              rate over their accelerator's dense BF16 datasheet peak)"
         }
     ));
+    if !throughput.measured
+        && throughput
+            .precision
+            .as_deref()
+            .is_some_and(|p| p != Precision::Bf16.name())
+    {
+        notes.push(format!(
+            "precision: the calibrated MFU is against BF16 peaks; here it multiplies the {} peak",
+            throughput.precision.as_deref().unwrap_or("unknown")
+        ));
+    }
     if throughput.measured && throughput.precision.as_deref() != Some("bf16") {
         notes.push(format!(
             "precision: your rate is {}; the calibration runs trained in BF16/FP8 on tensor \
