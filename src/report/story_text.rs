@@ -199,3 +199,40 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::cost::two_paths::for_story;
+    use crate::report::story::RunStory;
+
+    #[test]
+    fn a_catalog_accelerator_gets_both_paths_and_why_they_differ() {
+        let catalog = Catalog::built_in().unwrap();
+        let calibration = Calibration::from_catalog(&catalog);
+        let mut report: BenchReport =
+            serde_json::from_str(include_str!("../../tests/fixtures/report-lavapipe.json"))
+                .unwrap();
+        let a100 = catalog.accelerator("a100-80gb").unwrap();
+        report.story = Some(RunStory {
+            budget_s: 60.0,
+            elapsed_s: 1.0,
+            shape: "test".into(),
+            shrunk: None,
+            peak_probes: vec![],
+            price_per_hour: 2.0,
+            price_source: "test".into(),
+            precisions: vec![],
+            catalog_paths: for_story(&calibration, a100, 19.0, "f32", "kernel tiled"),
+        });
+        let text = render(&report, "test", &calibration);
+        assert!(
+            text.contains("This adapter is the catalog's a100-80gb"),
+            "{text}"
+        );
+        assert!(text.contains("from the measured rate"), "{text}");
+        assert!(text.contains("from the catalog rate"), "{text}");
+        assert!(text.contains("why they differ"), "{text}");
+    }
+}
