@@ -131,17 +131,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
             Assumption::new(e, "--efficiency")
         }
         None => {
-            // Re-pricing a reported run: its own efficiency, so that on its own hardware it
-            // returns its reported hours; else the calibration's for this accelerator.
-            let own = args
-                .run
-                .as_deref()
-                .and_then(|r| calibration.own_efficiency(r, throughput.measured));
-            let e = match own {
-                Some(e) => e,
-                None if throughput.measured => calibration.matmul_utilisation_for(accel),
-                None => calibration.mfu_for(accel),
-            };
+            let e = calibration.default_efficiency(args.run.as_deref(), accel, throughput.measured);
             Assumption::new(e.value, format!("default: calibrated, {}", e.describe()))
         }
     };
@@ -219,7 +209,7 @@ pub fn run(args: &EstimateArgs, global: &GlobalOptions) -> Result<()> {
             throughput.precision.as_deref().unwrap_or("unknown")
         ));
     }
-    notes.push(format!("range: {}", calibration.interval.method));
+    notes.push(format!("range: {}", interval.method));
     if args.recompute && work.breakdown.is_none() {
         notes.push("--recompute ignored: the FLOPs were not counted from N and D".to_string());
     }

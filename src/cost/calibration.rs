@@ -287,6 +287,25 @@ impl Calibration {
         }
     }
 
+    /// The efficiency an estimate uses unless given one: when re-pricing a calibration run, that
+    /// run's own (so that on its own hardware it returns its reported hours); else matmul
+    /// utilisation for a measured rate and MFU for a peak, of `accelerator`'s family.
+    pub fn default_efficiency(
+        &self,
+        run: Option<&str>,
+        accelerator: Option<&Accelerator>,
+        measured: bool,
+    ) -> Efficiency {
+        if let Some(own) = run.and_then(|r| self.own_efficiency(r, measured)) {
+            return own;
+        }
+        if measured {
+            self.matmul_utilisation_for(accelerator)
+        } else {
+            self.mfu_for(accelerator)
+        }
+    }
+
     /// A calibration run's own efficiency, for re-pricing that run: its MFU, or for a measured
     /// rate its matmul utilisation (its MFU where its accelerator has no MAMF).
     pub fn own_efficiency(&self, run: &str, measured: bool) -> Option<Efficiency> {
