@@ -9,7 +9,8 @@
 //!
 //! The model: the median MFU of the calibration runs on the same accelerator family
 //! (generation), when the family has at least `MIN_GROUP_RUNS` of them; else the median of all
-//! calibration runs. Its misses, each run estimated with itself left out, give the interval.
+//! calibration runs. Its misses, each run estimated with itself left out, give the interval:
+//! the family's own misses when it has enough of them, since families spread differently.
 
 use serde::Serialize;
 
