@@ -33,7 +33,7 @@ fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("flopcost-test-{}-{name}", std::process::id()))
 }
 
-const RUN_IDS: [&str; 10] = [
+const RUN_IDS: [&str; 24] = [
     "deepseek-r1",
     "deepseek-r1-zero",
     "deepseek-r1-sft-data",
@@ -44,6 +44,20 @@ const RUN_IDS: [&str; 10] = [
     "deepseek-v3-post-training",
     "llama-3.1-405b",
     "gpt-3-175b",
+    "llama-1-7b",
+    "llama-1-13b",
+    "llama-1-33b",
+    "llama-1-65b",
+    "llama-2-7b",
+    "llama-2-13b",
+    "llama-2-70b",
+    "bloom-176b",
+    "falcon-180b",
+    "llama-3.1-8b",
+    "llama-3.1-70b",
+    "deepseek-67b-per-trillion",
+    "deepseek-v2-per-trillion",
+    "palm-540b",
 ];
 
 #[test]
@@ -60,8 +74,19 @@ fn estimate_reprices_deepseek_r1_with_checkable_figures() {
     let mut with_json = args.to_vec();
     with_json.push("--json");
     let e = json_of(&with_json);
-    // No tokens are published for R1: FLOPs = 147K GPU-hours × 3600 × 989.5e12 × median MFU.
-    let median = e["calibration"]["median"].as_f64().unwrap();
+    // No tokens are published for R1: FLOPs = 147K GPU-hours × 3600 × 989.5e12 × the H800's
+    // family MFU, the median of the calibration's Hopper runs.
+    let hopper: Vec<f64> = e["calibration"]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["group"] == "nvidia-hopper")
+        .map(|r| r["mfu"].as_f64().unwrap())
+        .collect();
+    assert_eq!(hopper.len(), 6);
+    let mut sorted = hopper.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = (sorted[2] + sorted[3]) / 2.0;
     let flops = e["work"]["total_flops"].as_f64().unwrap();
     assert!(close(flops, 147_000.0 * 3600.0 * 989.5e12 * median, 1e-9));
     // At 989 TFLOP/s and 100%: device-hours = FLOPs / 989e12 / 3600; $2 is the run's price.
@@ -81,8 +106,8 @@ fn estimate_reprices_deepseek_r1_with_checkable_figures() {
         kwh * 0.15,
         1e-9
     ));
-    // The median MFU is DeepSeek-V3's and Llama 3.1's, both about 34.6%.
-    assert!((median - 0.346).abs() < 0.002);
+    // Between Llama 3.1 70B's 25.3% and DeepSeek-V3's 34.6%.
+    assert!((median - 0.2993).abs() < 0.001, "{median}");
 
     let (code, text, _) = run(&args);
     assert_eq!(code, 0);
@@ -91,12 +116,12 @@ fn estimate_reprices_deepseek_r1_with_checkable_figures() {
         "147000 GPU-hours × 3600 s × 989.5 TFLOP/s",
         "989.0 TFLOP/s per device",
         "Efficiency: 100.0% (--efficiency)",
-        "50.9K device-hours",
+        "44.0K device-hours",
         "$2.00/h (the run's reported $/GPU-hour",
-        "$101.8K",
+        "$88.0K",
         "147.0K GPU-hours on h800, cost $294.0K",
         "300 W (ASSUMPTION",
-        "Range over the catalog runs' MFU",
+        "80% interval",
     ] {
         assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
     }
@@ -387,8 +412,13 @@ fn estimate_from_a_software_result_warns_and_names_the_assumption() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
     assert!(stdout.contains("kernel tiled f32"));
-    assert!(stdout
-        .contains("applying a datasheet-derived MFU to a measured kernel rate is an assumption"));
+    // A measured rate is multiplied by matmul utilisation, not by a datasheet MFU.
+    assert!(
+        stdout.contains("the default is matmul utilisation"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("precision: your rate is f32"), "{stdout}");
+    assert!(!stdout.contains("ASSUMPTION: applying a datasheet-derived MFU"));
 }
 
 #[test]
@@ -480,4 +510,103 @@ fn bad_inputs_exit_2_with_a_message() {
     let (code, _, stderr) = run(&["merge", &fixture("bad-gflops.json")]);
     assert_eq!(code, 2);
     assert!(stderr.contains("gflops"), "{stderr}");
+}
+
+#[test]
+fn re_pricing_a_deepseek_run_on_its_own_hardware_returns_its_reported_hours() {
+    for (run, hours) in [
+        ("deepseek-v3-pretraining", 2_664_000.0),
+        ("deepseek-r1", 147_000.0),
+        ("deepseek-r1-zero", 101_000.0),
+        ("deepseek-r1-rl", 41_000.0),
+        ("llama-3.1-405b", 30.84e6),
+    ] {
+        let accel = if run.starts_with("llama") {
+            "h100-sxm"
+        } else {
+            "h800"
+        };
+        let e = json_of(&["estimate", "--run", run, "--accelerator", accel, "--json"]);
+        let got = e["result"]["device_hours"].as_f64().unwrap();
+        assert!(close(got, hours, 1e-9), "{run}: {got}");
+    }
+}
+
+#[test]
+fn backtest_estimates_every_calibration_run_with_itself_left_out() {
+    let doc = json_of(&["backtest", "--json"]);
+    let rows = doc["rows"].as_array().unwrap();
+    assert!(rows.len() >= 15, "{}", rows.len());
+    for r in rows {
+        let (low, high) = (
+            r["interval_low_hours"].as_f64().unwrap(),
+            r["interval_high_hours"].as_f64().unwrap(),
+        );
+        let reported = r["reported_hours"].as_f64().unwrap();
+        let estimated = r["estimated_hours"].as_f64().unwrap();
+        assert!(low < estimated && estimated < high, "{r}");
+        assert!(close(
+            r["signed_error"].as_f64().unwrap(),
+            estimated / reported - 1.0,
+            1e-9
+        ));
+        assert_eq!(
+            r["inside"].as_bool(),
+            Some(low <= reported && reported <= high)
+        );
+    }
+    let inside = rows.iter().filter(|r| r["inside"] == true).count();
+    assert!(close(
+        doc["coverage"].as_f64().unwrap(),
+        inside as f64 / rows.len() as f64,
+        1e-12
+    ));
+    assert_eq!(doc["nominal_coverage"].as_f64(), Some(0.8));
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert!(skipped.iter().any(|s| s["run"] == "gpt-3-175b"));
+
+    let (code, text, _) = run(&["backtest"]);
+    assert_eq!(code, 0);
+    for expected in ["median absolute error", "coverage", "skipped gpt-3-175b"] {
+        assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
+    }
+}
+
+#[test]
+fn a_measured_catalog_accelerator_gets_both_paths_side_by_side() {
+    let text = std::fs::read_to_string(fixture("gpu-a.json"))
+        .unwrap()
+        .replace("Test GPU A", "NVIDIA H100 80GB HBM3");
+    let path = temp_path("h100.json");
+    std::fs::write(&path, text).unwrap();
+    let e = json_of(&[
+        "estimate",
+        "--from",
+        path.to_str().unwrap(),
+        "--flops",
+        "1e21",
+        "--json",
+    ]);
+    let (code, stdout, _) = run(&[
+        "estimate",
+        "--from",
+        path.to_str().unwrap(),
+        "--flops",
+        "1e21",
+    ]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(e["throughput"]["accelerator"].as_str(), Some("h100-sxm"));
+    let p = &e["side_by_side"];
+    assert!(p["from_measured"]["rate"]
+        .as_str()
+        .unwrap()
+        .starts_with("f32 measured"));
+    assert_eq!(p["from_catalog"]["tflops_per_device"].as_f64(), Some(989.5));
+    // The measured path uses matmul utilisation, the catalog path MFU, of the same runs.
+    let util = p["from_measured"]["efficiency"].as_f64().unwrap();
+    let mfu = p["from_catalog"]["efficiency"].as_f64().unwrap();
+    assert!(close(util, mfu * 989.5 / 794.5, 1e-9));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Side by side, h100-sxm"), "{stdout}");
+    assert!(stdout.contains("why they differ"), "{stdout}");
 }

@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Value};
 
 use flopcost::catalog::Catalog;
-use flopcost::cost::efficiency::Calibration;
+use flopcost::cost::calibration::Calibration;
 use flopcost::cost::measured::{best_passed, rate_of};
 use flopcost::cost::merge::merge_reports;
 use flopcost::model::{load_report, load_results, ResultsFile};

@@ -61,6 +61,10 @@ pub struct PeakRates {
 }
 
 impl PeakRates {
+    pub fn is_empty(&self) -> bool {
+        Precision::ALL.iter().all(|p| self.get(*p).is_none())
+    }
+
     pub fn get(&self, precision: Precision) -> Option<&Figure> {
         match precision {
             Precision::Fp64 => self.fp64.as_ref(),
@@ -92,10 +96,42 @@ pub struct Accelerator {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub peak_tflops: PeakRates,
+    /// Maximum achievable matmul TFLOP/s (the best rate a matmul shape search reached on this
+    /// accelerator), per precision where a source measured one.
+    #[serde(skip_serializing_if = "PeakRates::is_empty")]
+    pub mamf_tflops: PeakRates,
+    /// Accelerators of one generation share a calibration group ("nvidia-hopper").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// Substrings of an adapter name that identify this accelerator ("h100 80gb hbm3").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adapter_names: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tdp_watts: Option<Figure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_tb_s: Option<Figure>,
+}
+
+impl Accelerator {
+    /// The calibration group: its family, else its own id.
+    pub fn group(&self) -> &str {
+        self.family.as_deref().unwrap_or(&self.id)
+    }
+
+    /// True when a GPU adapter's name names this accelerator (case and punctuation ignored).
+    pub fn matches_adapter(&self, adapter_name: &str) -> bool {
+        let adapter = squash(adapter_name);
+        self.adapter_names
+            .iter()
+            .any(|n| !squash(n).is_empty() && adapter.contains(&squash(n)))
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

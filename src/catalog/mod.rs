@@ -85,6 +85,19 @@ impl Catalog {
         find(&self.runs, |r| &r.id, name, "run")
     }
 
+    /// The accelerator every one of these adapter names names, if there is one.
+    pub fn accelerator_for_adapters(&self, adapters: &[String]) -> Option<&Accelerator> {
+        let first = adapters.first()?;
+        let accel = self
+            .accelerators
+            .iter()
+            .find(|a| a.matches_adapter(first))?;
+        adapters
+            .iter()
+            .all(|name| accel.matches_adapter(name))
+            .then_some(accel)
+    }
+
     /// Runs that are stages of `parent`.
     pub fn stages_of<'a>(&'a self, parent: &'a str) -> impl Iterator<Item = &'a Run> + 'a {
         self.runs.iter().filter(move |r| {

@@ -228,37 +228,68 @@ fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accel
             "name",
             "note",
             "peak_tflops",
+            "mamf_tflops",
+            "family",
+            "adapter_names",
             "tdp_watts",
             "memory_tb_s",
         ],
         place,
     )?;
-    let mut peaks = PeakRates::default();
-    if let Some(raw) = object.get("peak_tflops") {
-        let rates = raw
-            .as_object()
-            .ok_or_else(|| place.error("peak_tflops", "must be an object of precisions"))?;
-        for key in rates.keys() {
-            let precision = Precision::from_name(key).ok_or_else(|| {
-                place.error(
-                    &format!("peak_tflops.{key}"),
-                    "is not a precision (fp64, fp32, tf32, bf16, fp16, fp8)",
-                )
-            })?;
-            let path = format!("peak_tflops.{key}");
-            let fig = figure_at(rates, key, &path, place)?
-                .ok_or_else(|| place.error(&path, "is missing"))?;
-            peaks.set(precision, fig);
+    let adapter_names = match object.get("adapter_names") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+                other => Err(place.error(
+                    "adapter_names",
+                    format!("must be a list of non-empty strings, got {other}"),
+                )),
+            })
+            .collect::<Result<Vec<String>>>()?,
+        Some(other) => {
+            return Err(place.error(
+                "adapter_names",
+                format!("must be a list of strings, got {other}"),
+            ))
         }
-    }
+    };
     Ok(Accelerator {
         id: string(object, "id", place)?,
         name: string(object, "name", place)?,
         note: optional_string(object, "note", place)?,
-        peak_tflops: peaks,
+        peak_tflops: rates(object, "peak_tflops", place)?,
+        mamf_tflops: rates(object, "mamf_tflops", place)?,
+        family: optional_string(object, "family", place)?,
+        adapter_names,
         tdp_watts: optional_figure(object, "tdp_watts", place)?,
         memory_tb_s: optional_figure(object, "memory_tb_s", place)?,
     })
+}
+
+/// An object of figures keyed by precision: "peak_tflops" or "mamf_tflops".
+fn rates(object: &Map<String, Value>, field: &str, place: &Place) -> Result<PeakRates> {
+    let mut out = PeakRates::default();
+    let Some(raw) = object.get(field) else {
+        return Ok(out);
+    };
+    let by_precision = raw
+        .as_object()
+        .ok_or_else(|| place.error(field, "must be an object of precisions"))?;
+    for key in by_precision.keys() {
+        let path = format!("{field}.{key}");
+        let precision = Precision::from_name(key).ok_or_else(|| {
+            place.error(
+                &path,
+                "is not a precision (fp64, fp32, tf32, bf16, fp16, fp8)",
+            )
+        })?;
+        let fig = figure_at(by_precision, key, &path, place)?
+            .ok_or_else(|| place.error(&path, "is missing"))?;
+        out.set(precision, fig);
+    }
+    Ok(out)
 }
 
 fn parse_model(object: &Map<String, Value>, place: &Place) -> Result<Model> {

@@ -134,6 +134,13 @@ impl From<EstimateArgs> for EstimateOptions {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
     pub files: Vec<PathBuf>,

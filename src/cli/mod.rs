@@ -14,7 +14,7 @@ use crate::commands::{Globals, Invocation};
 use crate::gpu::{AdapterRequest, BackendChoice};
 use crate::session::SessionOptions;
 
-pub use cost::{CatalogArgs, CompareArgs, EstimateArgs, MergeArgs};
+pub use cost::{BacktestArgs, CatalogArgs, CompareArgs, EstimateArgs, MergeArgs};
 pub use export::ExportArgs;
 pub use measure::{
     BenchArgs, DefaultRunArgs, DevicesArgs, PeakArgs, RunArgs, ShapeArgs, SweepArgs, TuneArgs,
@@ -71,6 +71,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Estimate the time, cost and energy of a training run from a throughput.
     Estimate(EstimateArgs),
+    /// Estimate each reported run of the catalog with itself left out: errors and coverage.
+    Backtest(BacktestArgs),
     /// Set a measured result beside the catalog's reported runs, or saved results side by side.
     Compare(CompareArgs),
     /// Sum saved results from several GPUs or machines into one cluster figure.
@@ -123,6 +125,7 @@ impl Cli {
             Some(Command::Bench(args)) => Invocation::Bench(Box::new(args.into())),
             Some(Command::Catalog(args)) => Invocation::Catalog(args.into()),
             Some(Command::Estimate(args)) => Invocation::Estimate(Box::new(args.into())),
+            Some(Command::Backtest(args)) => Invocation::Backtest { json: args.json },
             Some(Command::Compare(args)) => Invocation::Compare(args.into()),
             Some(Command::Merge(args)) => Invocation::Merge(args.into()),
             Some(Command::Tune(args)) => Invocation::Tune(args.into()),

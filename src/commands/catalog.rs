@@ -73,7 +73,10 @@ fn plain(x: f64) -> String {
 }
 
 fn print_accelerators(c: &Catalog) {
-    println!("Accelerators: dense peak TFLOP/s (fp32 = non-tensor; bf16/fp16/fp8 = tensor)");
+    println!(
+        "Accelerators: dense peak TFLOP/s (fp32 = non-tensor; bf16/fp16/fp8 = tensor); bf16 \
+         MAMF = maximum achievable matmul"
+    );
     let rows: Vec<Vec<String>> = c
         .accelerators
         .iter()
@@ -82,6 +85,7 @@ fn print_accelerators(c: &Catalog) {
             for p in Precision::ALL {
                 row.push(cell(a.peak_tflops.get(p), plain));
             }
+            row.push(cell(a.mamf_tflops.get(Precision::Bf16), plain));
             row.push(cell(a.tdp_watts.as_ref(), plain));
             row.push(cell(a.memory_tb_s.as_ref(), plain));
             row
@@ -90,7 +94,19 @@ fn print_accelerators(c: &Catalog) {
     print!(
         "{}",
         render_left(
-            &["id", "name", "fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "TDP W", "mem TB/s"],
+            &[
+                "id",
+                "name",
+                "fp64",
+                "fp32",
+                "tf32",
+                "bf16",
+                "fp16",
+                "fp8",
+                "bf16 MAMF",
+                "TDP W",
+                "mem TB/s"
+            ],
             2,
             &rows
         )

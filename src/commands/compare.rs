@@ -10,8 +10,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+use crate::cost::calibration::Calibration;
 use crate::cost::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
-use crate::cost::efficiency::Calibration;
 use crate::cost::estimate::Assumption;
 use crate::cost::measured::{rate_of, software_warning, MeasuredRate};
 use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
@@ -104,14 +104,15 @@ pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
         device.dtype.name(),
         like.name()
     ));
-    notes.push(
-        "ASSUMPTION: each run's MFU (vs its accelerator's dense BF16 peak) is applied to your \
-         measured matmul rate; the runs trained in BF16/FP8, so this compares across precisions"
-            .to_string(),
-    );
     notes.push(format!(
-        "MFU 'assumed' = the calibrated median {} ({})",
-        fmt_percent(calibration.median),
+        "each run's efficiency is applied to your measured matmul rate as matmul utilisation \
+         (its rate over its accelerator's maximum achievable matmul; where none is sourced, \
+         its MFU, marked 'no MAMF'); the runs trained in BF16/FP8 and your rate is {}, so this \
+         compares across precisions",
+        device.dtype.name()
+    ));
+    notes.push(format!(
+        "MFU 'assumed' = calibrated for the run's accelerator family ({})",
         calibration.method
     ));
     let comparison = CatalogComparison {
@@ -162,7 +163,7 @@ fn render_catalog(c: &CatalogComparison) -> String {
         fmt_usd(c.price_per_hour.value),
         c.price_per_hour.source
     ));
-    s.push_str("Reported runs, each redone on your devices at the run's own MFU:\n");
+    s.push_str("Reported runs, each redone on your devices at the run's own matmul utilisation:\n");
     let n = c.devices.value;
     let rows: Vec<Vec<String>> = c
         .runs
@@ -176,6 +177,11 @@ fn render_catalog(c: &CatalogComparison) -> String {
                 opt(r.sustained_tflops_per_device, |t| fmt_rate(t * TERA)),
                 opt(r.cluster_tflops, |t| fmt_rate(t * TERA)),
                 format!("{} {}", opt(r.mfu, fmt_percent), r.mfu_kind),
+                match (r.matmul_utilisation, r.mamf_sourced) {
+                    (Some(u), true) => fmt_percent(u),
+                    (Some(u), false) => format!("{} no MAMF", fmt_percent(u)),
+                    (None, _) => "-".into(),
+                },
                 opt(r.user_devices_to_match, fmt_count),
                 opt(r.hours_on_one_device, fmt_hours),
                 opt(r.hours_on_user_devices, fmt_hours),
@@ -193,6 +199,7 @@ fn render_catalog(c: &CatalogComparison) -> String {
             "sustained/GPU",
             "cluster rate",
             "MFU",
+            "matmul util.",
             "yours to match",
             "on 1",
             &on_n,

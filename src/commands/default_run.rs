@@ -12,10 +12,11 @@ use crate::catalog::Catalog;
 use crate::cluster::real_gpus;
 use crate::cluster::{expand_rank, SlurmRank};
 use crate::commands::bench::{fail_if_any_failed, finish};
+use crate::cost::calibration::Calibration;
 use crate::cost::compare::versus_runs;
 use crate::cost::defaults;
-use crate::cost::efficiency::Calibration;
 use crate::cost::merge::merge_reports;
+use crate::cost::two_paths::for_story;
 use crate::error::FlopcostError;
 use crate::gpu::{describe_all, enumerate, GpuContext};
 use crate::kernels::{self, MatmulProblem};
@@ -210,6 +211,24 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
     };
     let mut report = session.bench(&request)?;
     report.peak = Some(peak.summary("measured in this run"));
+    let precisions = precision_stories(&report, &shared.catalog, &shared.calibration, shared.price);
+    let catalog_paths = shared
+        .catalog
+        .accelerator_for_adapters(std::slice::from_ref(&report.adapter.name))
+        .zip(
+            precisions
+                .iter()
+                .max_by(|a, b| a.gflops.total_cmp(&b.gflops)),
+        )
+        .and_then(|(accel, best)| {
+            for_story(
+                &shared.calibration,
+                accel,
+                best.gflops / 1000.0,
+                &best.precision,
+                &format!("kernel {}", best.kernel),
+            )
+        });
     report.story = Some(RunStory {
         budget_s: args.budget_s,
         elapsed_s: shared.started.elapsed().as_secs_f64(),
@@ -218,7 +237,8 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
         peak_probes: peak.probes,
         price_per_hour: shared.price,
         price_source: shared.price_source.clone(),
-        precisions: precision_stories(&report, &shared.catalog, &shared.calibration, shared.price),
+        precisions,
+        catalog_paths,
     });
     Ok(report)
 }

@@ -2,28 +2,30 @@
 //!
 //! Efficiency is relative to the throughput given: for `--accelerator` that is its datasheet
 //! dense peak at `--precision`; for `--from` or a measurement it is the measured matmul rate;
-//! for `--tflops` it is the rate given. The default efficiency is the median MFU of the
-//! catalog's runs (see `cost::efficiency`), and every estimate also shows the range at their
-//! lowest and highest MFU.
+//! for `--tflops` it is the rate given. The default efficiency is calibrated on the catalog's
+//! runs (see `cost::calibration`): MFU for a datasheet peak, matmul utilisation for a measured
+//! rate; every estimate also shows the calibration's 80% interval.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::catalog::{Catalog, Precision};
-use crate::cost::efficiency::Calibration;
+use crate::cost::calibration::Calibration;
 use crate::cost::estimate::{
     estimate, Assumption, Estimate, EstimateInputs, Outcome, Throughput, Work,
 };
 use crate::cost::flops::{training_flops, AttentionShape};
 use crate::cost::measured::{rate_of, software_warning};
 use crate::cost::run_work::run_work;
+use crate::cost::two_paths::two_paths;
 use crate::cost::units::{
     fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, parse_device_count,
     parse_quantity, TERA,
 };
 use crate::error::FlopcostError;
 use crate::model::Dtype;
+use crate::model::TwoPaths;
 use crate::model::{load_results, ResultsFile};
 
 use super::Globals;
@@ -88,6 +90,11 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
     let (throughput, measured_devices, tdp) = resolve_throughput(args, &catalog, globals)?;
     let mut notes = Vec::new();
 
+    let accel = throughput
+        .accelerator
+        .as_deref()
+        .and_then(|id| catalog.accelerator(id).ok());
+    let interval = calibration.interval_for(accel);
     let efficiency = match &args.efficiency {
         Some(text) => {
             let e = parse_quantity("--efficiency", text)?;
@@ -99,10 +106,10 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
             }
             Assumption::new(e, "--efficiency")
         }
-        None => Assumption::new(
-            calibration.median,
-            format!("default: calibrated, {}", calibration.method),
-        ),
+        None => {
+            let e = calibration.default_efficiency(args.run.as_deref(), accel, throughput.measured);
+            Assumption::new(e.value, format!("default: calibrated, {}", e.describe()))
+        }
     };
     let devices = match &args.devices {
         Some(text) => Assumption::new(parse_device_count(text)?, "--devices"),
@@ -151,26 +158,34 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
         notes.push(software_warning());
     }
     notes.push(format!(
-        "efficiency is relative to the throughput given ({}); the default is the median catalog \
-         MFU, which is measured against the dense BF16 datasheet peak",
+        "efficiency is relative to the throughput given: {}",
         if throughput.measured {
-            "a measured matmul rate"
+            "a measured matmul rate, so the default is matmul utilisation (the calibration runs' \
+             rate over their accelerator's maximum achievable matmul)"
         } else {
-            "a datasheet peak or the rate given"
+            "a datasheet peak or the rate given, so the default is MFU (the calibration runs' \
+             rate over their accelerator's dense BF16 datasheet peak)"
         }
     ));
-    if throughput.measured {
-        notes.push(
-            "ASSUMPTION: applying a datasheet-derived MFU to a measured kernel rate is an \
-             assumption: a measured matmul rate is already below the datasheet peak"
-                .to_string(),
-        );
+    if !throughput.measured
+        && throughput
+            .precision
+            .as_deref()
+            .is_some_and(|p| p != Precision::Bf16.name())
+    {
+        notes.push(format!(
+            "precision: the calibrated MFU is against BF16 peaks; here it multiplies the {} peak",
+            throughput.precision.as_deref().unwrap_or("unknown")
+        ));
     }
-    notes.push(format!(
-        "range: at the lowest and highest MFU of the catalog runs, derived and reported ({} - {})",
-        fmt_percent(calibration.low),
-        fmt_percent(calibration.high)
-    ));
+    if throughput.measured && throughput.precision.as_deref() != Some("bf16") {
+        notes.push(format!(
+            "precision: your rate is {}; the calibration runs trained in BF16/FP8 on tensor \
+             cores, so this is the time at your measured precision's rate",
+            throughput.precision.as_deref().unwrap_or("unknown")
+        ));
+    }
+    notes.push(format!("range: {}", interval.method));
     if args.recompute && work.breakdown.is_none() {
         notes.push("--recompute ignored: the FLOPs were not counted from N and D".to_string());
     }
@@ -193,13 +208,16 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
         throughput,
         efficiency,
         calibration,
+        interval,
         devices,
         price_per_hour,
         watts,
         kwh_price,
         pue,
     };
-    let result = estimate(inputs, notes);
+    let side_by_side = side_by_side(&inputs, &catalog);
+    let mut result = estimate(inputs, notes);
+    result.side_by_side = side_by_side;
     if result.inputs.throughput.software_adapter && !globals.quiet {
         eprintln!("{}", software_warning());
     }
@@ -345,6 +363,7 @@ fn resolve_throughput(
                 source: "--tflops".into(),
                 precision: None,
                 measured: false,
+                accelerator: None,
                 software_adapter: false,
             },
             None,
@@ -381,6 +400,7 @@ fn resolve_throughput(
                 ),
                 precision: Some(precision.name().into()),
                 measured: false,
+                accelerator: Some(accel.id.clone()),
                 software_adapter: false,
             },
             None,
@@ -395,17 +415,36 @@ fn resolve_throughput(
         ),
     };
     let rate = rate_of(&file, dtype, &origin)?;
+    let matched = catalog.accelerator_for_adapters(&rate.adapters);
     Ok((
         Throughput {
             tflops_per_device: rate.per_device_gflops / 1000.0,
             source: format!("measured ({origin}): {}", rate.description),
             precision: Some(rate.dtype.name().into()),
             measured: true,
+            accelerator: matched.map(|a| a.id.clone()),
             software_adapter: rate.software_adapter,
         },
         Some(rate.devices),
         None,
     ))
+}
+
+/// Both paths, when the measured adapter is a catalog accelerator.
+fn side_by_side(inputs: &EstimateInputs, catalog: &Catalog) -> Option<TwoPaths> {
+    let t = &inputs.throughput;
+    if !t.measured {
+        return None;
+    }
+    let accel = catalog.accelerator(t.accelerator.as_deref()?).ok()?;
+    two_paths(
+        inputs.work.total_flops,
+        t.tflops_per_device,
+        t.precision.as_deref().unwrap_or("unknown"),
+        &t.source,
+        accel,
+        &inputs.calibration,
+    )
 }
 
 fn outcome_line(o: &Outcome) -> String {
@@ -463,28 +502,29 @@ pub fn render(e: &Estimate) -> String {
         e.inputs.efficiency.source
     ));
     line(format!("  calibration: {}", e.inputs.calibration.method));
-    for c in &e.inputs.calibration.samples {
+    for c in &e.inputs.calibration.runs {
         line(format!(
-            "    {}: {} / {} GPU-h / 3600 = {} per {} / {} TFLOP/s BF16 peak = {}{}",
+            "    {} ({}): {} / {} device-h / 3600 = {} per device = {} MFU{}{}",
             c.run,
-            fmt_flops(c.flops),
-            fmt_count(c.gpu_hours),
-            fmt_rate(c.sustained_tflops * TERA),
             c.accelerator,
-            c.peak_bf16_tflops,
+            fmt_flops(c.flops),
+            fmt_count(c.device_hours),
+            fmt_rate(c.sustained_tflops * TERA),
             fmt_percent(c.mfu),
+            c.matmul_utilisation
+                .map_or(" (no MAMF)".to_string(), |u| format!(
+                    ", {} of achievable matmul",
+                    fmt_percent(u)
+                )),
             c.reported_mfu.map_or(String::new(), |m| format!(
                 " (source reports {})",
                 fmt_percent(m)
             ))
         ));
     }
-    line(format!(
-        "    median {}, range {} - {}",
-        fmt_percent(e.inputs.calibration.median),
-        fmt_percent(e.inputs.calibration.low),
-        fmt_percent(e.inputs.calibration.high)
-    ));
+    for skipped in &e.inputs.calibration.skipped {
+        line(format!("    skipped {}: {}", skipped.run, skipped.reason));
+    }
     let r = &e.result;
     line(format!(
         "Sustained: {} × {} = {} per device",
@@ -531,12 +571,28 @@ pub fn render(e: &Estimate) -> String {
         fmt_usd(r.energy_cost_usd)
     ));
     line(format!(
-        "Range over the catalog runs' MFU: at {}: {}; at {}: {}",
+        "80% interval (x{:.2} to x{:.2} the device-hours): at {}: {}; at {}: {}",
+        e.inputs.interval.low_ratio,
+        e.inputs.interval.high_ratio,
         fmt_percent(e.range_low_efficiency.efficiency),
         outcome_line(&e.range_low_efficiency),
         fmt_percent(e.range_high_efficiency.efficiency),
         outcome_line(&e.range_high_efficiency)
     ));
+    if let Some(p) = &e.side_by_side {
+        line(format!("Side by side, {}:", p.accelerator));
+        for (label, path) in [("measured", &p.from_measured), ("catalog", &p.from_catalog)] {
+            line(format!(
+                "  from the {label} rate: {} ({}) × {} {} = {} device-hours",
+                fmt_rate(path.tflops_per_device * TERA),
+                path.rate,
+                fmt_percent(path.efficiency),
+                path.efficiency_basis,
+                fmt_count(path.device_hours)
+            ));
+        }
+        line(format!("  why they differ: {}", p.why));
+    }
     for note in e.notes.iter().filter(|n| !n.starts_with("WARNING")) {
         line(format!("Note: {note}"));
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand, each thin: a typed command in, the session or the cost model
 //! called, the result rendered. `run` dispatches.
 
+pub mod backtest;
 pub mod bench;
 pub mod catalog;
 pub mod compare;
@@ -41,6 +42,7 @@ pub enum Invocation {
     Bench(Box<bench::BenchCommand>),
     Catalog(catalog::CatalogCommand),
     Estimate(Box<estimate::EstimateOptions>),
+    Backtest { json: bool },
     Compare(compare::CompareCommand),
     Merge(merge::MergeCommand),
     Tune(tune::TuneCommand),
@@ -55,6 +57,7 @@ pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
         Invocation::Bench(command) => bench::run(&command, globals),
         Invocation::Catalog(command) => catalog::run(&command, globals),
         Invocation::Estimate(options) => estimate::run(&options, globals),
+        Invocation::Backtest { json } => backtest::run(json, globals),
         Invocation::Compare(command) => compare::run(&command, globals),
         Invocation::Merge(command) => merge::run(&command, globals),
         Invocation::Tune(command) => tune::run(&command, globals),

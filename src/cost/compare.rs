@@ -1,12 +1,14 @@
 //! A measured device set beside the catalog's reported runs and accelerators.
 //!
 //! For each run: its cluster's sustained rate and MFU, and how the user's device would do at
-//! the same MFU applied to its measured rate (an assumption: MFU is defined against a
-//! datasheet peak, the measured rate is a kernel rate).
+//! the same efficiency. A measured rate is a matmul rate, so the run's efficiency is taken
+//! against its accelerator's maximum achievable matmul (matmul utilisation); where the catalog
+//! has no MAMF for that accelerator, the MFU is used instead and the row says so.
 
 use serde::Serialize;
 
-use super::efficiency::{mfu, sustained_per_device, Calibration};
+use super::calibration::Calibration;
+use super::efficiency::{mfu, sustained_per_device};
 use super::run_work::run_work;
 use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Catalog, Precision};
@@ -47,11 +49,13 @@ pub fn versus_runs(
         .map(|run| {
             let work = run_work(run, catalog, calibration, false);
             let hours = run.device_hours().map(|h| h.value);
-            let peak = catalog
-                .accelerator(&run.accelerator)
-                .ok()
+            let accel = catalog.accelerator(&run.accelerator).ok();
+            let peak = accel
                 .and_then(|a| a.peak_tflops.get(Precision::Bf16))
                 .map(|p| p.value * TERA);
+            let mamf = accel
+                .and_then(|a| a.mamf_tflops.get(Precision::Bf16))
+                .map(|m| m.value * TERA);
             let counted = work
                 .as_ref()
                 .filter(|w| !w.method.starts_with("from hardware"));
@@ -62,13 +66,17 @@ pub fn versus_runs(
             let (run_mfu, mfu_kind) = match (sustained, peak, &run.mfu) {
                 (Some(s), Some(p), _) => (mfu(s, p), "derived"),
                 (_, _, Some(m)) => (m.value, "reported"),
-                _ => (calibration.median, "assumed"),
+                _ => (calibration.mfu_for(accel).value, "assumed"),
+            };
+            let utilisation = match (peak, mamf) {
+                (Some(p), Some(m)) => run_mfu * p / m,
+                _ => run_mfu,
             };
             // A hardware-method run's sustained rate is peak × MFU by construction.
             let sustained = sustained.or_else(|| hours.and(peak).map(|p| p * run_mfu));
             let devices = run.devices.as_ref().map(|d| d.value);
             let cluster = sustained.zip(devices).map(|(s, d)| s * d);
-            let user_effective = user_rate * run_mfu;
+            let user_effective = user_rate * utilisation;
             let one = work
                 .as_ref()
                 .map(|w| w.total_flops / user_effective / SECONDS_PER_HOUR);
@@ -83,6 +91,8 @@ pub fn versus_runs(
                 cluster_tflops: cluster.map(|c| c / TERA),
                 mfu: Some(run_mfu),
                 mfu_kind: mfu_kind.to_string(),
+                matmul_utilisation: Some(utilisation),
+                mamf_sourced: peak.is_some() && mamf.is_some(),
                 user_devices_to_match: cluster.map(|c| c / user_effective),
                 hours_on_one_device: one,
                 hours_on_user_devices: one.map(|h| h / user_devices),
@@ -121,18 +131,25 @@ mod tests {
     fn every_run_gets_a_row_and_v3_pretraining_checks_out() {
         let catalog = Catalog::built_in().unwrap();
         let cal = Calibration::from_catalog(&catalog);
-        // A device measured at exactly the H800 BF16 peak, 1000 of them, $2/h.
-        let rows = versus_runs(&catalog, &cal, 989_500.0, 1000.0, 2.0);
+        // A device whose measured matmul rate is the H800's achievable matmul (794.5 TFLOP/s),
+        // 1000 of them, $2/h.
+        let rows = versus_runs(&catalog, &cal, 794_500.0, 1000.0, 2.0);
         assert_eq!(rows.len(), catalog.runs.len());
         let v3 = rows
             .iter()
             .find(|r| r.run == "deepseek-v3-pretraining")
             .unwrap();
         assert_eq!(v3.mfu_kind, "derived");
-        // At the same MFU, one such device does what one H800 did: 2048 match the cluster,
-        // and the run takes exactly its reported 2.664M H800 GPU-hours.
+        assert!(v3.mamf_sourced);
+        // At the same matmul utilisation, one such device does what one H800 did: 2048 match
+        // the cluster, and the run takes exactly its reported 2.664M H800 GPU-hours.
         assert!((v3.user_devices_to_match.unwrap() - 2048.0).abs() < 1e-6);
-        assert!((v3.mfu.unwrap() - cal.samples[0].mfu).abs() < 1e-12);
+        let calibrated = cal
+            .runs
+            .iter()
+            .find(|r| r.run == "deepseek-v3-pretraining")
+            .unwrap();
+        assert!((v3.mfu.unwrap() - calibrated.mfu).abs() < 1e-12);
         let expected_h = 2.664e6;
         assert!((v3.hours_on_one_device.unwrap() - expected_h).abs() < 1e-6 * expected_h);
         assert!((v3.hours_on_user_devices.unwrap() - expected_h / 1000.0).abs() < 1e-3);
@@ -146,6 +163,6 @@ mod tests {
         let h100 = rows.iter().find(|r| r.accelerator == "h100-sxm").unwrap();
         assert_eq!(h100.like_precision, "fp32");
         assert!((h100.like_fraction.unwrap() - 0.5).abs() < 1e-9);
-        assert!((h100.bf16_fraction.unwrap() - 33.5 / 989.4).abs() < 1e-9);
+        assert!((h100.bf16_fraction.unwrap() - 33.5 / 989.5).abs() < 1e-9);
     }
 }

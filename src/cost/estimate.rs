@@ -4,9 +4,11 @@
 
 use serde::Serialize;
 
-use super::efficiency::Calibration;
+use super::calibration::Calibration;
 use super::flops::FlopBreakdown;
+use super::interval::Interval;
 use super::units::{days_to_years, energy_kwh, hours_to_days, SECONDS_PER_HOUR, TERA};
+use crate::model::TwoPaths;
 
 /// A value and where it came from ("--price-per-hour", "catalog: ...", "default: ...").
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +47,9 @@ pub struct Throughput {
     pub precision: Option<String>,
     /// True for a measured kernel rate (not a datasheet peak).
     pub measured: bool,
+    /// The catalog accelerator this is: the one named, or the one the measured adapter matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<String>,
     pub software_adapter: bool,
 }
 
@@ -54,6 +59,8 @@ pub struct EstimateInputs {
     pub throughput: Throughput,
     pub efficiency: Assumption,
     pub calibration: Calibration,
+    /// The range printed with the estimate: its family's, else all runs'.
+    pub interval: Interval,
     pub devices: Assumption,
     pub price_per_hour: Assumption,
     pub watts: Assumption,
@@ -82,9 +89,13 @@ pub struct Estimate {
     pub inputs: EstimateInputs,
     /// At the chosen efficiency.
     pub result: Outcome,
-    /// At the calibration's lowest and highest MFU: the slow and the fast end.
+    /// The interval's ends: the efficiency divided by the interval's high and low ratio of
+    /// reported to estimated device-hours (the slow and the fast end).
     pub range_low_efficiency: Outcome,
     pub range_high_efficiency: Outcome,
+    /// For a measured catalog accelerator: the measured path beside the datasheet path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<TwoPaths>,
     pub notes: Vec<String>,
 }
 
@@ -109,13 +120,19 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
 
 pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let result = outcome(&inputs, inputs.efficiency.value);
-    let range_low_efficiency = outcome(&inputs, inputs.calibration.low);
-    let range_high_efficiency = outcome(&inputs, inputs.calibration.high);
+    let interval = &inputs.interval;
+    // No throughput is sustained above itself: the fast end stops at 100%.
+    let range_low_efficiency = outcome(&inputs, inputs.efficiency.value / interval.high_ratio);
+    let range_high_efficiency = outcome(
+        &inputs,
+        (inputs.efficiency.value / interval.low_ratio).min(1.0),
+    );
     Estimate {
         inputs,
         result,
         range_low_efficiency,
         range_high_efficiency,
+        side_by_side: None,
         notes,
     }
 }
@@ -138,16 +155,12 @@ mod tests {
                 source: "test".into(),
                 precision: None,
                 measured: false,
+                accelerator: None,
                 software_adapter: false,
             },
             efficiency: a(eff),
-            calibration: Calibration {
-                samples: vec![],
-                median: 0.35,
-                low: 0.3,
-                high: 0.4,
-                method: "test".into(),
-            },
+            calibration: Calibration::from_runs(vec![], vec![]),
+            interval: Interval::from_ratios(&[0.8, 0.9, 1.0, 1.1, 1.2, 1.3], "test"),
             devices: a(devices),
             price_per_hour: a(2.0),
             watts: a(700.0),
@@ -189,5 +202,10 @@ mod tests {
         let e = estimate(inputs(1e21, 100.0, 0.35, 8.0), vec![]);
         assert!(e.range_low_efficiency.device_hours > e.result.device_hours);
         assert!(e.range_high_efficiency.device_hours < e.result.device_hours);
+        // The ends are the estimate's device-hours times the interval's ratios.
+        let i = &e.inputs.interval;
+        let hours = e.result.device_hours;
+        assert!((e.range_low_efficiency.device_hours - hours * i.high_ratio).abs() < 1e-6);
+        assert!((e.range_high_efficiency.device_hours - hours * i.low_ratio).abs() < 1e-6);
     }
 }

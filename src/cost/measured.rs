@@ -16,6 +16,8 @@ pub struct MeasuredRate {
     pub dtype: Dtype,
     /// Kernel, shape and adapter(s), for the output.
     pub description: String,
+    /// The adapter's name; for a merged document, every device's.
+    pub adapters: Vec<String>,
     pub software_adapter: bool,
 }
 
@@ -62,6 +64,7 @@ pub fn rate_of(
                     report.adapter.name,
                     report.adapter.backend
                 ),
+                adapters: vec![report.adapter.name.clone()],
                 software_adapter: report.software_adapter || report.adapter.is_software(),
             })
         }
@@ -84,6 +87,7 @@ pub fn rate_of(
                     best.total_gflops,
                     adapters.join(", ")
                 ),
+                adapters: adapters.iter().map(|a| a.to_string()).collect(),
                 software_adapter: best.per_device.iter().any(|d| d.software_adapter),
             })
         }

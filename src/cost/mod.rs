@@ -1,13 +1,17 @@
 //! Cost model: FLOP counts, efficiency calibration, the estimate, and comparisons of measured
 //! rates with reported runs. Pure functions of numbers: saved files come in through `model`.
 
+pub mod backtest;
+pub mod calibration;
 pub mod compare;
 pub mod defaults;
 pub mod efficiency;
 pub mod estimate;
 pub mod flops;
+pub mod interval;
 pub mod measured;
 pub mod merge;
 pub mod run_work;
 pub mod side_by_side;
+pub mod two_paths;
 pub mod units;

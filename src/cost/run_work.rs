@@ -4,10 +4,10 @@
 //!    attention term, exactly as the efficiency calibration counts it, so that a run re-priced
 //!    at its own MFU on its own accelerator returns its reported GPU-hours;
 //! 3. from hardware: GPU-hours × 3600 × dense BF16 peak × MFU (Epoch AI's second method),
-//!    with the run's reported MFU, else the calibrated median. Used for runs that publish
-//!    GPU-hours but no tokens (DeepSeek-R1's RL stages).
+//!    with the run's reported MFU, else the calibrated MFU of its accelerator's family. Used
+//!    for runs that publish GPU-hours but no tokens (DeepSeek-R1's RL stages).
 
-use super::efficiency::Calibration;
+use super::calibration::Calibration;
 use super::estimate::Work;
 use super::flops::training_flops;
 use super::units::{SECONDS_PER_HOUR, TERA};
@@ -51,7 +51,10 @@ pub fn run_work(
     let peak = accel.peak_tflops.get(Precision::Bf16)?;
     let (mfu, mfu_source) = match &run.mfu {
         Some(m) => (m.value, format!("the run's reported MFU ({})", m.source)),
-        None => (calibration.median, "the calibrated median MFU".to_string()),
+        None => {
+            let e = calibration.mfu_for(Some(accel));
+            (e.value, format!("the calibrated MFU: {}", e.describe()))
+        }
     };
     Some(Work {
         description,

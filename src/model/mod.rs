@@ -19,6 +19,6 @@ pub use load::{load_report, load_results, parse_results, read_text, ResultsFile}
 pub use merged::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
 pub use peak::{PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use schema::*;
-pub use story::{PrecisionStory, RunComparison, RunStory};
+pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
 pub use tune::{FamilyTuning, TuneReport};
 pub use write::{save_json, write_output, OutputError};

@@ -21,6 +21,10 @@ pub struct RunStory {
     pub price_source: String,
     /// The fastest validated kernel of each precision, beside the catalog's runs.
     pub precisions: Vec<PrecisionStory>,
+    /// When this adapter is a catalog accelerator: the fastest measured rate beside that
+    /// accelerator's datasheet path at the clusters' precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_paths: Option<TwoPaths>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,11 +52,42 @@ pub struct RunComparison {
     pub cluster_tflops: Option<f64>,
     /// vs the accelerator's dense BF16 peak.
     pub mfu: Option<f64>,
-    /// "derived" (from FLOPs and GPU-hours), "reported" or "assumed" (calibrated median).
+    /// "derived" (from FLOPs and GPU-hours), "reported" or "assumed" (calibrated for its family).
     pub mfu_kind: String,
-    /// The user's devices, each at `mfu` of its measured rate, that match the cluster's rate.
+    /// The same efficiency against the accelerator's BF16 maximum achievable matmul: what the
+    /// user's measured rate is multiplied by. Equal to `mfu` where no MAMF is sourced.
+    #[serde(default)]
+    pub matmul_utilisation: Option<f64>,
+    /// False when the accelerator has no sourced MAMF and `mfu` stood in for it.
+    #[serde(default)]
+    pub mamf_sourced: bool,
+    /// The user's devices, each at `matmul_utilisation` of its measured rate, that match the
+    /// cluster's rate.
     pub user_devices_to_match: Option<f64>,
     pub hours_on_one_device: Option<f64>,
     pub hours_on_user_devices: Option<f64>,
     pub cost_usd: Option<f64>,
+}
+
+/// When the measured adapter is a catalog accelerator: the same work priced from the measured
+/// rate and from the datasheet peak at the clusters' precision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathEstimate {
+    pub tflops_per_device: f64,
+    /// "f32 measured (kernel tiled)" or "bf16 datasheet peak".
+    pub rate: String,
+    pub efficiency: f64,
+    pub efficiency_basis: String,
+    pub device_hours: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TwoPaths {
+    pub accelerator: String,
+    /// The work both paths price.
+    pub work: String,
+    pub from_measured: PathEstimate,
+    pub from_catalog: PathEstimate,
+    /// One line: why the two differ.
+    pub why: String,
 }

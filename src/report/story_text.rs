@@ -1,7 +1,7 @@
 //! The default run's report for a person: what was measured, against the device's own
 //! ceilings, and what it means beside the clusters labs reported.
 
-use crate::cost::efficiency::Calibration;
+use crate::cost::calibration::Calibration;
 use crate::cost::units::{fmt_count, fmt_hours, fmt_percent, fmt_usd};
 use crate::gpu::SOFTWARE_WARNING;
 use crate::model::RunComparison;
@@ -62,13 +62,31 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
     {
         out.push_str(&comparison(best, story.price_per_hour, &story.price_source));
     }
+    if let Some(p) = &story.catalog_paths {
+        out.push_str(&format!(
+            "\nThis adapter is the catalog's {}; {} priced both ways:\n",
+            p.accelerator, p.work
+        ));
+        for (label, path) in [("measured", &p.from_measured), ("catalog", &p.from_catalog)] {
+            out.push_str(&format!(
+                "  from the {label} rate: {} ({}) at {} {}: {} device-hours\n",
+                fmt_gflops(path.tflops_per_device * 1000.0),
+                path.rate,
+                fmt_percent(path.efficiency),
+                path.efficiency_basis,
+                fmt_count(path.device_hours)
+            ));
+        }
+        out.push_str(&format!("  why they differ: {}\n", p.why));
+    }
     out.push_str(&format!(
-        "\nAssumptions: each run's MFU (its compute over its GPU-hours, against its accelerator's \
-         dense BF16 peak; where unknown, the catalog median {}) is applied to your measured rate, \
-         as if your device trained as efficiently as that cluster did. Those runs trained in \
-         BF16/FP8; your rate is {}, so this compares across precisions. Prices: ${:.2} per \
-         device-hour ({}).\n",
-        fmt_percent(calibration.median),
+        "\nAssumptions: each run's efficiency (its compute over its GPU-hours) is taken against \
+         its accelerator's maximum achievable matmul (where none is sourced, its dense BF16 \
+         peak: MFU) and applied to your measured matmul rate, as if your device trained as \
+         efficiently as that cluster did; runs without compute use the calibration ({} runs). \
+         Those runs trained in BF16/FP8 on tensor cores; your rate is {}, so this compares \
+         across precisions. Prices: ${:.2} per device-hour ({}).\n",
+        calibration.runs.len(),
         story
             .precisions
             .iter()
@@ -180,4 +198,41 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
         "  cost: one device's hours × ${price:.2} ({price_source})\n"
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::cost::two_paths::for_story;
+    use crate::model::RunStory;
+
+    #[test]
+    fn a_catalog_accelerator_gets_both_paths_and_why_they_differ() {
+        let catalog = Catalog::built_in().unwrap();
+        let calibration = Calibration::from_catalog(&catalog);
+        let mut report: BenchReport =
+            serde_json::from_str(include_str!("../../tests/fixtures/report-lavapipe.json"))
+                .unwrap();
+        let a100 = catalog.accelerator("a100-80gb").unwrap();
+        report.story = Some(RunStory {
+            budget_s: 60.0,
+            elapsed_s: 1.0,
+            shape: "test".into(),
+            shrunk: None,
+            peak_probes: vec![],
+            price_per_hour: 2.0,
+            price_source: "test".into(),
+            precisions: vec![],
+            catalog_paths: for_story(&calibration, a100, 19.0, "f32", "kernel tiled"),
+        });
+        let text = render(&report, "test", &calibration);
+        assert!(
+            text.contains("This adapter is the catalog's a100-80gb"),
+            "{text}"
+        );
+        assert!(text.contains("from the measured rate"), "{text}");
+        assert!(text.contains("from the catalog rate"), "{text}");
+        assert!(text.contains("why they differ"), "{text}");
+    }
 }
