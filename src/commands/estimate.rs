@@ -107,7 +107,13 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
             Assumption::new(e, "--efficiency")
         }
         None => {
-            let e = calibration.default_efficiency(args.run.as_deref(), accel, throughput.measured);
+            let params = work_params(&work, args.run.as_deref(), &catalog);
+            let e = calibration.default_efficiency(
+                args.run.as_deref(),
+                accel,
+                params,
+                throughput.measured,
+            );
             Assumption::new(e.value, format!("default: calibrated, {}", e.describe()))
         }
     };
@@ -430,6 +436,15 @@ fn resolve_throughput(
     ))
 }
 
+/// The activated parameters of the work's model, where known: counted, or the catalog model of
+/// the run being re-priced (whose work may come from its hardware, not from N·D).
+fn work_params(work: &Work, run: Option<&str>, catalog: &Catalog) -> Option<f64> {
+    work.breakdown.as_ref().map(|b| b.params).or_else(|| {
+        let run = catalog.run(run?).ok()?;
+        Some(catalog.model(&run.model).ok()?.flop_params().value)
+    })
+}
+
 /// Both paths, when the measured adapter is a catalog accelerator.
 fn side_by_side(inputs: &EstimateInputs, catalog: &Catalog) -> Option<TwoPaths> {
     let t = &inputs.throughput;
@@ -443,6 +458,7 @@ fn side_by_side(inputs: &EstimateInputs, catalog: &Catalog) -> Option<TwoPaths> 
         t.precision.as_deref().unwrap_or("unknown"),
         &t.source,
         accel,
+        inputs.work.breakdown.as_ref().map(|b| b.params),
         &inputs.calibration,
     )
 }

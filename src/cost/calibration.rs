@@ -7,10 +7,14 @@
 //! from a datasheet peak multiplies by MFU; an estimate from a measured matmul rate multiplies
 //! by matmul utilisation, because a measured rate is already that device's achievable matmul.
 //!
-//! The model: the median MFU of the calibration runs on the same accelerator family
-//! (generation), when the family has at least `MIN_GROUP_RUNS` of them; else the median of all
-//! calibration runs. Its misses, each run estimated with itself left out, give the interval:
-//! the family's own misses when it has enough of them, since families spread differently.
+//! The model: MFU = the mean MFU of the calibration runs on the same accelerator family
+//! (generation), when the family has at least `MIN_GROUP_RUNS` of them (else of all runs), plus
+//! a slope per tenfold of activated parameters, measured within families and shared by all:
+//! a larger model multiplies larger matrices and keeps the devices busier (Llama 3.1 8B, 70B
+//! and 405B on one H100 cluster: 14%, 25%, 35% MFU). Where the model's size is unknown, the
+//! family's mean is used as it is. Its misses, each run estimated with itself left out, give
+//! the interval: the family's own misses when it has enough of them, since families spread
+//! differently.
 
 use serde::Serialize;
 
@@ -19,8 +23,11 @@ use super::interval::{Interval, MIN_RATIOS};
 use super::units::{SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Accelerator, Catalog, Precision, Run};
 
-/// A family's median is used only when it has at least this many runs.
+/// A family's own mean is used only when it has at least this many runs.
 pub const MIN_GROUP_RUNS: usize = 3;
+
+/// The model never predicts outside this range, however far a size lies from the runs'.
+const MFU_RANGE: (f64, f64) = (0.05, 0.75);
 
 /// Used only when no catalog run can be calibrated (a user catalog without runs): Epoch AI's
 /// 30-40% utilisation default for LLM runs, centred.
@@ -48,6 +55,9 @@ pub struct CalibrationRun {
     /// The MFU the source itself published, for comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reported_mfu: Option<f64>,
+    /// Activated parameters per token of the run's model, where the catalog knows the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_params: Option<f64>,
 }
 
 impl CalibrationRun {
@@ -118,21 +128,30 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
         mfu: run_mfu,
         matmul_utilisation: mamf.map(|m| mfu(sustained, m * TERA)),
         reported_mfu: run.mfu.as_ref().map(|m| m.value),
+        active_params: catalog
+            .model(&run.model)
+            .ok()
+            .map(|m| m.flop_params().value),
     })
 }
 
-/// What the model predicts for one accelerator family, and from which runs.
+/// What the model predicts for one accelerator family and model size, and from which runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fit {
     pub mfu: f64,
     /// "nvidia-hopper", or "all calibration runs" when the family has too few.
     pub group: String,
     pub runs: Vec<String>,
+    /// MFU gained per tenfold of activated parameters (shared by every family).
+    pub slope_per_decade: f64,
+    /// The size the prediction is for: the one asked, else the group's mean size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_params: Option<f64>,
 }
 
-/// The median MFU of `group`'s runs, or of all runs when it has fewer than `MIN_GROUP_RUNS`.
+/// The model fitted on `runs` for `group`, at `params` activated parameters (None: unknown).
 /// None when there are no runs at all.
-pub fn fit(runs: &[CalibrationRun], group: Option<&str>) -> Option<Fit> {
+pub fn fit(runs: &[CalibrationRun], group: Option<&str>, params: Option<f64>) -> Option<Fit> {
     let in_group: Vec<&CalibrationRun> = runs
         .iter()
         .filter(|r| Some(r.group.as_str()) == group)
@@ -144,12 +163,67 @@ pub fn fit(runs: &[CalibrationRun], group: Option<&str>) -> Option<Fit> {
     if used.is_empty() {
         return None;
     }
-    let mfus: Vec<f64> = used.iter().map(|r| r.mfu).collect();
+    let mean_mfu = mean(used.iter().map(|r| r.mfu));
+    let slope = size_slope(runs);
+    let sizes: Vec<f64> = used
+        .iter()
+        .filter_map(|r| r.active_params)
+        .map(f64::log10)
+        .collect();
+    let (mfu, at_params) = match (params.filter(|p| *p > 0.0), sizes.is_empty()) {
+        (Some(p), false) => {
+            let centre = mean(sizes.iter().copied());
+            (mean_mfu + slope * (p.log10() - centre), Some(p))
+        }
+        _ => (mean_mfu, None),
+    };
     Some(Fit {
-        mfu: median(&mfus),
+        mfu: mfu.clamp(MFU_RANGE.0, MFU_RANGE.1),
         group: label,
         runs: used.iter().map(|r| r.run.clone()).collect(),
+        slope_per_decade: slope,
+        at_params,
     })
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f64
+    }
+}
+
+/// The least-squares slope of MFU on log10(activated parameters) within each family, pooled:
+/// each family is centred on its own means, so that the generations' different levels do not
+/// pass for a size effect. 0 when no family has two runs of known, different sizes.
+pub fn size_slope(runs: &[CalibrationRun]) -> f64 {
+    let mut groups: Vec<&str> = runs.iter().map(|r| r.group.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for g in groups {
+        let points: Vec<(f64, f64)> = runs
+            .iter()
+            .filter(|r| r.group == g)
+            .filter_map(|r| Some((r.active_params?.log10(), r.mfu)))
+            .collect();
+        if points.len() < 2 {
+            continue;
+        }
+        let mx = mean(points.iter().map(|p| p.0));
+        let my = mean(points.iter().map(|p| p.1));
+        for (x, y) in points {
+            sxy += (x - mx) * (y - my);
+            sxx += (x - mx) * (x - mx);
+        }
+    }
+    if sxx > 0.0 {
+        sxy / sxx
+    } else {
+        0.0
+    }
 }
 
 /// For each run, its family and reported ÷ estimated device-hours, estimated by the model
@@ -158,7 +232,7 @@ pub fn leave_one_out_ratios(runs: &[CalibrationRun]) -> Vec<(String, f64)> {
     (0..runs.len())
         .filter_map(|i| {
             let others = without(runs, i);
-            let f = fit(&others, Some(&runs[i].group))?;
+            let f = fit(&others, Some(&runs[i].group), runs[i].active_params)?;
             Some((
                 runs[i].group.clone(),
                 runs[i].device_hours / runs[i].hours_at(f.mfu),
@@ -201,19 +275,23 @@ pub struct Efficiency {
     pub basis: String,
     pub group: String,
     pub runs: Vec<String>,
+    /// How the model's size moved the figure, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_term: Option<String>,
     /// Set when the model fell back (no runs, no MAMF): says what was done instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
 }
 
 impl Efficiency {
-    /// "41.3% MFU, median of nvidia-ampere (9 runs: ...)".
+    /// "41.3% MFU, mean of nvidia-ampere (9 runs: ...) at 7B parameters (+3.2 points per
+    /// tenfold)".
     pub fn describe(&self) -> String {
         let mut s = if self.group.starts_with("the run itself") {
             format!("{:.1}% {}, {}", self.value * 100.0, self.basis, self.group)
         } else {
             format!(
-                "{:.1}% {}, median of {} ({} runs: {})",
+                "{:.1}% {}, mean of {} ({} runs: {})",
                 self.value * 100.0,
                 self.basis,
                 self.group,
@@ -221,6 +299,9 @@ impl Efficiency {
                 self.runs.join(", ")
             )
         };
+        if let Some(t) = &self.size_term {
+            s.push_str(&format!(" {t}"));
+        }
         if let Some(f) = &self.fallback {
             s.push_str(&format!("; {f}"));
         }
@@ -248,10 +329,13 @@ impl Calibration {
         let interval = interval_for(&runs, None);
         Calibration {
             method: format!(
-                "per accelerator family, the median MFU (6·N·D or reported FLOPs / device-hours \
-                 / 3600 / dense BF16 datasheet peak) of its catalog runs, if it has at least \
-                 {MIN_GROUP_RUNS}; else the median of all {} calibration runs",
-                runs.len()
+                "per accelerator family, the mean MFU (6·N·D or reported FLOPs / device-hours \
+                 / 3600 / dense BF16 datasheet peak) of its catalog runs if it has at least \
+                 {MIN_GROUP_RUNS} (else of all {} calibration runs), plus {:+.1} points per \
+                 tenfold of activated parameters from the family's mean size (the slope within \
+                 families, pooled)",
+                runs.len(),
+                size_slope(&runs) * 100.0
             ),
             runs,
             skipped,
@@ -264,14 +348,23 @@ impl Calibration {
         interval_for(&self.runs, accelerator.map(Accelerator::group))
     }
 
-    /// MFU for a run on `accelerator` (None: an unknown device, all runs' median).
-    pub fn mfu_for(&self, accelerator: Option<&Accelerator>) -> Efficiency {
-        match fit(&self.runs, accelerator.map(Accelerator::group)) {
+    /// MFU for a run on `accelerator` (None: an unknown device, all runs) of a model of
+    /// `params` activated parameters (None: unknown, the family's mean size).
+    pub fn mfu_for(&self, accelerator: Option<&Accelerator>, params: Option<f64>) -> Efficiency {
+        match fit(&self.runs, accelerator.map(Accelerator::group), params) {
             Some(f) => Efficiency {
                 value: f.mfu,
                 basis: "MFU".into(),
                 group: f.group,
                 runs: f.runs,
+                size_term: Some(match f.at_params {
+                    Some(p) => format!(
+                        "at {:.3e} activated parameters ({:+.1} points per tenfold)",
+                        p,
+                        f.slope_per_decade * 100.0
+                    ),
+                    None => "at the family's mean model size (size not given)".into(),
+                }),
                 fallback: None,
             },
             None => Efficiency {
@@ -279,6 +372,7 @@ impl Calibration {
                 basis: "MFU".into(),
                 group: "none".into(),
                 runs: Vec::new(),
+                size_term: None,
                 fallback: Some(
                     "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% \
                      utilisation default, centred"
@@ -295,15 +389,16 @@ impl Calibration {
         &self,
         run: Option<&str>,
         accelerator: Option<&Accelerator>,
+        params: Option<f64>,
         measured: bool,
     ) -> Efficiency {
         if let Some(own) = run.and_then(|r| self.own_efficiency(r, measured)) {
             return own;
         }
         if measured {
-            self.matmul_utilisation_for(accelerator)
+            self.matmul_utilisation_for(accelerator, params)
         } else {
-            self.mfu_for(accelerator)
+            self.mfu_for(accelerator, params)
         }
     }
 
@@ -328,13 +423,18 @@ impl Calibration {
             basis: basis.into(),
             group: format!("the run itself ({})", r.run),
             runs: vec![r.run.clone()],
+            size_term: None,
             fallback,
         })
     }
 
     /// Matmul utilisation for a measured matmul rate of `accelerator` (None: a device the
     /// catalog does not know, and then the median over the runs whose accelerator has a MAMF).
-    pub fn matmul_utilisation_for(&self, accelerator: Option<&Accelerator>) -> Efficiency {
+    pub fn matmul_utilisation_for(
+        &self,
+        accelerator: Option<&Accelerator>,
+        params: Option<f64>,
+    ) -> Efficiency {
         let Some(accel) = accelerator else {
             let with_mamf: Vec<&CalibrationRun> = self
                 .runs
@@ -342,7 +442,7 @@ impl Calibration {
                 .filter(|r| r.matmul_utilisation.is_some())
                 .collect();
             if with_mamf.is_empty() {
-                let mut e = self.mfu_for(None);
+                let mut e = self.mfu_for(None, params);
                 e.fallback = Some(
                     "no calibration run's accelerator has a sourced MAMF: MFU applied to the \
                      measured rate as if it were a datasheet peak (overstates time)"
@@ -359,10 +459,11 @@ impl Calibration {
                 basis: "matmul utilisation".into(),
                 group: "all calibration runs on accelerators with a sourced MAMF".into(),
                 runs: with_mamf.iter().map(|r| r.run.clone()).collect(),
+                size_term: None,
                 fallback: None,
             };
         };
-        let from_mfu = self.mfu_for(Some(accel));
+        let from_mfu = self.mfu_for(Some(accel), params);
         let peak = accel.peak_tflops.get(Precision::Bf16).map(|p| p.value);
         let mamf = accel.mamf_tflops.get(Precision::Bf16).map(|m| m.value);
         match (peak, mamf) {

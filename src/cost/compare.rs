@@ -66,7 +66,18 @@ pub fn versus_runs(
             let (run_mfu, mfu_kind) = match (sustained, peak, &run.mfu) {
                 (Some(s), Some(p), _) => (mfu(s, p), "derived"),
                 (_, _, Some(m)) => (m.value, "reported"),
-                _ => (calibration.mfu_for(accel).value, "assumed"),
+                _ => (
+                    calibration
+                        .mfu_for(
+                            accel,
+                            catalog
+                                .model(&run.model)
+                                .ok()
+                                .map(|m| m.flop_params().value),
+                        )
+                        .value,
+                    "assumed",
+                ),
             };
             let utilisation = match (peak, mamf) {
                 (Some(p), Some(m)) => run_mfu * p / m,

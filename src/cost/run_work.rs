@@ -52,7 +52,11 @@ pub fn run_work(
     let (mfu, mfu_source) = match &run.mfu {
         Some(m) => (m.value, format!("the run's reported MFU ({})", m.source)),
         None => {
-            let e = calibration.mfu_for(Some(accel));
+            let params = catalog
+                .model(&run.model)
+                .ok()
+                .map(|m| m.flop_params().value);
+            let e = calibration.mfu_for(Some(accel), params);
             (e.value, format!("the calibrated MFU: {}", e.describe()))
         }
     };

@@ -16,11 +16,12 @@ pub fn two_paths(
     measured_precision: &str,
     kernel: &str,
     accel: &Accelerator,
+    params: Option<f64>,
     calibration: &Calibration,
 ) -> Option<TwoPaths> {
     let peak = accel.peak_tflops.get(Precision::Bf16)?.value;
-    let util = calibration.matmul_utilisation_for(Some(accel));
-    let mfu = calibration.mfu_for(Some(accel));
+    let util = calibration.matmul_utilisation_for(Some(accel), params);
+    let mfu = calibration.mfu_for(Some(accel), params);
     let hours = |tflops: f64, eff: f64| flops / (tflops * TERA * eff) / SECONDS_PER_HOUR;
     let ratio = peak / measured_tflops;
     Some(TwoPaths {
@@ -67,6 +68,7 @@ pub fn for_story(
         measured_precision,
         kernel,
         accel,
+        run.active_params,
         calibration,
     )?;
     paths.work = format!("{} ({:.3e} FLOP)", run.run, run.flops);
@@ -83,11 +85,11 @@ mod tests {
         let catalog = Catalog::built_in().unwrap();
         let cal = Calibration::from_catalog(&catalog);
         let h100 = catalog.accelerator("h100-sxm").unwrap();
-        let p = two_paths(1e24, 794.5, "bf16", "test", h100, &cal).unwrap();
+        let p = two_paths(1e24, 794.5, "bf16", "test", h100, None, &cal).unwrap();
         let (a, b) = (p.from_measured.device_hours, p.from_catalog.device_hours);
         assert!((a / b - 1.0).abs() < 1e-9, "{a} vs {b}");
         // An f32 rate 20x below the peak: 20x the hours... at the same utilisation.
-        let f32 = two_paths(1e24, 49.475, "f32", "tiled", h100, &cal).unwrap();
+        let f32 = two_paths(1e24, 49.475, "f32", "tiled", h100, None, &cal).unwrap();
         assert!((f32.from_measured.device_hours / a - 794.5 / 49.475).abs() < 1e-6);
         assert!(f32.why.contains("20.0x"));
     }

@@ -18,6 +18,15 @@ pub fn synthetic(run: &str, group: &str, mfu: f64) -> CalibrationRun {
         mfu,
         matmul_utilisation: None,
         reported_mfu: None,
+        active_params: None,
+    }
+}
+
+/// The same, of a model of `params` activated parameters.
+pub fn sized(run: &str, group: &str, mfu: f64, params: f64) -> CalibrationRun {
+    CalibrationRun {
+        active_params: Some(params),
+        ..synthetic(run, group, mfu)
     }
 }
 
@@ -55,21 +64,46 @@ fn built_in_calibration_has_at_least_fifteen_runs_across_three_families() {
 }
 
 #[test]
-fn the_family_median_is_used_when_the_family_has_enough_runs() {
+fn the_family_mean_is_used_when_the_family_has_enough_runs() {
     let runs = vec![
         synthetic("a", "x", 0.2),
         synthetic("b", "x", 0.3),
         synthetic("c", "x", 0.4),
-        synthetic("d", "y", 0.6),
+        synthetic("d", "y", 0.7),
     ];
-    let f = fit(&runs, Some("x")).unwrap();
+    let f = fit(&runs, Some("x"), None).unwrap();
     assert!((f.mfu - 0.3).abs() < 1e-12);
     assert_eq!(f.runs, ["a", "b", "c"]);
-    // "y" has one run: all four runs' median, (0.3 + 0.4) / 2.
-    let f = fit(&runs, Some("y")).unwrap();
+    // "y" has one run: all four runs' mean.
+    let f = fit(&runs, Some("y"), None).unwrap();
     assert_eq!(f.group, "all calibration runs");
-    assert!((f.mfu - 0.35).abs() < 1e-12);
-    assert!(fit(&[], Some("x")).is_none());
+    assert!((f.mfu - 0.4).abs() < 1e-12);
+    assert!(fit(&[], Some("x"), None).is_none());
+}
+
+#[test]
+fn the_size_slope_is_measured_within_families_and_moves_the_estimate() {
+    // Family x gains 10 points per tenfold; family y sits 30 points higher with the same
+    // slope. Pooled across families without centring, the levels would pass for size.
+    let runs = vec![
+        sized("x1", "x", 0.20, 1e9),
+        sized("x2", "x", 0.30, 1e10),
+        sized("x3", "x", 0.40, 1e11),
+        sized("y1", "y", 0.50, 1e11),
+        sized("y2", "y", 0.60, 1e12),
+    ];
+    assert!((size_slope(&runs) - 0.10).abs() < 1e-12);
+    // At x's mean size (1e10) the prediction is x's mean; a tenfold larger model, 10 more.
+    let at_mean = fit(&runs, Some("x"), Some(1e10)).unwrap();
+    assert!((at_mean.mfu - 0.30).abs() < 1e-12);
+    let larger = fit(&runs, Some("x"), Some(1e11)).unwrap();
+    assert!((larger.mfu - 0.40).abs() < 1e-12);
+    // Unknown size: the family's mean; absurd sizes stay inside the plausible range.
+    assert!((fit(&runs, Some("x"), None).unwrap().mfu - 0.30).abs() < 1e-12);
+    assert_eq!(fit(&runs, Some("x"), Some(1e30)).unwrap().mfu, MFU_RANGE.1);
+    assert_eq!(fit(&runs, Some("x"), Some(1.0)).unwrap().mfu, MFU_RANGE.0);
+    // No family with two sizes: no slope.
+    assert_eq!(size_slope(&[sized("a", "x", 0.3, 1e9)]), 0.0);
 }
 
 #[test]
@@ -78,20 +112,20 @@ fn without_a_sourced_mamf_the_measured_rate_falls_back_visibly_to_mfu() {
     let cal = Calibration::from_catalog(&catalog);
     let h100 = catalog.accelerator("h100-sxm").unwrap();
     let h200 = catalog.accelerator("h200").unwrap();
-    let mfu = cal.mfu_for(Some(h100));
-    let with_mamf = cal.matmul_utilisation_for(Some(h100));
+    let mfu = cal.mfu_for(Some(h100), None);
+    let with_mamf = cal.matmul_utilisation_for(Some(h100), None);
     assert!(with_mamf.fallback.is_none());
     assert!(with_mamf.basis.starts_with("matmul utilisation"));
     assert!((with_mamf.value - mfu.value * 989.5 / 794.5).abs() < 1e-12);
     // The H200 has the same family (same MFU) but no sourced MAMF.
-    let without = cal.matmul_utilisation_for(Some(h200));
-    assert_eq!(without.value, cal.mfu_for(Some(h200)).value);
+    let without = cal.matmul_utilisation_for(Some(h200), None);
+    assert_eq!(without.value, cal.mfu_for(Some(h200), None).value);
     assert!(without
         .fallback
         .unwrap()
         .contains("no sourced MAMF for 'h200'"));
     // An unknown device: the median utilisation of the runs that have one.
-    let unknown = cal.matmul_utilisation_for(None);
+    let unknown = cal.matmul_utilisation_for(None, None);
     assert!(unknown.fallback.is_none());
     assert!(!unknown.runs.contains(&"palm-540b".to_string()));
 }
@@ -111,9 +145,9 @@ fn measured_and_datasheet_estimates_agree_within_the_interval() {
         ) else {
             continue;
         };
-        let from_peak = flops / (peak.value * TERA * cal.mfu_for(Some(accel)).value);
+        let from_peak = flops / (peak.value * TERA * cal.mfu_for(Some(accel), None).value);
         let from_measured =
-            flops / (mamf.value * TERA * cal.matmul_utilisation_for(Some(accel)).value);
+            flops / (mamf.value * TERA * cal.matmul_utilisation_for(Some(accel), None).value);
         assert!(
             cal.interval_for(Some(accel))
                 .contains(from_peak, from_measured),
@@ -155,16 +189,16 @@ fn bad_catalog_entries_are_skipped_with_a_notice_never_a_nan() {
     assert!(reason("no-hours").contains("no GPU-hours"));
     assert!(reason("no-peak").contains("no BF16 peak"));
     assert!(cal.runs.iter().all(|r| r.mfu.is_finite() && r.mfu > 0.0));
-    let e = cal.mfu_for(catalog.accelerator("no-bf16").ok());
+    let e = cal.mfu_for(catalog.accelerator("no-bf16").ok(), None);
     assert!(e.value.is_finite() && e.value > 0.0);
-    let e = cal.matmul_utilisation_for(catalog.accelerator("no-bf16").ok());
+    let e = cal.matmul_utilisation_for(catalog.accelerator("no-bf16").ok(), None);
     assert!(e.value.is_finite() && e.fallback.is_some());
 
     // A catalog with no usable run at all: the fallback, stated.
     let empty = Calibration::from_runs(vec![], vec![]);
-    let e = empty.mfu_for(None);
+    let e = empty.mfu_for(None, None);
     assert_eq!(e.value, FALLBACK_MFU);
     assert!(e.fallback.is_some());
-    assert!(empty.matmul_utilisation_for(None).fallback.is_some());
+    assert!(empty.matmul_utilisation_for(None, None).fallback.is_some());
     assert_eq!(empty.interval.from_runs, 0);
 }
