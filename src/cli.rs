@@ -79,6 +79,10 @@ pub enum Command {
     Peak(crate::commands::peak::PeakArgs),
     /// Benchmark kernels over a series of sizes; table, plots and one combined result.
     Sweep(crate::commands::sweep::SweepArgs),
+    /// Serve the benchmark page locally: run the kernels in a browser, save its results.
+    Serve(crate::commands::serve::ServeArgs),
+    /// Write the benchmark page as a static site (no server; results download).
+    Web(crate::commands::web::WebArgs),
 }
 
 #[derive(Debug, Clone, Args)]

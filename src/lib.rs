@@ -13,5 +13,6 @@ pub mod kernels;
 pub mod peak;
 pub mod progress;
 pub mod report;
+pub mod serve;
 pub mod system;
 pub mod tune;

@@ -8,8 +8,10 @@ pub mod devices;
 pub mod estimate;
 pub mod merge;
 pub mod peak;
+pub mod serve;
 pub mod sweep;
 pub mod tune;
+pub mod web;
 
 use anyhow::Result;
 
@@ -37,6 +39,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Tune(args)) => tune::run(args, global),
         Some(Command::Peak(args)) => peak::run(args, global),
         Some(Command::Sweep(args)) => sweep::run(args, global),
+        Some(Command::Serve(args)) => serve::run(args, global),
+        Some(Command::Web(args)) => web::run(args, global),
     }
 }
 

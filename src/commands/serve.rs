@@ -1,0 +1,73 @@
+//! `flopcost serve`: the page on a local server, taking results back.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::catalog::Catalog;
+use crate::cli::GlobalOptions;
+use crate::serve::{serve, site_files, story, ServeOptions};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback lets others post results.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Folder the page's results are saved in (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub results: PathBuf,
+}
+
+pub fn run(args: &ServeArgs, global: &GlobalOptions) -> Result<()> {
+    let catalog = Catalog::load(global.catalog.as_deref())?;
+    let story = story(
+        &catalog,
+        super::estimate::DEFAULT_PRICE,
+        super::web::PRICE_SOURCE,
+    );
+    std::fs::create_dir_all(&args.results)
+        .with_context(|| format!("creating {}", args.results.display()))?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "WARNING: listening on {}, not loopback: anyone who can reach this port can open \
+             the page and post results into {}",
+            args.bind,
+            args.results.display()
+        );
+    }
+    let options = ServeOptions {
+        addr: SocketAddr::new(args.bind, args.port),
+        results_dir: args.results.clone(),
+    };
+    let open = args.open;
+    let results = args.results.display().to_string();
+    serve(options, site_files(&story, true), move |addr| {
+        let url = format!("http://{addr}/");
+        // The first line of stdout is the address, for scripts that asked for port 0.
+        println!("{url}");
+        eprintln!("flopcost serve: open {url} (results are saved in {results}; Ctrl-C stops)");
+        if open {
+            open_browser(&url);
+        }
+    })
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        eprintln!("could not start {opener} ({e}); open {url} yourself");
+    }
+}
