@@ -66,9 +66,9 @@ fn screenshot(browser: &mut Browser, dir: &Path, name: &str) {
     let path = dir.join(name);
     browser.screenshot(&path);
     eprintln!("screenshot: {}", path.display());
-    // Set to refresh the README's picture from a test run.
-    if let Some(out) = std::env::var_os("FLOPCOST_SCREENSHOT_OUT") {
-        std::fs::copy(&path, out).unwrap();
+    // A folder to keep the screenshots in (docs/browser.png is the served page's).
+    if let Some(out) = std::env::var_os("FLOPCOST_SCREENSHOT_DIR") {
+        std::fs::copy(&path, Path::new(&out).join(name)).unwrap();
     }
 }
 

@@ -505,8 +505,9 @@
       cell(row, precisionLabel(r));
       cell(row, r.status === 'passed' ? 'validated' : r.status);
       cell(row, r.status === 'passed' ? fmtRate(r.gflops) : '');
+      const spread = r.spread_warning ? ' — spread too wide to trust the median' : '';
       cell(row, r.status === 'passed'
-        ? `${(r.median_s * 1e3).toFixed(3)} ms ± ${(r.relative_spread * 100).toFixed(1)}% (${r.samples_s.length} runs, ${r.timing})`
+        ? `${(r.median_s * 1e3).toFixed(3)} ms ± ${(r.relative_spread * 100).toFixed(1)}% (${r.samples_s.length} runs, ${r.timing})${spread}`
         : (r.error || ''));
       body.appendChild(row);
     }

@@ -1,6 +1,7 @@
 //! The page's files: HTML, script and style built into the binary, and `data.js`, the kernel
-//! plans and the story as the page reads them. A script file rather than JSON to fetch, so the
-//! static build also works opened straight from disk (`file://` forbids fetch).
+//! plans and the story as the page reads them. The page loads a script rather than fetching
+//! `data.json`, so the static build also works opened straight from disk (`file://` forbids
+//! fetch).
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,12 @@ pub fn site_files(story: &PageStory, served: bool) -> Vec<SiteFile> {
             "text/javascript; charset=utf-8",
             format!("window.FLOPCOST_DATA = {json};\n").as_bytes(),
         ),
+        // The same data for anything but the page: plans and story as flopcost computed them.
+        file(
+            "data.json",
+            "application/json",
+            format!("{json}\n").as_bytes(),
+        ),
     ]
 }
 
@@ -100,7 +107,10 @@ mod tests {
         let story = super::super::story(&catalog, 2.0, "test");
         let files = site_files(&story, true);
         let names: Vec<&str> = files.iter().map(|f| f.name).collect();
-        assert_eq!(names, ["index.html", "app.js", "style.css", "data.js"]);
+        assert_eq!(
+            names,
+            ["index.html", "app.js", "style.css", "data.js", "data.json"]
+        );
         let data = String::from_utf8(files[3].body.clone()).unwrap();
         let json = data
             .strip_prefix("window.FLOPCOST_DATA = ")
