@@ -22,15 +22,18 @@ fn host(served: &Served) -> String {
 /// Sends `head` (request line and headers, without the blank line) and `body`; returns the
 /// status code, or 0 where the server closed the connection without one.
 fn request(host: &str, head: &str, body: &[u8]) -> u16 {
+    let head = format!("{head}\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    raw(host, head.as_bytes(), body)
+}
+
+/// Sends `head` exactly as given, then `body`; the status code as for [`request`].
+fn raw(host: &str, head: &[u8], body: &[u8]) -> u16 {
     let mut stream = TcpStream::connect(host).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    let head = format!("{head}\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     // A server may answer and close before taking the whole of an oversized body.
-    let _ = stream
-        .write_all(head.as_bytes())
-        .and_then(|_| stream.write_all(body));
+    let _ = stream.write_all(head).and_then(|_| stream.write_all(body));
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response);
@@ -100,6 +103,13 @@ fn hostile_requests_write_nothing_and_the_server_keeps_answering() {
         valid.len()
     );
     assert_eq!(request(&host, &cross_site, &valid), 403);
+    // Another name that resolves here (DNS rebinding) is not this server's page.
+    let rebound = format!(
+        "POST /api/results HTTP/1.1\r\nHost: evil.example:80\r\nOrigin: http://evil.example:80\r\n\
+         Content-Type: {json}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        valid.len()
+    );
+    assert_eq!(raw(&host, rebound.as_bytes(), &valid), 403);
     // A result that claims to be native is not the page's to post.
     let native = String::from_utf8(valid.clone())
         .unwrap()

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::catalog::Catalog;
 use crate::cli::GlobalOptions;
-use crate::serve::{serve, site_files, story, ServeOptions};
+use crate::serve::{serve, site_files, ServeOptions};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -26,12 +25,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalOptions) -> Result<()> {
-    let catalog = Catalog::load(global.catalog.as_deref())?;
-    let story = story(
-        &catalog,
-        super::estimate::DEFAULT_PRICE,
-        super::web::PRICE_SOURCE,
-    );
+    let story = super::web::page_story(global)?;
     std::fs::create_dir_all(&args.results)
         .with_context(|| format!("creating {}", args.results.display()))?;
     if !args.bind.is_loopback() {

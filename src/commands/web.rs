@@ -6,9 +6,7 @@ use anyhow::Result;
 
 use crate::catalog::Catalog;
 use crate::cli::GlobalOptions;
-use crate::serve::{story, write_static_site};
-
-pub const PRICE_SOURCE: &str = "default: DeepSeek's own $2/GPU-hour assumption";
+use crate::serve::{story, write_static_site, PageStory};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct WebArgs {
@@ -18,9 +16,7 @@ pub struct WebArgs {
 }
 
 pub fn run(args: &WebArgs, global: &GlobalOptions) -> Result<()> {
-    let catalog = Catalog::load(global.catalog.as_deref())?;
-    let story = story(&catalog, super::estimate::DEFAULT_PRICE, PRICE_SOURCE);
-    let written = write_static_site(&args.out, &story)?;
+    let written = write_static_site(&args.out, &page_story(global)?)?;
     if !global.quiet {
         for path in &written {
             eprintln!("wrote {}", path.display());
@@ -31,4 +27,14 @@ pub fn run(args: &WebArgs, global: &GlobalOptions) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The story the page shows, from the catalog `--catalog` names, at `compare`'s default price.
+pub fn page_story(global: &GlobalOptions) -> Result<PageStory> {
+    let catalog = Catalog::load(global.catalog.as_deref())?;
+    Ok(story(
+        &catalog,
+        super::estimate::DEFAULT_PRICE,
+        "default: DeepSeek's own $2/GPU-hour assumption",
+    ))
 }

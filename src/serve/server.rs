@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tiny_http::{Header, Method, Request, Response, Server};
@@ -36,15 +37,19 @@ pub fn serve(
         .to_ip()
         .ok_or_else(|| anyhow::anyhow!("the server is not on an IP address"))?;
     on_listening(bound);
-    let shared = Arc::new((server, files, options.results_dir));
+    let site = Arc::new(Site {
+        files,
+        results_dir: options.results_dir,
+        loopback: bound.ip().is_loopback(),
+        posts_in_flight: AtomicUsize::new(0),
+    });
+    let server = Arc::new(server);
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
-            let shared = Arc::clone(&shared);
+            let (server, site) = (Arc::clone(&server), Arc::clone(&site));
             std::thread::spawn(move || {
-                let (server, files, dir) = &*shared;
                 while let Ok(request) = server.recv() {
-                    // A client that hangs up mid-answer is its own affair, not the server's.
-                    let _ = handle(request, files, dir);
+                    handle(request, &site);
                 }
             })
         })
@@ -55,20 +60,45 @@ pub fn serve(
     Ok(())
 }
 
-fn handle(mut request: Request, files: &[SiteFile], dir: &std::path::Path) -> std::io::Result<()> {
+struct Site {
+    files: Vec<SiteFile>,
+    results_dir: PathBuf,
+    /// Bound to loopback: only requests naming a loopback host are this server's.
+    loopback: bool,
+    posts_in_flight: AtomicUsize,
+}
+
+/// Bodies being read at once. Each has its own thread, so a client that sends its body slowly
+/// holds up no one else; past this many, further posts are turned away.
+const MAX_POSTS_IN_FLIGHT: usize = 16;
+
+fn handle(request: Request, site: &Arc<Site>) {
     let path = request.url().split('?').next().unwrap_or("").to_string();
-    if path == RESULTS_PATH {
-        if *request.method() != Method::Post {
-            return request.respond(text(405, "POST a result here"));
-        }
-        let (status, message) = post_result(&mut request, dir);
-        return request.respond(text(status, &message));
+    // A client that hangs up mid-answer is its own affair, not the server's.
+    if path != RESULTS_PATH {
+        let _ = serve_file(request, &path, site);
+    } else if *request.method() != Method::Post {
+        let _ = request.respond(text(405, "POST a result here"));
+    } else if site.posts_in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_POSTS_IN_FLIGHT {
+        site.posts_in_flight.fetch_sub(1, Ordering::SeqCst);
+        let _ = request.respond(text(503, "too many results arriving at once; try again"));
+    } else {
+        let site = Arc::clone(site);
+        std::thread::spawn(move || {
+            let mut request = request;
+            let (status, message) = post_result(&mut request, &site);
+            site.posts_in_flight.fetch_sub(1, Ordering::SeqCst);
+            let _ = request.respond(text(status, &message));
+        });
     }
-    let name = match path.as_str() {
+}
+
+fn serve_file(request: Request, path: &str, site: &Site) -> std::io::Result<()> {
+    let name = match path {
         "/" => "index.html",
         other => other.trim_start_matches('/'),
     };
-    let Some(file) = files.iter().find(|f| f.name == name) else {
+    let Some(file) = site.files.iter().find(|f| f.name == name) else {
         return request.respond(text(404, "no such page"));
     };
     if *request.method() != Method::Get {
@@ -85,8 +115,18 @@ fn handle(mut request: Request, files: &[SiteFile], dir: &std::path::Path) -> st
     request.respond(response)
 }
 
+/// Whether `host` (a Host header) names this machine's loopback: a page on another name that
+/// resolves here (DNS rebinding) is not our page.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 /// The status and message for one POST of a result.
-fn post_result(request: &mut Request, dir: &std::path::Path) -> (u16, String) {
+fn post_result(request: &mut Request, site: &Site) -> (u16, String) {
     let header_value = |name: &'static str| {
         request
             .headers()
@@ -94,8 +134,15 @@ fn post_result(request: &mut Request, dir: &std::path::Path) -> (u16, String) {
             .find(|h| h.field.equiv(name))
             .map(|h| h.value.as_str().to_string())
     };
+    let host = header_value("Host").unwrap_or_default();
+    if site.loopback && !is_loopback_host(&host) {
+        return (
+            403,
+            format!("this server answers to 127.0.0.1, not to '{host}'"),
+        );
+    }
     // Another site's page in the same browser may post here; only our own page may.
-    if let (Some(origin), Some(host)) = (header_value("Origin"), header_value("Host")) {
+    if let Some(origin) = header_value("Origin") {
         if origin != format!("http://{host}") {
             return (403, format!("posts from {origin} are not taken"));
         }
@@ -115,7 +162,7 @@ fn post_result(request: &mut Request, dir: &std::path::Path) -> (u16, String) {
     if let Err(e) = request.as_reader().take(limit).read_to_end(&mut body) {
         return (400, format!("reading the body: {e}"));
     }
-    match accept_result(&body, dir) {
+    match accept_result(&body, &site.results_dir) {
         Ok(path) => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             eprintln!("saved a browser result: {}", path.display());
@@ -140,4 +187,24 @@ fn text(status: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
         .with_status_code(status)
         .with_header(header("Content-Type", "text/plain; charset=utf-8"))
         .with_header(header("X-Content-Type-Options", "nosniff"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_are_loopback_hosts() {
+        for host in ["127.0.0.1:8765", "localhost:1", "[::1]:80", "localhost"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:8765",
+            "127.0.0.1.evil.example",
+            "",
+            "10.0.0.1:8765",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }
