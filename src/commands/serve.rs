@@ -50,7 +50,9 @@ pub fn run(args: &ServeArgs, global: &GlobalOptions) -> Result<()> {
         if open {
             open_browser(&url);
         }
-    })
+    })?;
+    eprintln!("flopcost serve: stopped");
+    Ok(())
 }
 
 fn open_browser(url: &str) {

@@ -23,8 +23,11 @@ const WORKERS: usize = 4;
 
 const RESULTS_PATH: &str = "/api/results";
 
+/// How often an idle worker looks whether Ctrl-C was pressed.
+const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Binds `options.addr`, calls `on_listening` with the address actually bound (port 0 picks a
-/// free one), then serves until the process ends.
+/// free one), then serves until Ctrl-C.
 pub fn serve(
     options: ServeOptions,
     files: Vec<SiteFile>,
@@ -47,9 +50,12 @@ pub fn serve(
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             let (server, site) = (Arc::clone(&server), Arc::clone(&site));
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    handle(request, &site);
+            std::thread::spawn(move || loop {
+                match server.recv_timeout(POLL) {
+                    Ok(Some(request)) => handle(request, &site),
+                    Ok(None) if crate::interrupt::interrupted() => break,
+                    Ok(None) => {}
+                    Err(_) => break,
                 }
             })
         })
