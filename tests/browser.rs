@@ -129,10 +129,10 @@ fn static_build_runs_from_file_and_offers_the_download() {
     check_report(&load_report(&path).unwrap());
 }
 
-#[test]
-fn a_page_without_webgpu_says_so_and_offers_nothing_to_time() {
-    let Some(chromium) = chromium() else { return };
-    let dir = scratch("browser-no-webgpu");
+/// Opens the static page in a browser without a WebGPU adapter; returns what it says.
+fn page_without_adapter(name: &str, before_load: Option<&str>) -> String {
+    let chromium = find_chromium().unwrap();
+    let dir = scratch(name);
     let site = dir.join("site");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
         .args(["web", "--quiet", "--out"])
@@ -145,17 +145,44 @@ fn a_page_without_webgpu_says_so_and_offers_nothing_to_time() {
         &["--disable-features=WebGPU", "--disable-gpu"],
         &dir.join("profile"),
     );
+    if let Some(script) = before_load {
+        browser.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": script }),
+        );
+    }
     let page = std::fs::canonicalize(site.join("index.html")).unwrap();
     browser.navigate(&format!("file://{}?autorun=1", page.display()));
     let state = browser.wait_for(FINISHED, Duration::from_secs(60));
     assert_eq!(state, "no-adapter");
-    let text = browser.eval("document.getElementById('adapter-text').textContent");
-    let text = text.as_str().unwrap();
-    assert!(text.contains("Nothing can be measured here"), "{text}");
     assert_eq!(
         browser.eval("document.getElementById('controls').hidden"),
         true
     );
     assert_eq!(browser.eval("window.flopcostResult === undefined"), true);
-    screenshot(&mut browser, &dir, "no-webgpu.png");
+    screenshot(&mut browser, &dir, &format!("{name}.png"));
+    let text = browser.eval("document.getElementById('adapter-text').textContent");
+    text.as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_page_without_an_adapter_says_so_and_offers_nothing_to_time() {
+    if chromium().is_none() {
+        return;
+    }
+    let text = page_without_adapter("browser-no-adapter", None);
+    assert!(text.contains("offers no adapter"), "{text}");
+    assert!(text.contains("Nothing can be measured here"), "{text}");
+}
+
+#[test]
+fn a_browser_without_webgpu_gets_words_not_a_broken_page() {
+    if chromium().is_none() {
+        return;
+    }
+    // As in a browser that never had WebGPU: no navigator.gpu, no GPU* globals.
+    let remove = "delete Navigator.prototype.gpu; delete globalThis.GPUBufferUsage;";
+    let text = page_without_adapter("browser-no-webgpu", Some(remove));
+    assert!(text.contains("has no WebGPU"), "{text}");
+    assert!(text.contains("Nothing can be measured here"), "{text}");
 }

@@ -222,16 +222,18 @@
   }
 
   // --- Running one plan.
-  const U = GPUBufferUsage;
+  // Looked up, not named: a browser without WebGPU has no GPUBufferUsage, and must still load
+  // this script to say so.
+  const U = globalThis.GPUBufferUsage;
 
   function storageBuffer(device, data) {
-    const buffer = device.createBuffer({ size: Math.max(data.byteLength, 4), usage: U.STORAGE | U.COPY_DST });
+    const buffer = own(device.createBuffer({ size: Math.max(data.byteLength, 4), usage: U.STORAGE | U.COPY_DST }));
     device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   }
 
   function uniform(device, words) {
-    const buffer = device.createBuffer({ size: words.length * 4, usage: U.UNIFORM | U.COPY_DST });
+    const buffer = own(device.createBuffer({ size: words.length * 4, usage: U.UNIFORM | U.COPY_DST }));
     device.queue.writeBuffer(buffer, 0, new Uint32Array(words));
     return buffer;
   }
@@ -277,13 +279,13 @@
     pass.setPipeline(pipeline);
     for (const [src, job] of [[srcA, pk.a], [srcB, pk.b]]) {
       const [, , dstRows, cols4] = job.words;
-      const dst = pk.dst === 'buffer'
+      const dst = own(pk.dst === 'buffer'
         ? device.createBuffer({ size: dstRows * cols4 * 4 * pk.bytes_per_value, usage: U.STORAGE })
         : device.createTexture({
           size: [cols4, dstRows],
           format: pk.dst,
           usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-        });
+        }));
       pass.setBindGroup(0, device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [
@@ -347,6 +349,18 @@
     device.queue.writeBuffer(c, 0, new Float32Array(elements).fill(NaN));
   }
 
+  // Every buffer, texture and query set one kernel run makes, destroyed when it is done, so a
+  // run of every family at a large size does not hold all their memory at once.
+  let owned = [];
+  function own(resource) {
+    owned.push(resource);
+    return resource;
+  }
+  function releaseOwned() {
+    for (const resource of owned) resource.destroy();
+    owned = [];
+  }
+
   async function measure(gpu, plan, inputs, ref, runPlan, result) {
     const { device } = gpu;
     const [m, n] = plan.dims;
@@ -360,7 +374,7 @@
         result.layout_copy_s = packed.seconds;
       }
       const pipeline = await pipelineFor(device, plan.source, plan.entry_point, plan.constants);
-      const c = device.createBuffer({ size: elements * 4, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST });
+      const c = own(device.createBuffer({ size: elements * 4, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST }));
       const bind = plan.bindings;
       const bindGroup = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
@@ -374,9 +388,9 @@
       return { pipeline, bindGroup, c, workgroups: plan.workgroups };
     });
     const timer = device.features.has('timestamp-query') ? {
-      set: device.createQuerySet({ type: 'timestamp', count: 2 }),
-      resolve: device.createBuffer({ size: 16, usage: U.QUERY_RESOLVE | U.COPY_SRC }),
-      read: device.createBuffer({ size: 16, usage: U.MAP_READ | U.COPY_DST }),
+      set: own(device.createQuerySet({ type: 'timestamp', count: 2 })),
+      resolve: own(device.createBuffer({ size: 16, usage: U.QUERY_RESOLVE | U.COPY_SRC })),
+      read: own(device.createBuffer({ size: 16, usage: U.MAP_READ | U.COPY_DST })),
     } : null;
 
     // Validate before any time counts: an element the kernel never writes stays NaN.
@@ -461,6 +475,8 @@
       result.status = 'passed';
     } catch (e) {
       result.error = String((e && e.message) || e);
+    } finally {
+      releaseOwned();
     }
     return result;
   }
@@ -619,19 +635,31 @@
     }
   }
 
+  // A number from the address (`?runs=10`), or `fallback`; anything else is an error that says
+  // what is allowed.
+  function numberParam(name, fallback, min, max) {
+    if (!params.has(name)) return fallback;
+    const value = Number(params.get(name));
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new Error(`?${name}=${params.get(name)}: give a number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
   async function runAll(gpu) {
     const size = Number($('size').value);
     const sized = DATA.sizes.find((s) => s.size === size);
+    if (!sized) throw new Error(`no kernel plans for size ${$('size').value}`);
     const runPlan = {
-      warmup: Number(params.get('warmup') || 2),
-      minRuns: Math.max(1, Number(params.get('runs') || 5)),
-      minTime: Number(params.get('min_time') || 1),
+      warmup: Math.round(numberParam('warmup', 2, 0, 100)),
+      minRuns: Math.round(numberParam('runs', 5, 1, 1000)),
+      minTime: numberParam('min_time', 1, 0, 60),
       maxRuns: 1000,
     };
+    const seed = numberParam('seed', null, 0, Number.MAX_SAFE_INTEGER) ?? randomSeed();
     $('run').disabled = true;
     setState('running');
     const progress = $('progress');
-    const seed = params.has('seed') ? Number(params.get('seed')) : randomSeed();
     progress.textContent = `Generating ${size}×${size} inputs (seed ${seed}) and the f64 reference…`;
     await new Promise((r) => setTimeout(r, 0));
     const inputs = makeInputs(size, seed);
@@ -678,7 +706,13 @@
       option.textContent = `${s.size}×${s.size}×${s.size}`;
       select.appendChild(option);
     }
-    select.value = params.get('size') || '256';
+    const wanted = params.get('size') || '256';
+    if (!DATA.sizes.some((s) => String(s.size) === wanted)) {
+      $('progress').textContent = `?size=${wanted} is not offered; choose one of ${DATA.sizes.map((s) => s.size).join(', ')}.`;
+      params.delete('autorun');
+    } else {
+      select.value = wanted;
+    }
     let gpu;
     try {
       gpu = await openDevice();
@@ -700,6 +734,7 @@
     $('controls').hidden = false;
     $('run').addEventListener('click', () => runAll(gpu).catch((e) => {
       $('progress').textContent = `Error: ${e.message}`;
+      $('run').disabled = false;
       setState('error');
     }));
     setState('ready');
