@@ -34,7 +34,13 @@ pub fn serve(
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let server = Server::http(options.addr)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.addr))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}: {e} (if another program holds the port, choose another \
+                 with --port, or --port 0 for any free one)",
+                options.addr
+            )
+        })?;
     let bound = server
         .server_addr()
         .to_ip()
