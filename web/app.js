@@ -272,7 +272,7 @@
 
   // Copies A and B into the kernel's layout with the plan's pack shader; timed on its own.
   async function pack(device, pk, srcA, srcB) {
-    const pipeline = await pipelineFor(device, pk.source, pk.entry_point, {});
+    const pipeline = await pipelineFor(device, DATA.shaders[pk.shader], pk.entry_point, {});
     const made = [];
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -373,7 +373,7 @@
         ({ a, b } = packed);
         result.layout_copy_s = packed.seconds;
       }
-      const pipeline = await pipelineFor(device, plan.source, plan.entry_point, plan.constants);
+      const pipeline = await pipelineFor(device, DATA.shaders[plan.shader], plan.entry_point, plan.constants);
       const c = own(device.createBuffer({ size: elements * 4, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST }));
       const bind = plan.bindings;
       const bindGroup = device.createBindGroup({

@@ -33,14 +33,13 @@ pub fn serve(
     files: Vec<SiteFile>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
-    let server = Server::http(options.addr)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot listen on {}: {e} (if another program holds the port, choose another \
+    let server = Server::http(options.addr).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {}: {e} (if another program holds the port, choose another \
                  with --port, or --port 0 for any free one)",
-                options.addr
-            )
-        })?;
+            options.addr
+        )
+    })?;
     let bound = server
         .server_addr()
         .to_ip()

@@ -33,22 +33,58 @@ struct PageData<'a> {
     /// Whether a `flopcost serve` takes results back; the static build only downloads them.
     server: bool,
     max_body_bytes: usize,
-    sizes: Vec<SizePlans>,
+    /// Every shader text once; each plan (and its pack pass) names its own by index.
+    shaders: Vec<String>,
+    /// The plans of each size in [`PAGE_SIZES`].
+    sizes: serde_json::Value,
     story: &'a PageStory,
+}
+
+/// Moves each plan's `source` into `shaders`, leaving `shader`: its index there. A family's
+/// source is the same at every size, and most plans share a pack shader, so the page carries
+/// each text once.
+fn share_shaders(sizes: &mut serde_json::Value) -> Vec<String> {
+    fn intern(object: Option<&mut serde_json::Value>, shaders: &mut Vec<String>) {
+        let Some(object) = object.and_then(|o| o.as_object_mut()) else {
+            return;
+        };
+        if let Some(serde_json::Value::String(text)) = object.remove("source") {
+            let index = match shaders.iter().position(|s| *s == text) {
+                Some(i) => i,
+                None => {
+                    shaders.push(text);
+                    shaders.len() - 1
+                }
+            };
+            object.insert("shader".into(), index.into());
+        }
+    }
+    let mut shaders = Vec::new();
+    let sized = sizes.as_array_mut().into_iter().flatten();
+    for plans in sized.filter_map(|s| s.get_mut("plans").and_then(|p| p.as_array_mut())) {
+        for plan in plans {
+            intern(plan.get_mut("pack"), &mut shaders);
+            intern(Some(plan), &mut shaders);
+        }
+    }
+    shaders
 }
 
 /// Every file of the page; `served` says whether results can be posted back.
 pub fn site_files(story: &PageStory, served: bool) -> Vec<SiteFile> {
+    let plans: Vec<SizePlans> = PAGE_SIZES.iter().map(|&s| plans_for(s)).collect();
+    // Serialising plain structs of numbers and strings cannot fail.
+    let mut sizes = serde_json::to_value(plans).expect("plans serialise");
     let data = PageData {
         flopcost_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
         backend: BROWSER_BACKEND,
         server: served,
         max_body_bytes: MAX_BODY_BYTES,
-        sizes: PAGE_SIZES.iter().map(|&s| plans_for(s)).collect(),
+        shaders: share_shaders(&mut sizes),
+        sizes,
         story,
     };
-    // Serialising plain structs of numbers and strings cannot fail.
     let json = serde_json::to_string(&data).expect("page data serialises");
     let file = |name, content_type, body: &[u8]| SiteFile {
         name,
@@ -119,6 +155,15 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(value["server"], true);
         assert_eq!(value["sizes"].as_array().unwrap().len(), PAGE_SIZES.len());
+        // Each plan names a shader the page carries, once.
+        let shaders = value["shaders"].as_array().unwrap();
+        let families = crate::kernels::families().len();
+        assert!(shaders.len() <= families + 2, "{} shaders", shaders.len());
+        for plan in value["sizes"][0]["plans"].as_array().unwrap() {
+            let index = plan["shader"].as_u64().unwrap() as usize;
+            assert!(shaders[index].as_str().unwrap().contains("fn main"));
+            assert!(plan.get("source").is_none());
+        }
         let html = String::from_utf8(files[0].body.clone()).unwrap();
         assert!(html.contains("data.js") && html.contains("app.js"));
     }
