@@ -432,6 +432,10 @@
         note = 'timestamp-query gave zero or negative intervals (browsers quantise them): wall clock from submit to onSubmittedWorkDone';
       } else if (stampMedian > wallMedian * 1.1) {
         note = 'timestamp-query intervals exceeded the wall clock: wall clock from submit to onSubmittedWorkDone';
+      } else if (wallMedian > 0.02 && stampMedian < 0.5 * wallMedian) {
+        // Runs this long dwarf the cost of a submit, so timestamps far below the wall clock
+        // under-count (as the CLI found on lavapipe) and are not used.
+        note = `timestamp-query gave ${(100 * stampMedian / wallMedian).toFixed(1)}% of the wall time of the same runs: wall clock from submit to onSubmittedWorkDone`;
       } else {
         samples = stamps;
         source = 'gpu-timestamp';
