@@ -44,6 +44,8 @@ impl Browser {
                 "--headless=new",
                 "--no-sandbox",
                 "--no-first-run",
+                // Containers often give /dev/shm only 64 MB, too little for Chromium.
+                "--disable-dev-shm-usage",
                 "--remote-debugging-port=0",
                 "--window-size=1000,1400",
             ])
