@@ -137,6 +137,26 @@ pub fn write_static_site(dir: &Path, story: &PageStory) -> anyhow::Result<Vec<Pa
 mod tests {
     use super::*;
 
+    /// The page is a generic executor: no shader code and no family is named in its script.
+    #[test]
+    fn the_page_knows_no_kernel() {
+        let script = include_str!("../../web/app.js");
+        for wgsl in [
+            "@compute",
+            "@group",
+            "@binding",
+            "var<storage",
+            "workgroup_size",
+        ] {
+            assert!(!script.contains(wgsl), "app.js holds WGSL: {wgsl}");
+        }
+        for family in crate::kernels::families() {
+            for quoted in [format!("'{}'", family.name), format!("\"{}\"", family.name)] {
+                assert!(!script.contains(&quoted), "app.js names {quoted}");
+            }
+        }
+    }
+
     #[test]
     fn the_page_has_its_files_and_data() {
         let catalog = crate::catalog::Catalog::built_in().unwrap();
