@@ -146,7 +146,7 @@ mod tests {
             "@group",
             "@binding",
             "var<storage",
-            "workgroup_size",
+            "@workgroup_size",
         ] {
             assert!(!script.contains(wgsl), "app.js holds WGSL: {wgsl}");
         }
