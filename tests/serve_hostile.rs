@@ -138,8 +138,15 @@ fn hostile_requests_write_nothing_and_the_server_keeps_answering() {
 
     assert_eq!(request(&host, "GET / HTTP/1.1", b""), 200);
     assert_eq!(std::fs::read_dir(&results).unwrap().count(), 0);
-    // The same server still takes a real result, under a name of its own.
-    assert_eq!(post(&host, "/api/results", json, &valid), 201);
+    // The same server still takes a real result, under a name of its own whatever the client
+    // suggests.
+    let named = format!(
+        "POST /api/results HTTP/1.1\r\nContent-Type: {json}\r\nContent-Length: {}\r\n\
+         Content-Disposition: attachment; filename=\"../evil.json\"\r\nX-Filename: ../evil.json",
+        valid.len()
+    );
+    assert_eq!(request(&host, &named, &valid), 201);
+    assert!(!results.join("../evil.json").exists());
     let saved: Vec<_> = std::fs::read_dir(&results)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
