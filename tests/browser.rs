@@ -25,7 +25,10 @@ const FINISHED: &str =
 fn chromium() -> Option<PathBuf> {
     let found = find_chromium();
     if found.is_none() {
-        eprintln!("skipped: no chromium on PATH (CI installs Debian's `chromium`)");
+        eprintln!(
+            "skipped: no chromium on PATH, nor a file at FLOPCOST_CHROMIUM (CI installs \
+             Debian's `chromium`)"
+        );
     }
     found
 }

@@ -13,7 +13,7 @@ use tungstenite::WebSocket;
 /// Chromium on PATH (Debian names it `chromium`), or where FLOPCOST_CHROMIUM points.
 pub fn find_chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("FLOPCOST_CHROMIUM") {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser", "google-chrome"]
