@@ -15,6 +15,7 @@ pub mod model;
 pub mod peak;
 pub mod progress;
 pub mod report;
+pub mod serve;
 pub mod session;
 pub mod system;
 pub mod tune;

@@ -49,6 +49,10 @@ fn load_everything(path: &Path) {
     if let Ok(catalog) = Catalog::load(Some(path)) {
         let _ = Calibration::from_catalog(&catalog);
     }
+    // What `flopcost serve` takes from a client: refused, or saved beside the input.
+    if let (Ok(body), Some(dir)) = (std::fs::read(path), path.parent()) {
+        let _ = flopcost::serve::accept_result(&body, dir);
+    }
 }
 
 fn config(cases: u32, seed: u64) -> Config {
@@ -196,6 +200,7 @@ fn real_documents() -> Vec<String> {
         "tests/fixtures/gpu-b.json",
         "tests/fixtures/lavapipe.json",
         "tests/fixtures/report-lavapipe.json",
+        "tests/fixtures/browser-result.json",
         "tests/fixtures/bad-gflops.json",
         "tests/fixtures/bad-catalog.json",
         "data/catalog.json",

@@ -5,6 +5,7 @@ mod cost;
 mod export;
 mod measure;
 pub mod values;
+mod web;
 
 use std::path::PathBuf;
 
@@ -19,6 +20,7 @@ pub use export::ExportArgs;
 pub use measure::{
     BenchArgs, DefaultRunArgs, DevicesArgs, PeakArgs, RunArgs, ShapeArgs, SweepArgs, TuneArgs,
 };
+pub use web::{ServeArgs, WebArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,6 +85,10 @@ pub enum Command {
     Peak(PeakArgs),
     /// Benchmark kernels over a series of sizes; table, plots and one combined result.
     Sweep(SweepArgs),
+    /// Serve the benchmark page locally: run the kernels in a browser, save its results.
+    Serve(ServeArgs),
+    /// Write the benchmark page as a static site (no server; results download).
+    Web(WebArgs),
 }
 
 impl Cli {
@@ -131,6 +137,8 @@ impl Cli {
             Some(Command::Tune(args)) => Invocation::Tune(args.into()),
             Some(Command::Peak(args)) => Invocation::Peak(args.into()),
             Some(Command::Sweep(args)) => Invocation::Sweep(Box::new(args.into())),
+            Some(Command::Serve(args)) => Invocation::Serve(args.into()),
+            Some(Command::Web(args)) => Invocation::Web { out: args.out },
         };
         (invocation, globals)
     }

@@ -10,8 +10,10 @@ pub mod devices;
 pub mod estimate;
 pub mod merge;
 pub mod peak;
+pub mod serve;
 pub mod sweep;
 pub mod tune;
+pub mod web;
 
 use std::path::PathBuf;
 
@@ -48,6 +50,8 @@ pub enum Invocation {
     Tune(tune::TuneCommand),
     Peak(peak::PeakCommand),
     Sweep(Box<sweep::SweepCommand>),
+    Serve(serve::ServeCommand),
+    Web { out: std::path::PathBuf },
 }
 
 pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
@@ -63,6 +67,8 @@ pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
         Invocation::Tune(command) => tune::run(&command, globals),
         Invocation::Peak(command) => peak::run(&command, globals),
         Invocation::Sweep(command) => sweep::run(&command, globals),
+        Invocation::Serve(command) => serve::run(&command, globals),
+        Invocation::Web { out } => web::run(&out, globals),
     }
 }
 

@@ -4,6 +4,7 @@
 mod coop;
 mod kernel;
 mod naive;
+pub mod plan;
 mod texture;
 mod tiled;
 mod tiled_vec4;

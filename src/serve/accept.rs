@@ -1,0 +1,182 @@
+//! Taking a result the page posts: checked by the loader `compare` uses, then saved under a name
+//! the server chooses, so nothing a client sends ever becomes a path.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use thiserror::Error;
+
+use crate::model::{parse_results, ResultsFile};
+use crate::model::{BenchReport, SCHEMA_VERSION};
+
+/// A browser result is a few kilobytes; this leaves room for many samples and no more.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The backend a browser result names: results say they were measured in a browser.
+pub const BROWSER_BACKEND: &str = "browser-webgpu";
+
+/// The largest side the page offers is far below this; anything larger is not from the page.
+const MAX_SIDE: u32 = 1 << 16;
+const MAX_RESULTS: usize = 256;
+
+#[derive(Debug, Error)]
+pub enum AcceptError {
+    #[error("body over {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("not a result: {0}")]
+    NotAResult(String),
+    #[error("saving the result: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Checks `body` and saves it in `dir` as `browser-<ms>-<n>.json`; returns the path written.
+pub fn accept_result(body: &[u8], dir: &Path) -> Result<PathBuf, AcceptError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AcceptError::TooLarge);
+    }
+    let report = check(body)?;
+    let text = serde_json::to_string_pretty(&report)
+        .map_err(|e| AcceptError::NotAResult(e.to_string()))?;
+    save_new(dir, text.as_bytes())
+}
+
+fn check(body: &[u8]) -> Result<BenchReport, AcceptError> {
+    let bad = |msg: String| AcceptError::NotAResult(msg);
+    let text = std::str::from_utf8(body).map_err(|_| bad("not UTF-8 text".into()))?;
+    let report = match parse_results(text, "posted") {
+        Ok(ResultsFile::Bench(report)) => *report,
+        Ok(ResultsFile::Merged(_)) => return Err(bad("a merged document".into())),
+        Err(e) => return Err(bad(e.to_string())),
+    };
+    if report.schema_version != SCHEMA_VERSION {
+        return Err(bad(format!(
+            "schema_version {} (this flopcost reads {SCHEMA_VERSION})",
+            report.schema_version
+        )));
+    }
+    if report.adapter.backend != BROWSER_BACKEND {
+        return Err(bad(format!(
+            "adapter backend '{}': this server takes only results measured in a browser \
+             ('{BROWSER_BACKEND}')",
+            report.adapter.backend
+        )));
+    }
+    if report.results.is_empty() || report.results.len() > MAX_RESULTS {
+        return Err(bad(format!(
+            "{} results (1 to {MAX_RESULTS} expected)",
+            report.results.len()
+        )));
+    }
+    for r in &report.results {
+        for side in [r.m, r.n, r.k] {
+            if side == 0 || side > MAX_SIDE {
+                return Err(bad(format!(
+                    "'{}': size {}x{}x{} out of range (1 to {MAX_SIDE})",
+                    r.kernel, r.m, r.n, r.k
+                )));
+            }
+        }
+        if let Some(m) = &r.measurement {
+            let figures = m.samples_s.iter().chain([&m.min_s, &m.max_s, &m.mean_s]);
+            if m.samples_s.is_empty() || figures.clone().any(|v| !v.is_finite() || *v <= 0.0) {
+                return Err(bad(format!(
+                    "'{}': timed samples must be positive finite seconds",
+                    r.kernel
+                )));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Creates a file no one else has: a name from the clock and a counter, opened with
+/// `create_new` so an existing file is never replaced.
+fn save_new(dir: &Path, bytes: &[u8]) -> Result<PathBuf, AcceptError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("browser-{millis}-{n}.json"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(bytes)?;
+                file.write_all(b"\n")?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn browser_result() -> serde_json::Value {
+        let text = include_str!("../../tests/fixtures/browser-result.json");
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "flopcost-accept-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_browser_result_is_saved_under_a_name_of_our_own() {
+        let dir = dir();
+        let body = serde_json::to_vec(&browser_result()).unwrap();
+        let first = accept_result(&body, &dir).unwrap();
+        let second = accept_result(&body, &dir).unwrap();
+        assert_ne!(first, second);
+        assert!(first.starts_with(&dir));
+        let name = first.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with("browser-") && name.ends_with(".json"));
+        assert!(crate::model::load_report(&first).is_ok());
+    }
+
+    #[test]
+    fn anything_else_is_refused_and_nothing_written() {
+        let dir = dir();
+        let mut wrong_version = browser_result();
+        wrong_version["schema_version"] = 99.into();
+        let mut native = browser_result();
+        native["adapter"]["backend"] = "vulkan".into();
+        let mut huge = browser_result();
+        huge["results"][0]["m"] = (MAX_SIDE + 1).into();
+        let mut negative = browser_result();
+        negative["results"][0]["samples_s"][0] = (-1.0).into();
+        let mut zero_rate = browser_result();
+        zero_rate["results"][0]["gflops"] = 0.0.into();
+        let bodies: Vec<Vec<u8>> = vec![
+            b"{not json".to_vec(),
+            vec![0xff, 0xfe],
+            b"{\"kind\": \"flopcost-merged\"}".to_vec(),
+            vec![b' '; MAX_BODY_BYTES + 1],
+            serde_json::to_vec(&wrong_version).unwrap(),
+            serde_json::to_vec(&native).unwrap(),
+            serde_json::to_vec(&huge).unwrap(),
+            serde_json::to_vec(&negative).unwrap(),
+            serde_json::to_vec(&zero_rate).unwrap(),
+        ];
+        for body in bodies {
+            assert!(accept_result(&body, &dir).is_err());
+        }
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    }
+}
