@@ -11,6 +11,7 @@ use crate::commands::catalog::{CatalogCommand, Section};
 use crate::commands::compare::CompareCommand;
 use crate::commands::estimate::EstimateOptions;
 use crate::commands::merge::MergeCommand;
+use crate::model::Dtype;
 
 #[derive(Debug, Clone, Args)]
 pub struct CatalogArgs {
@@ -48,17 +49,17 @@ pub struct EstimateFlags {
     #[arg(long, conflicts_with_all = ["params", "flops", "run"])]
     pub model: Option<String>,
     /// Parameters N (e.g. 7e9, 7B); needs --tokens.
-    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
-    pub params: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity, conflicts_with_all = ["flops", "run"])]
+    pub params: Option<f64>,
     /// Activated parameters per token, for a mixture-of-experts model.
-    #[arg(long, allow_hyphen_values = true, requires = "params")]
-    pub active_params: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity, requires = "params")]
+    pub active_params: Option<f64>,
     /// Training tokens D (e.g. 14.8e12, 14.8T).
-    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flops", "run"])]
-    pub tokens: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity, conflicts_with_all = ["flops", "run"])]
+    pub tokens: Option<f64>,
     /// Total training FLOPs, given directly.
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "run")]
-    pub flops: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity, conflicts_with = "run")]
+    pub flops: Option<f64>,
     /// Re-price a reported catalog run.
     #[arg(long)]
     pub run: Option<String>,
@@ -70,11 +71,11 @@ pub struct EstimateFlags {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["tflops", "accelerator"])]
     pub from: Option<PathBuf>,
     /// With --from: take the best result of this dtype (f32 or f16).
-    #[arg(long)]
-    pub dtype: Option<String>,
+    #[arg(long, value_parser = values::dtype)]
+    pub dtype: Option<Dtype>,
     /// One device's rate in TFLOP/s.
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "accelerator")]
-    pub tflops: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity, conflicts_with = "accelerator")]
+    pub tflops: Option<f64>,
     /// A catalog accelerator: its datasheet dense peak at --precision.
     #[arg(long)]
     pub accelerator: Option<String>,
@@ -83,23 +84,23 @@ pub struct EstimateFlags {
     pub precision: Option<Precision>,
 
     /// Devices working in parallel (default 1; a merged document's own count).
-    #[arg(long, allow_hyphen_values = true)]
-    pub devices: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::device_count)]
+    pub devices: Option<f64>,
     /// Fraction of the throughput sustained, 0 < E <= 1 (default: calibrated from the catalog).
-    #[arg(long, allow_hyphen_values = true)]
-    pub efficiency: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::fraction)]
+    pub efficiency: Option<f64>,
     /// Rental price per device-hour in dollars.
-    #[arg(long, allow_hyphen_values = true)]
-    pub price_per_hour: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
+    pub price_per_hour: Option<f64>,
     /// Power per device in watts (default: the accelerator's TDP, else 300).
-    #[arg(long, allow_hyphen_values = true)]
-    pub watts: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
+    pub watts: Option<f64>,
     /// Electricity price in dollars per kWh.
-    #[arg(long, allow_hyphen_values = true)]
-    pub kwh_price: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
+    pub kwh_price: Option<f64>,
     /// Power usage effectiveness of the facility (>= 1 usually).
-    #[arg(long, allow_hyphen_values = true)]
-    pub pue: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
+    pub pue: Option<f64>,
 
     /// Print the estimate as JSON.
     #[arg(long)]
@@ -145,14 +146,14 @@ pub struct CompareArgs {
     /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
     pub files: Vec<PathBuf>,
     /// How many of your devices to price a run on (default 1; a merged document's own count).
-    #[arg(long, allow_hyphen_values = true)]
-    pub devices: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::device_count)]
+    pub devices: Option<f64>,
     /// Your rental price per device-hour in dollars (default 2.0, DeepSeek's assumption).
-    #[arg(long, allow_hyphen_values = true)]
-    pub price_per_hour: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
+    pub price_per_hour: Option<f64>,
     /// Take the best result of this dtype (f32 or f16) instead of the best overall.
-    #[arg(long)]
-    pub dtype: Option<String>,
+    #[arg(long, value_parser = values::dtype)]
+    pub dtype: Option<Dtype>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -2,7 +2,9 @@
 //! the flag named) before anything runs.
 
 use crate::catalog::Precision;
+use crate::cost::units::parse_quantity;
 use crate::gpu::BackendChoice;
+use crate::model::Dtype;
 
 /// A non-negative, finite number of seconds, at most an hour.
 pub fn seconds(text: &str) -> Result<f64, String> {
@@ -67,6 +69,38 @@ pub fn precision(text: &str) -> Result<Precision, String> {
         })
 }
 
+/// A positive count or amount, with an optional K/M/B/T/P suffix ("14.8T", "37B", "7e9").
+pub fn quantity(text: &str) -> Result<f64, String> {
+    // clap names the flag itself; the parser's own prefix would say it twice.
+    parse_quantity("value", text).map_err(|e| e.to_string().replacen("value: ", "", 1))
+}
+
+/// A whole, positive number of devices.
+pub fn device_count(text: &str) -> Result<f64, String> {
+    let n = quantity(text)?;
+    if n.fract() != 0.0 {
+        return Err(format!("must be a whole number of devices, got {n}"));
+    }
+    Ok(n)
+}
+
+/// An efficiency: 0 < E <= 1.
+pub fn fraction(text: &str) -> Result<f64, String> {
+    let e = quantity(text)?;
+    if e > 1.0 {
+        return Err(format!("must be in (0, 1], got {e}"));
+    }
+    Ok(e)
+}
+
+pub fn dtype(text: &str) -> Result<Dtype, String> {
+    match text {
+        "f32" => Ok(Dtype::F32),
+        "f16" => Ok(Dtype::F16),
+        other => Err(format!("unknown dtype '{other}' (known: f32, f16)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +113,20 @@ mod tests {
             assert!(seconds(bad).is_err(), "{bad}");
         }
         assert!(positive_seconds("0").is_err());
+    }
+
+    #[test]
+    fn quantities_take_suffixes_and_refuse_what_is_not_positive() {
+        assert_eq!(quantity("14.8T"), Ok(14.8e12));
+        assert_eq!(quantity("37B"), Ok(37e9));
+        for bad in ["-1", "0", "NaN", "inf", "lots"] {
+            assert!(quantity(bad).is_err(), "{bad}");
+        }
+        assert!(device_count("2.5").is_err());
+        assert_eq!(device_count("2K"), Ok(2000.0));
+        assert!(fraction("1.5").is_err() && fraction("0").is_err());
+        assert_eq!(dtype("f16"), Ok(Dtype::F16));
+        assert!(dtype("f64").unwrap_err().contains("f32, f16"));
     }
 
     #[test]

@@ -12,15 +12,15 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::cost::calibration::Calibration;
 use crate::cost::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
+use crate::cost::defaults;
 use crate::cost::estimate::Assumption;
-use crate::cost::measured::{rate_of, software_warning, MeasuredRate};
+use crate::cost::measured::{software_warning, MeasuredRate};
 use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
 use crate::cost::units::{
-    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, parse_device_count,
-    parse_quantity, GIGA, TERA,
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_usd, GIGA, TERA,
 };
 use crate::error::FlopcostError;
-use crate::model::{load_report, load_results, Dtype, ResultsFile, RunComparison};
+use crate::model::{load_report, Dtype, RunComparison};
 use crate::report::table::render_left;
 
 use super::Globals;
@@ -30,11 +30,11 @@ pub struct CompareCommand {
     /// Saved results: none (measure now), one (compare with the catalog), or several (side by side).
     pub files: Vec<PathBuf>,
     /// How many of your devices to price a run on (default 1; a merged document's own count).
-    pub devices: Option<String>,
+    pub devices: Option<f64>,
     /// Rental price per device-hour in dollars.
-    pub price_per_hour: Option<String>,
+    pub price_per_hour: Option<f64>,
     /// Take the best result of this dtype (f32 or f16) instead of the best overall.
-    pub dtype: Option<String>,
+    pub dtype: Option<Dtype>,
     pub json: bool,
 }
 
@@ -57,41 +57,15 @@ pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
     }
     let catalog = Catalog::load(globals.catalog.as_deref())?;
     let calibration = Calibration::from_catalog(&catalog);
-    let dtype = match args.dtype.as_deref() {
-        None => None,
-        Some("f32") => Some(Dtype::F32),
-        Some("f16") => Some(Dtype::F16),
-        Some(other) => {
-            return Err(FlopcostError::bad_input(format!(
-                "--dtype: unknown dtype '{other}' (known: f32, f16)"
-            ))
-            .into())
-        }
-    };
-    let (file, origin) = match args.files.first() {
-        Some(path) => (load_results(path)?, path.display().to_string()),
-        None => (
-            ResultsFile::Bench(Box::new(crate::commands::measure_now(globals)?)),
-            "measured now".to_string(),
-        ),
-    };
-    let device = rate_of(&file, dtype, &origin)?;
-    let devices = match &args.devices {
-        Some(text) => Assumption::new(parse_device_count(text)?, "--devices"),
-        None if device.devices > 1 => {
-            Assumption::new(device.devices as f64, "the merged document's device count")
-        }
-        None => Assumption::new(1.0, "default"),
-    };
-    let price_per_hour = match &args.price_per_hour {
-        Some(text) => Assumption::new(
-            parse_quantity("--price-per-hour", text)?,
-            "--price-per-hour",
-        ),
-        None => Assumption::new(
-            crate::commands::estimate::DEFAULT_PRICE,
-            "default: DeepSeek's own $2/GPU-hour assumption",
-        ),
+    let (device, _) = super::measured_rate(
+        args.files.first().map(PathBuf::as_path),
+        args.dtype,
+        globals,
+    )?;
+    let devices = super::devices_assumption(args.devices, device.devices);
+    let price_per_hour = match args.price_per_hour {
+        Some(p) => Assumption::new(p, "--price-per-hour"),
+        None => Assumption::new(defaults::PRICE_PER_HOUR, defaults::PRICE_SOURCE),
     };
     let like = like_precision(device.dtype);
     let mut notes = Vec::new();

@@ -12,44 +12,36 @@ use anyhow::Result;
 
 use crate::catalog::{Catalog, Precision};
 use crate::cost::calibration::Calibration;
+use crate::cost::defaults;
 use crate::cost::estimate::{
     estimate, Assumption, Estimate, EstimateInputs, Outcome, Throughput, Work,
 };
 use crate::cost::flops::{training_flops, AttentionShape};
-use crate::cost::measured::{rate_of, software_warning};
+use crate::cost::measured::software_warning;
 use crate::cost::run_work::run_work;
 use crate::cost::two_paths::two_paths;
 use crate::cost::units::{
-    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, parse_device_count,
-    parse_quantity, TERA,
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, TERA,
 };
 use crate::error::FlopcostError;
 use crate::model::Dtype;
 use crate::model::TwoPaths;
-use crate::model::{load_results, ResultsFile};
 
 use super::Globals;
 
-/// DeepSeek's own rental assumption (DeepSeek-V3 report, Table 1; DeepSeek-R1 Table 7).
-pub const DEFAULT_PRICE: f64 = 2.0;
-/// Used only when no accelerator (and so no TDP) is known.
-pub const DEFAULT_WATTS: f64 = 300.0;
-pub const DEFAULT_KWH_PRICE: f64 = 0.15;
-pub const DEFAULT_PUE: f64 = 1.2;
-
-/// What `estimate` was asked, as the command line gave it.
+/// What `estimate` was asked, every number already parsed and range-checked.
 #[derive(Debug, Clone)]
 pub struct EstimateOptions {
     /// Catalog model whose (activated) parameters and shape set the work; needs --tokens.
     pub model: Option<String>,
     /// Parameters N (e.g. 7e9, 7B); needs --tokens.
-    pub params: Option<String>,
+    pub params: Option<f64>,
     /// Activated parameters per token, for a mixture-of-experts model.
-    pub active_params: Option<String>,
+    pub active_params: Option<f64>,
     /// Training tokens D (e.g. 14.8e12, 14.8T).
-    pub tokens: Option<String>,
+    pub tokens: Option<f64>,
     /// Total training FLOPs, given directly.
-    pub flops: Option<String>,
+    pub flops: Option<f64>,
     /// Re-price a reported catalog run.
     pub run: Option<String>,
     /// Count activation recomputation: 8·N·D instead of 6·N·D.
@@ -58,26 +50,26 @@ pub struct EstimateOptions {
     /// A saved `bench` result or `merge` document: its best passed rate.
     pub from: Option<PathBuf>,
     /// With --from: take the best result of this dtype (f32 or f16).
-    pub dtype: Option<String>,
+    pub dtype: Option<Dtype>,
     /// One device's rate in TFLOP/s.
-    pub tflops: Option<String>,
+    pub tflops: Option<f64>,
     /// A catalog accelerator: its datasheet dense peak at --precision.
     pub accelerator: Option<String>,
     /// Precision of the accelerator's peak (default bf16).
     pub precision: Option<Precision>,
 
     /// Devices working in parallel (default 1; a merged document's own count).
-    pub devices: Option<String>,
+    pub devices: Option<f64>,
     /// Fraction of the throughput sustained, 0 < E <= 1 (default: calibrated from the catalog).
-    pub efficiency: Option<String>,
+    pub efficiency: Option<f64>,
     /// Rental price per device-hour in dollars.
-    pub price_per_hour: Option<String>,
+    pub price_per_hour: Option<f64>,
     /// Power per device in watts (default: the accelerator's TDP, else 300).
-    pub watts: Option<String>,
+    pub watts: Option<f64>,
     /// Electricity price in dollars per kWh.
-    pub kwh_price: Option<String>,
+    pub kwh_price: Option<f64>,
     /// Power usage effectiveness of the facility (>= 1 usually).
-    pub pue: Option<String>,
+    pub pue: Option<f64>,
 
     /// Print the estimate as JSON.
     pub json: bool,
@@ -95,17 +87,8 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
         .as_deref()
         .and_then(|id| catalog.accelerator(id).ok());
     let interval = calibration.interval_for(accel);
-    let efficiency = match &args.efficiency {
-        Some(text) => {
-            let e = parse_quantity("--efficiency", text)?;
-            if e > 1.0 {
-                return Err(FlopcostError::bad_input(format!(
-                    "--efficiency: must be in (0, 1], got {e}"
-                ))
-                .into());
-            }
-            Assumption::new(e, "--efficiency")
-        }
+    let efficiency = match args.efficiency {
+        Some(e) => Assumption::new(e, "--efficiency"),
         None => {
             let params = work_params(&work, args.run.as_deref(), &catalog);
             let e = calibration.default_efficiency(
@@ -117,47 +100,35 @@ pub fn run(args: &EstimateOptions, globals: &Globals) -> Result<()> {
             Assumption::new(e.value, format!("default: calibrated, {}", e.describe()))
         }
     };
-    let devices = match &args.devices {
-        Some(text) => Assumption::new(parse_device_count(text)?, "--devices"),
-        None => match measured_devices {
-            Some(n) if n > 1 => Assumption::new(n as f64, "the merged document's device count"),
-            _ => Assumption::new(1.0, "default"),
-        },
-    };
+    let devices = super::devices_assumption(args.devices, measured_devices.unwrap_or(1));
     let run_price = args
         .run
         .as_deref()
         .and_then(|r| catalog.run(r).ok())
         .and_then(|r| r.usd_per_gpu_hour.clone());
-    let price_per_hour = match (&args.price_per_hour, run_price) {
-        (Some(text), _) => Assumption::new(
-            parse_quantity("--price-per-hour", text)?,
-            "--price-per-hour",
-        ),
+    let price_per_hour = match (args.price_per_hour, run_price) {
+        (Some(p), _) => Assumption::new(p, "--price-per-hour"),
         (None, Some(p)) => Assumption::new(
             p.value,
             format!("the run's reported $/GPU-hour ({})", p.source),
         ),
-        (None, None) => Assumption::new(
-            DEFAULT_PRICE,
-            "default: DeepSeek's own $2/GPU-hour assumption (DeepSeek-V3 report, Table 1)",
-        ),
+        (None, None) => Assumption::new(defaults::PRICE_PER_HOUR, defaults::PRICE_SOURCE),
     };
-    let watts = match (&args.watts, tdp) {
-        (Some(text), _) => Assumption::new(parse_quantity("--watts", text)?, "--watts"),
+    let watts = match (args.watts, tdp) {
+        (Some(w), _) => Assumption::new(w, "--watts"),
         (None, Some(t)) => t,
         (None, None) => Assumption::new(
-            DEFAULT_WATTS,
+            defaults::WATTS,
             "ASSUMPTION: no TDP known for this device; give --watts",
         ),
     };
-    let kwh_price = match &args.kwh_price {
-        Some(text) => Assumption::new(parse_quantity("--kwh-price", text)?, "--kwh-price"),
-        None => Assumption::new(DEFAULT_KWH_PRICE, "default"),
+    let kwh_price = match args.kwh_price {
+        Some(p) => Assumption::new(p, "--kwh-price"),
+        None => Assumption::new(defaults::KWH_PRICE, "default"),
     };
-    let pue = match &args.pue {
-        Some(text) => Assumption::new(parse_quantity("--pue", text)?, "--pue"),
-        None => Assumption::new(DEFAULT_PUE, "default"),
+    let pue = match args.pue {
+        Some(p) => Assumption::new(p, "--pue"),
+        None => Assumption::new(defaults::PUE, "default"),
     };
 
     if throughput.software_adapter {
@@ -240,11 +211,7 @@ fn resolve_work(
     catalog: &Catalog,
     calibration: &Calibration,
 ) -> Result<Work> {
-    let tokens = args
-        .tokens
-        .as_deref()
-        .map(|t| parse_quantity("--tokens", t))
-        .transpose()?;
+    let tokens = args.tokens;
     let need_tokens = |what: &str| {
         tokens.ok_or_else(|| {
             FlopcostError::bad_input(format!("{what} needs --tokens D (e.g. --tokens 14.8T)"))
@@ -282,13 +249,8 @@ fn resolve_work(
             breakdown: Some(b),
         });
     }
-    if let Some(text) = &args.params {
-        let total = parse_quantity("--params", text)?;
-        let active = args
-            .active_params
-            .as_deref()
-            .map(|t| parse_quantity("--active-params", t))
-            .transpose()?;
+    if let Some(total) = args.params {
+        let active = args.active_params;
         if let Some(a) = active {
             if a > total {
                 return Err(FlopcostError::bad_input(format!(
@@ -318,8 +280,7 @@ fn resolve_work(
     if tokens.is_some() {
         return Err(FlopcostError::bad_input("--tokens needs --model NAME or --params N").into());
     }
-    if let Some(text) = &args.flops {
-        let c = parse_quantity("--flops", text)?;
+    if let Some(c) = args.flops {
         return Ok(Work {
             description: "FLOPs given".into(),
             total_flops: c,
@@ -343,16 +304,6 @@ fn resolve_work(
     .into())
 }
 
-fn parse_dtype(text: &str) -> Result<Dtype, FlopcostError> {
-    match text {
-        "f32" => Ok(Dtype::F32),
-        "f16" => Ok(Dtype::F16),
-        other => Err(FlopcostError::bad_input(format!(
-            "--dtype: unknown dtype '{other}' (known: f32, f16)"
-        ))),
-    }
-}
-
 /// The per-device throughput, the device count a merged document carries, and the TDP when
 /// the device is a catalog accelerator.
 fn resolve_throughput(
@@ -360,9 +311,7 @@ fn resolve_throughput(
     catalog: &Catalog,
     globals: &Globals,
 ) -> Result<(Throughput, Option<usize>, Option<Assumption>)> {
-    let dtype = args.dtype.as_deref().map(parse_dtype).transpose()?;
-    if let Some(text) = &args.tflops {
-        let t = parse_quantity("--tflops", text)?;
+    if let Some(t) = args.tflops {
         return Ok((
             Throughput {
                 tflops_per_device: t,
@@ -413,14 +362,7 @@ fn resolve_throughput(
             tdp,
         ));
     }
-    let (file, origin) = match &args.from {
-        Some(path) => (load_results(path)?, path.display().to_string()),
-        None => (
-            ResultsFile::Bench(Box::new(crate::commands::measure_now(globals)?)),
-            "measured now".to_string(),
-        ),
-    };
-    let rate = rate_of(&file, dtype, &origin)?;
+    let (rate, origin) = super::measured_rate(args.from.as_deref(), args.dtype, globals)?;
     let matched = catalog.accelerator_for_adapters(&rate.adapters);
     Ok((
         Throughput {

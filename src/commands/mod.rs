@@ -15,10 +15,13 @@ pub mod sweep;
 pub mod tune;
 pub mod web;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use crate::cost::estimate::Assumption;
+use crate::cost::measured::{rate_of, MeasuredRate};
+use crate::model::{load_results, Dtype, ResultsFile};
 use crate::session::{Session, SessionOptions};
 
 /// What every command may use, from the options they share.
@@ -72,8 +75,33 @@ pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
     }
 }
 
-/// Measures this machine now with the default benchmark settings, for commands given no saved
-/// result (`estimate` and `compare` without `--from`).
-pub fn measure_now(globals: &Globals) -> Result<crate::model::BenchReport> {
-    bench::measure_default(globals)
+/// The rate `estimate` and `compare` work from: the best passed result (of `dtype`, if given)
+/// of a saved file, or of this machine measured now when no file is given; and where it came
+/// from.
+pub fn measured_rate(
+    file: Option<&Path>,
+    dtype: Option<Dtype>,
+    globals: &Globals,
+) -> Result<(MeasuredRate, String)> {
+    let (results, origin) = match file {
+        Some(path) => (load_results(path)?, path.display().to_string()),
+        None => (
+            ResultsFile::Bench(Box::new(bench::measure_default(globals)?)),
+            "measured now".to_string(),
+        ),
+    };
+    Ok((rate_of(&results, dtype, &origin)?, origin))
+}
+
+/// How many devices a cost is priced on: `--devices`, else a merged document's own count,
+/// else one.
+pub fn devices_assumption(given: Option<f64>, measured_devices: usize) -> Assumption {
+    match given {
+        Some(n) => Assumption::new(n, "--devices"),
+        None if measured_devices > 1 => Assumption::new(
+            measured_devices as f64,
+            "the merged document's device count",
+        ),
+        None => Assumption::new(1.0, "default"),
+    }
 }
