@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
 use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
+use crate::cluster::{rank_exports, rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
@@ -36,6 +37,13 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
     if let Some(spec) = &args.kernel {
         kernels::find(spec)?;
     }
+    let slurm = SlurmEnv::from_env();
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &slurm))
+        .transpose()?;
+    let exports = rank_exports(&args.export, &slurm)?;
     let ctx = GpuContext::open(global)?;
     let progress = Progress::new(global.quiet);
     let problem = args
@@ -51,10 +59,10 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         &progress,
     )?;
     drop(progress);
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         save_json(path, &report)?;
     }
-    export::write_all(&args.export, &report, &[])?;
+    export::write_all(&exports, &report, &[])?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if args.export.uses_stdout() {
@@ -65,8 +73,8 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         print!("{}", bench_text::header(&report, Some(&ctx.reason)));
         print!("{}", bench_text::results_table(&report));
     }
-    let mut written: Vec<PathBuf> = args.save.iter().cloned().collect();
-    written.extend(args.export.files());
+    let mut written: Vec<PathBuf> = save.into_iter().collect();
+    written.extend(exports.files());
     finish(&report, &written)
 }
 

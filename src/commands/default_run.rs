@@ -12,7 +12,7 @@ use crate::bench::{check_buffers_fit, RunPlan};
 use crate::catalog::Catalog;
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
 use crate::cluster::real_gpus;
-use crate::cluster::{expand_rank, SlurmRank};
+use crate::cluster::{rank_exports, rank_path, SlurmEnv};
 use crate::commands::bench::{fail_if_any_failed, finish, tuned_bench};
 use crate::cost::compare::versus_runs;
 use crate::cost::efficiency::Calibration;
@@ -40,7 +40,7 @@ pub struct DefaultRunArgs {
     /// Write that document to FILE, for later `compare`, `estimate --from` or `merge`. Under
     /// Slurm, `%t` in FILE becomes the task's rank (SLURM_PROCID).
     #[arg(long, value_name = "FILE")]
-    pub save: Option<String>,
+    pub save: Option<PathBuf>,
     /// Rental price per device-hour for the comparison's costs (default: DeepSeek's $2).
     #[arg(long, value_name = "USD", allow_negative_numbers = true, value_parser = positive_price)]
     pub price_per_hour: Option<f64>,
@@ -107,6 +107,13 @@ struct Context {
 
 pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
     args.export.check_stdout(args.json.then_some("--json"))?;
+    let slurm = SlurmEnv::from_env();
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &slurm))
+        .transpose()?;
+    let exports = rank_exports(&args.export, &slurm)?;
     let catalog = Catalog::load(global.catalog.as_deref())?;
     let (price, price_source) = match args.price_per_hour {
         Some(p) => (p, "--price-per-hour".to_string()),
@@ -123,20 +130,19 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
         started: Instant::now(),
     };
     if args.all_adapters {
-        return run_all_adapters(args, global, &shared);
+        return run_all_adapters(args, save, global, &shared);
     }
     let ctx = GpuContext::open(global)?;
     let progress = Progress::new(global.quiet);
     let report = measure(&ctx, args, &shared, &progress)?;
     drop(progress);
 
-    let mut written = args.export.files();
-    if let Some(path) = &args.save {
-        let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
+    let mut written = exports.files();
+    if let Some(path) = save {
         save_json(&path, &report)?;
         written.push(path);
     }
-    export::write_all(&args.export, &report, &[])?;
+    export::write_all(&exports, &report, &[])?;
     let text = story_text::render(&report, &ctx.reason, &shared.calibration);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -149,7 +155,12 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
 }
 
 /// Every real GPU at once, each on its own thread, then each report and their sum.
-fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Context) -> Result<()> {
+fn run_all_adapters(
+    args: &DefaultRunArgs,
+    save: Option<PathBuf>,
+    global: &GlobalOptions,
+    shared: &Context,
+) -> Result<()> {
     let (_instance, adapters) = enumerate(global.backend);
     let descriptions = describe_all(&adapters);
     let gpus: Vec<usize> = real_gpus(&descriptions).iter().map(|d| d.index).collect();
@@ -186,9 +197,8 @@ fn run_all_adapters(args: &DefaultRunArgs, global: &GlobalOptions, shared: &Cont
     drop(progress);
     let reports = results.into_iter().collect::<Result<Vec<_>>>()?;
     let merged = merge_reports(&reports);
-    if let Some(path) = &args.save {
-        let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
-        save_json(&path, &merged)?;
+    if let Some(path) = &save {
+        save_json(path, &merged)?;
     }
     if args.json {
         let all = serde_json::json!({

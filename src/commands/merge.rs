@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::GlobalOptions;
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::cost::measured::{load_report, software_warning};
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
@@ -27,6 +28,11 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
+        .transpose()?;
     let mut reports = Vec::new();
     for path in &args.files {
         reports.push((path.display().to_string(), load_report(path)?));
@@ -44,7 +50,7 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
         eprintln!("{}", software_warning());
     }
     let json = serde_json::to_string_pretty(&merged)?;
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         crate::report::save_json(path, &merged)?;
     }
     if args.json {
@@ -83,7 +89,7 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
             )
         );
     }
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         println!("saved {}", path.display());
     }
     Ok(())

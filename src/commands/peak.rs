@@ -5,6 +5,7 @@ use clap::Args;
 
 use crate::bench::RunPlan;
 use crate::cli::GlobalOptions;
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::gpu::{GpuContext, SOFTWARE_WARNING};
 use crate::peak::{measure_peaks, save_cached_peak, PeakReport};
 use crate::progress::Progress;
@@ -27,6 +28,11 @@ pub struct PeakArgs {
 }
 
 pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
+        .transpose()?;
     let ctx = GpuContext::open(global)?;
     let plan = RunPlan {
         warmup: 2,
@@ -37,7 +43,7 @@ pub fn run(args: &PeakArgs, global: &GlobalOptions) -> Result<()> {
     let report = measure_peaks(&ctx, &plan, &Progress::new(global.quiet));
     // Kept beside the tuning cache, so bench and sweep can state their share of it.
     let cached = save_cached_peak(&report)?;
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         save_json(path, &report)?;
     }
     if args.json {

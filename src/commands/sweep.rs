@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::bench::{check_buffers_fit, random_seed};
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
+use crate::cluster::{rank_exports, rank_path, SlurmEnv};
 use crate::commands::bench::{finish, tuned_bench};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
@@ -65,6 +66,17 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
     if let Some(spec) = &args.kernel {
         kernels::find(spec)?;
     }
+    let slurm = SlurmEnv::from_env();
+    let exports = rank_exports(&args.export, &slurm)?;
+    let rank = |flag, path: &Option<PathBuf>| {
+        path.as_deref()
+            .map(|p| rank_path(flag, p, &slurm))
+            .transpose()
+    };
+    let (plot, roofline_path) = (
+        rank("--plot", &args.plot)?,
+        rank("--roofline", &args.roofline)?,
+    );
     let ctx = GpuContext::open(global)?;
     let progress = Progress::new(global.quiet);
     let sizes = planned_sizes(args.sizes.as_deref(), &ctx, &progress)?;
@@ -118,7 +130,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
             Some(all) => all.results.extend(report.results),
         }
         // Written after every size, so an interrupted sweep keeps what it measured.
-        if let (Some(Destination::File(path)), Some(all)) = (&args.export.export_json, &combined) {
+        if let (Some(Destination::File(path)), Some(all)) = (&exports.export_json, &combined) {
             export::write_atomic(path, &JsonExporter.serialize(all)?)?;
         }
         previous = Some((size, wall, results));
@@ -149,15 +161,15 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         });
     let throughput = throughput_svg(&report, &ceilings)?;
     let roofline = roofline_svg(&report, &ceilings)?;
-    if let Some(path) = &args.plot {
+    if let Some(path) = &plot {
         export::write_atomic(path, throughput.as_bytes())?;
     }
-    if let Some(path) = &args.roofline {
+    if let Some(path) = &roofline_path {
         export::write_atomic(path, roofline.as_bytes())?;
     }
-    export::write_all(&args.export, &report, &[throughput, roofline])?;
-    let mut written: Vec<PathBuf> = args.export.files();
-    written.extend(args.plot.iter().chain(&args.roofline).cloned());
+    export::write_all(&exports, &report, &[throughput, roofline])?;
+    let mut written: Vec<PathBuf> = exports.files();
+    written.extend(plot.into_iter().chain(roofline_path));
     finish(&report, &written)
 }
 

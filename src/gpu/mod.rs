@@ -5,6 +5,7 @@ mod context;
 mod description;
 mod readback;
 mod select;
+mod slurm_gpus;
 mod timer;
 
 pub use adapters::{describe, describe_all, enumerate};
