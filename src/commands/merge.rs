@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::cli::GlobalOptions;
 use crate::cluster::{rank_path, SlurmEnv};
-use crate::cost::measured::{load_report, software_warning};
+use crate::cost::measured::{load_report, software_warning, MERGED_MEANING};
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
 use crate::report::table::render_left;
@@ -60,6 +60,10 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
     if software {
         println!("{}", software_warning());
     }
+    println!(
+        "merged: {MERGED_MEANING}; `estimate --from` applies to it the same calibrated \
+         efficiency as to one device"
+    );
     for d in &merged.dtypes {
         println!(
             "{}: {:.1} GFLOP/s total over {} devices (sum of each device's best passed result)",

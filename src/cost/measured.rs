@@ -12,6 +12,10 @@ use crate::report::{BenchReport, BenchResult, Dtype, ResultStatus};
 
 pub const MERGED_KIND: &str = "flopcost-merged";
 
+/// What a merged figure is, written into every merged document and said wherever one is used.
+pub const MERGED_MEANING: &str = "a sum of devices each measured on its own, not a measured \
+     cluster: no interconnect was exercised";
+
 /// One device's best passed result for one dtype, as `merge` records it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceBest {
@@ -39,6 +43,9 @@ pub struct MergedReport {
     /// Always "flopcost-merged": how readers tell this from a `BenchReport`.
     pub kind: String,
     pub schema_version: u32,
+    /// [`MERGED_MEANING`], so the file says what its total is without this program.
+    #[serde(default)]
+    pub meaning: String,
     pub dtypes: Vec<MergedDtype>,
 }
 
@@ -209,7 +216,8 @@ pub fn rate_of(
                 devices: best.devices,
                 dtype: best.dtype,
                 description: format!(
-                    "merged {} devices, {} total {:.1} GFLOP/s ({})",
+                    "merged {} devices, {} total {:.1} GFLOP/s ({}); {MERGED_MEANING}, so the \
+                     same calibrated efficiency applies as to a single device's result",
                     best.devices,
                     best.dtype.name(),
                     best.total_gflops,
@@ -253,6 +261,7 @@ mod tests {
         let merged = MergedReport {
             kind: MERGED_KIND.into(),
             schema_version: 1,
+            meaning: MERGED_MEANING.into(),
             dtypes: vec![MergedDtype {
                 dtype: Dtype::F32,
                 total_gflops: 300.0,
@@ -265,6 +274,8 @@ mod tests {
         let rate = rate_of(&file, Some(Dtype::F32), "m").unwrap();
         assert_eq!(rate.per_device_gflops, 100.0);
         assert_eq!(rate.devices, 3);
+        assert!(rate.description.contains("no interconnect"));
+        assert!(rate.description.contains("same calibrated efficiency"));
         assert!(rate_of(&file, Some(Dtype::F16), "m").is_err());
     }
 

@@ -1,6 +1,8 @@
 //! Summing several machines' saved results into one cluster figure, per dtype.
 
-use super::measured::{best_passed, gflops, DeviceBest, MergedDtype, MergedReport, MERGED_KIND};
+use super::measured::{
+    best_passed, gflops, DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING,
+};
 use crate::report::{BenchReport, Dtype};
 
 pub const MERGED_SCHEMA_VERSION: u32 = 1;
@@ -38,6 +40,7 @@ pub fn merge_reports(reports: &[(String, BenchReport)]) -> MergedReport {
     MergedReport {
         kind: MERGED_KIND.to_string(),
         schema_version: MERGED_SCHEMA_VERSION,
+        meaning: MERGED_MEANING.to_string(),
         dtypes,
     }
 }
@@ -56,6 +59,7 @@ mod tests {
         let b = report(include_str!("../../tests/fixtures/gpu-b.json"));
         let merged = merge_reports(&[("a".into(), a), ("b".into(), b)]);
         assert_eq!(merged.kind, MERGED_KIND);
+        assert!(merged.meaning.contains("not a measured cluster"));
         let f32 = &merged.dtypes[0];
         assert_eq!(f32.dtype, Dtype::F32);
         assert_eq!(f32.devices, 2);
