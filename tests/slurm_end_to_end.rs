@@ -36,12 +36,9 @@ fn srun_bench_then_merge(cluster: &OneNodeSlurm) {
         "-n",
         "2",
         FLOPCOST,
-        "-q",
         "bench",
         "--size",
         "128",
-        "--min-time",
-        "0.2",
         "--save",
         "run-%t.json",
     ]));
@@ -71,7 +68,6 @@ fn srun_default_run_then_merge(cluster: &OneNodeSlurm) {
         "-n",
         "2",
         FLOPCOST,
-        "-q",
         "--budget",
         "2",
         "--save",
@@ -79,6 +75,19 @@ fn srun_default_run_then_merge(cluster: &OneNodeSlurm) {
     ]));
     merge_in(cluster, &dir);
     check_merged(&dir, &dir.join("cluster.json"));
+    let estimate = run_ok(cluster.command(FLOPCOST).current_dir(&dir).args([
+        "estimate",
+        "--from",
+        "cluster.json",
+        "--model",
+        "deepseek-v3",
+        "--tokens",
+        "14.8T",
+    ]));
+    let text = String::from_utf8_lossy(&estimate.stdout);
+    assert!(text.contains("merged 2 devices"), "{text}");
+    assert!(text.contains("no interconnect was exercised"), "{text}");
+    assert!(text.contains("same calibrated efficiency"), "{text}");
 }
 
 fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {
@@ -89,7 +98,7 @@ fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {
             .command("sbatch")
             .env("FLOPCOST", FLOPCOST)
             .args(["--wait", "--nodes=1", "--ntasks-per-node=2"])
-            .args(["--output=batch.out", EXAMPLE, "-q", "--budget", "2"]),
+            .args([EXAMPLE, "--budget", "2"]),
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let job = stdout
@@ -97,7 +106,9 @@ fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {
         .last()
         .unwrap_or_else(|| panic!("no job id in: {stdout}"));
     let dir = cluster.work().join(format!("flopcost-{job}"));
-    let log = std::fs::read_to_string(cluster.work().join("batch.out")).unwrap_or_default();
+    // The script's own `--output=flopcost-%j.out`.
+    let log = std::fs::read_to_string(cluster.work().join(format!("flopcost-{job}.out")))
+        .unwrap_or_default();
     assert!(
         dir.join("cluster.json").exists(),
         "no merged result; job output:\n{log}"
