@@ -4,7 +4,7 @@
 
 mod paths;
 
-pub use paths::{rank_exports, rank_path};
+pub use paths::rank_path;
 
 use crate::gpu::AdapterDescription;
 
@@ -71,9 +71,13 @@ impl SlurmEnv {
             step_tasks: number("SLURM_STEP_NUM_TASKS"),
             node_tasks,
             gpus_on_node: number("SLURM_GPUS_ON_NODE"),
+            // Slurm writes "NoDevFiles" where its GPUs have no device files: nothing to map.
             gpu_vars: GPU_VARIABLES
                 .iter()
-                .filter_map(|&name| Some((name, get(name).filter(|v| !v.trim().is_empty())?)))
+                .filter_map(|&name| {
+                    let value = get(name).filter(|v| !matches!(v.trim(), "" | "NoDevFiles"))?;
+                    Some((name, value))
+                })
                 .collect(),
         }
     }
@@ -181,6 +185,7 @@ mod tests {
             ("SLURM_NODEID", "1"),
             ("CUDA_VISIBLE_DEVICES", "1"),
             ("ROCR_VISIBLE_DEVICES", ""),
+            ("GPU_DEVICE_ORDINAL", "NoDevFiles"),
         ];
         let env = SlurmEnv::from_lookup(|name| {
             vars.iter()
@@ -191,8 +196,9 @@ mod tests {
         assert_eq!(env.step_tasks, Some(5));
         assert_eq!(env.node_tasks, Some(2));
         assert_eq!(env.gpu_var("CUDA_VISIBLE_DEVICES"), Some("1"));
-        // Set but empty is not set.
+        // Set but empty, or Slurm's word for no device files, is not set.
         assert_eq!(env.gpu_var("ROCR_VISIBLE_DEVICES"), None);
+        assert_eq!(env.gpu_var("GPU_DEVICE_ORDINAL"), None);
     }
 
     #[test]

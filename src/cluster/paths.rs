@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::FlopcostError;
-use crate::report::export::{Destination, ExportOptions};
 
 use super::SlurmEnv;
 
@@ -26,25 +25,6 @@ pub fn rank_path(flag: &str, path: &Path, slurm: &SlurmEnv) -> Result<PathBuf, F
     }
     let rank = slurm.rank.map_or(0, |r| r.global);
     Ok(PathBuf::from(text.replace("%t", &rank.to_string())))
-}
-
-/// The `--export-*` files, each through [`rank_path`]; stdout stays stdout.
-pub fn rank_exports(
-    options: &ExportOptions,
-    slurm: &SlurmEnv,
-) -> Result<ExportOptions, FlopcostError> {
-    let rank = |flag: &str, destination: &Option<Destination>| match destination {
-        Some(Destination::File(path)) => {
-            rank_path(flag, path, slurm).map(|p| Some(Destination::File(p)))
-        }
-        other => Ok(other.clone()),
-    };
-    Ok(ExportOptions {
-        export_json: rank("--export-json", &options.export_json)?,
-        export_markdown: rank("--export-markdown", &options.export_markdown)?,
-        export_csv: rank("--export-csv", &options.export_csv)?,
-        export_html: rank("--export-html", &options.export_html)?,
-    })
 }
 
 #[cfg(test)]
@@ -86,23 +66,5 @@ mod tests {
             ..task(0, 2)
         };
         assert!(rank_path("--save", Path::new("run.json"), &batch_step).is_ok());
-    }
-
-    #[test]
-    fn exports_are_ranked_and_stdout_kept() {
-        let options = ExportOptions {
-            export_json: Some(Destination::Stdout),
-            export_csv: Some(Destination::File("r-%t.csv".into())),
-            ..ExportOptions::default()
-        };
-        let ranked = rank_exports(&options, &task(3, 4)).unwrap();
-        assert_eq!(ranked.export_json, Some(Destination::Stdout));
-        assert_eq!(ranked.export_csv, Some(Destination::File("r-3.csv".into())));
-        let plain = ExportOptions {
-            export_html: Some(Destination::File("page.html".into())),
-            ..ExportOptions::default()
-        };
-        let err = rank_exports(&plain, &task(0, 4)).unwrap_err();
-        assert!(err.to_string().contains("--export-html page.html"), "{err}");
     }
 }

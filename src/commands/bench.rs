@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs, RunPlan};
 use crate::cli::{BenchArgs, GlobalOptions, RunOptions, TuningOptions};
-use crate::cluster::{rank_exports, rank_path, SlurmEnv};
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::interrupt::interrupted;
@@ -43,7 +43,7 @@ pub fn run(args: &BenchArgs, global: &GlobalOptions) -> Result<()> {
         .as_deref()
         .map(|p| rank_path("--save", p, &slurm))
         .transpose()?;
-    let exports = rank_exports(&args.export, &slurm)?;
+    let exports = args.export.for_rank(&slurm)?;
     let ctx = GpuContext::open(global)?;
     let progress = Progress::new(global.quiet);
     let problem = args

@@ -12,7 +12,7 @@ use crate::bench::{check_buffers_fit, RunPlan};
 use crate::catalog::Catalog;
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
 use crate::cluster::real_gpus;
-use crate::cluster::{rank_exports, rank_path, SlurmEnv};
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::commands::bench::{fail_if_any_failed, finish, tuned_bench};
 use crate::cost::compare::versus_runs;
 use crate::cost::efficiency::Calibration;
@@ -113,7 +113,7 @@ pub fn run(args: &DefaultRunArgs, global: &GlobalOptions) -> Result<()> {
         .as_deref()
         .map(|p| rank_path("--save", p, &slurm))
         .transpose()?;
-    let exports = rank_exports(&args.export, &slurm)?;
+    let exports = args.export.for_rank(&slurm)?;
     let catalog = Catalog::load(global.catalog.as_deref())?;
     let (price, price_source) = match args.price_per_hour {
         Some(p) => (p, "--price-per-hour".to_string()),

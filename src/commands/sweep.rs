@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::bench::{check_buffers_fit, random_seed};
 use crate::cli::{GlobalOptions, RunOptions, TuningOptions};
-use crate::cluster::{rank_exports, rank_path, SlurmEnv};
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::commands::bench::{finish, tuned_bench};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, MatmulLimits, SOFTWARE_WARNING};
@@ -67,7 +67,7 @@ pub fn run(args: &SweepArgs, global: &GlobalOptions) -> Result<()> {
         kernels::find(spec)?;
     }
     let slurm = SlurmEnv::from_env();
-    let exports = rank_exports(&args.export, &slurm)?;
+    let exports = args.export.for_rank(&slurm)?;
     let rank = |flag, path: &Option<PathBuf>| {
         path.as_deref()
             .map(|p| rank_path(flag, p, &slurm))
