@@ -6,6 +6,8 @@ mod paths;
 
 pub use paths::rank_path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::gpu::AdapterDescription;
 
 /// Slurm's task ids, when flopcost runs as a Slurm task.
@@ -41,6 +43,24 @@ pub struct SlurmEnv {
     pub gpus_on_node: Option<u32>,
     /// The GPU-binding variables Slurm sets, as (name, value), for those that are set.
     pub gpu_vars: Vec<(&'static str, String)>,
+    /// SLURM_JOB_ID and SLURMD_NODENAME, recorded with a result.
+    pub job_id: Option<String>,
+    pub node: Option<String>,
+}
+
+/// The Slurm task that measured a result, recorded in it so that a merged figure names each
+/// task and how its GPU was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlurmTask {
+    pub job_id: String,
+    /// SLURM_PROCID.
+    pub rank: u32,
+    /// SLURM_LOCALID.
+    pub local_rank: u32,
+    pub node: String,
+    /// The sentence saying why this adapter: Slurm's GPU variable, the local rank, or a CPU
+    /// adapter the node's tasks share.
+    pub adapter_choice: String,
 }
 
 /// Every variable Slurm uses to hand a task its GPUs (see `gpu::slurm_gpus` for their meaning).
@@ -71,6 +91,8 @@ impl SlurmEnv {
             step_tasks: number("SLURM_STEP_NUM_TASKS"),
             node_tasks,
             gpus_on_node: number("SLURM_GPUS_ON_NODE"),
+            job_id: get("SLURM_JOB_ID"),
+            node: get("SLURMD_NODENAME"),
             // Slurm writes "NoDevFiles" where its GPUs have no device files: nothing to map.
             gpu_vars: GPU_VARIABLES
                 .iter()
@@ -80,6 +102,18 @@ impl SlurmEnv {
                 })
                 .collect(),
         }
+    }
+
+    /// This task, when under Slurm, with the reason its adapter was chosen.
+    pub fn task(&self, adapter_choice: &str) -> Option<SlurmTask> {
+        let rank = self.rank?;
+        Some(SlurmTask {
+            job_id: self.job_id.clone().unwrap_or_default(),
+            rank: rank.global,
+            local_rank: rank.local,
+            node: self.node.clone().unwrap_or_default(),
+            adapter_choice: adapter_choice.to_string(),
+        })
     }
 
     /// The value of one of [`GPU_VARIABLES`], if set.
@@ -183,6 +217,8 @@ mod tests {
             ("SLURM_STEP_NUM_TASKS", "5"),
             ("SLURM_STEP_TASKS_PER_NODE", "2(x2),1"),
             ("SLURM_NODEID", "1"),
+            ("SLURM_JOB_ID", "42"),
+            ("SLURMD_NODENAME", "gpu-07"),
             ("CUDA_VISIBLE_DEVICES", "1"),
             ("ROCR_VISIBLE_DEVICES", ""),
             ("GPU_DEVICE_ORDINAL", "NoDevFiles"),
@@ -199,6 +235,10 @@ mod tests {
         // Set but empty, or Slurm's word for no device files, is not set.
         assert_eq!(env.gpu_var("ROCR_VISIBLE_DEVICES"), None);
         assert_eq!(env.gpu_var("GPU_DEVICE_ORDINAL"), None);
+        let task = env.task("why").unwrap();
+        assert_eq!((task.job_id.as_str(), task.node.as_str()), ("42", "gpu-07"));
+        assert_eq!((task.rank, task.local_rank), (3, 1));
+        assert_eq!(SlurmEnv::default().task("why"), None);
     }
 
     #[test]

@@ -180,6 +180,17 @@ fn check_merged(dir: &Path, merged_path: &Path) {
         let mut files: Vec<String> = per_device.iter().map(file_name).collect();
         files.sort();
         assert_eq!(files, ["run-0.json", "run-1.json"], "{dtype}");
+        // Each file also records the task that measured it, and why it ran on its adapter.
+        let mut ranks_named: Vec<u64> = per_device
+            .iter()
+            .map(|p| p["slurm_task"]["rank"].as_u64().unwrap())
+            .collect();
+        ranks_named.sort();
+        assert_eq!(ranks_named, [0, 1], "{dtype}");
+        for p in per_device {
+            let choice = p["slurm_task"]["adapter_choice"].as_str().unwrap();
+            assert!(choice.contains("2 Slurm tasks on this node"), "{choice}");
+        }
         assert_eq!(d["devices"], 2);
         let mut sum = 0.0;
         for (rank, report) in ranks.iter().enumerate() {

@@ -161,6 +161,7 @@ fn bench_inputs(
         peak: load_cached_peak(&ctx.description)
             .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
         story: None,
+        slurm_task: SlurmEnv::from_env().task(&ctx.reason),
     }
 }
 

@@ -77,6 +77,9 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
             .map(|p| {
                 vec![
                     format!("  {}", p.file),
+                    p.slurm_task
+                        .as_ref()
+                        .map_or("-".into(), |t| format!("{} on {}", t.rank, t.node)),
                     p.adapter.clone(),
                     p.kernel.clone(),
                     format!("{}x{}x{}", p.m, p.n, p.k),
@@ -87,8 +90,15 @@ pub fn run(args: &MergeArgs, global: &GlobalOptions) -> Result<()> {
         print!(
             "{}",
             render_left(
-                &["  file", "adapter", "kernel", "shape", "GFLOP/s"],
-                4,
+                &[
+                    "  file",
+                    "Slurm task",
+                    "adapter",
+                    "kernel",
+                    "shape",
+                    "GFLOP/s"
+                ],
+                5,
                 &rows
             )
         );

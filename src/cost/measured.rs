@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::SlurmTask;
 use crate::error::FlopcostError;
 use crate::report::{BenchReport, BenchResult, Dtype, ResultStatus};
 
@@ -27,6 +28,9 @@ pub struct DeviceBest {
     pub n: u32,
     pub k: u32,
     pub gflops: f64,
+    /// The Slurm task that measured it, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_task: Option<SlurmTask>,
 }
 
 /// The cluster figure for one dtype: the sum of each device's best.

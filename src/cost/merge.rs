@@ -24,6 +24,7 @@ pub fn merge_reports(reports: &[(String, BenchReport)]) -> MergedReport {
                     n: best.n,
                     k: best.k,
                     gflops: gflops(best),
+                    slurm_task: report.slurm_task.clone(),
                 })
             })
             .collect();

@@ -239,8 +239,8 @@ mod tests {
             }),
             step_tasks: Some(node_tasks),
             node_tasks: Some(node_tasks),
-            gpus_on_node: None,
             gpu_vars: vars.iter().map(|&(n, v)| (n, v.to_string())).collect(),
+            ..SlurmEnv::default()
         }
     }
 

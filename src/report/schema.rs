@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::SlurmTask;
 use crate::gpu::AdapterDescription;
 use crate::system::SystemInfo;
 
@@ -28,6 +29,9 @@ pub struct BenchReport {
     /// What the default run adds: the probes, the shape, and the comparison with reported runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub story: Option<super::story::RunStory>,
+    /// The Slurm task that measured this, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_task: Option<SlurmTask>,
 }
 
 /// The ceilings from `flopcost peak`, as a bench report carries them.
