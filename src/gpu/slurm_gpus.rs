@@ -37,22 +37,24 @@ const VENDORS: [Vendor; 3] = [
 /// Set by Slurm whatever the vendor: OpenCL's ordinal, and Slurm's own list of the step's GPUs.
 const ANY_VENDOR: [&str; 2] = ["GPU_DEVICE_ORDINAL", "SLURM_STEP_GPUS"];
 
-/// The adapter Slurm gave this task, or `None` when Slurm says nothing about GPUs (not under
-/// Slurm, or a node with no GPU adapter, where the caller says the tasks share the CPU one).
+/// The adapter Slurm gave this task, or `None` when Slurm says nothing about GPUs (not a Slurm
+/// task, or a node with no GPU adapter, where the caller says the tasks share the CPU one).
+/// Outside Slurm the variables are left alone: someone's CUDA_VISIBLE_DEVICES set for CUDA
+/// programs does not change which adapter flopcost picks.
 pub fn slurm_adapter(
     adapters: &[AdapterDescription],
     slurm: &SlurmEnv,
 ) -> Result<Option<AdapterChoice>, FlopcostError> {
     let gpus = real_gpus(adapters);
+    let Some(rank) = slurm.rank else {
+        return Ok(None);
+    };
     if gpus.is_empty() {
         return Ok(None);
     }
-    if let Some(binding) = binding_variable(&gpus, slurm) {
-        return by_variable(&binding, slurm).map(Some);
-    }
-    match slurm.rank {
-        Some(rank) => by_local_rank(&gpus, rank.local, slurm.node_tasks).map(Some),
-        None => Ok(None),
+    match binding_variable(&gpus, slurm) {
+        Some(binding) => by_variable(&binding, slurm).map(Some),
+        None => by_local_rank(&gpus, rank.local, slurm.node_tasks).map(Some),
     }
 }
 
@@ -357,6 +359,11 @@ mod tests {
         assert_eq!(index, 1);
         assert!(reason.contains("local rank 1"), "{reason}");
         assert_eq!(slurm_adapter(&node, &SlurmEnv::default()).unwrap(), None);
+        let not_a_task = SlurmEnv {
+            rank: None,
+            ..task(0, 1, &[("CUDA_VISIBLE_DEVICES", "GPU-8932f937")])
+        };
+        assert_eq!(slurm_adapter(&node, &not_a_task).unwrap(), None);
         // A node with only a CPU adapter: nothing to bind, whatever Slurm says.
         let mut cpu = gpu(0, 0x10005, "");
         cpu.device_type = "cpu".into();
