@@ -138,7 +138,8 @@ pub struct BenchArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON result to FILE.
+    /// Also write the JSON result to FILE. Under Slurm, `%t` in FILE (and in every file
+    /// flopcost writes) becomes the task's rank; several tasks need it.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
