@@ -93,13 +93,13 @@ fn srun_default_run_then_merge(cluster: &OneNodeSlurm) {
 fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {
     // The test node is one machine with two (declared) GPUs; the script's own --gpus-per-task=1
     // stays, so Slurm binds each task to one of them.
-    let output = run_ok(
-        cluster
-            .command("sbatch")
-            .env("FLOPCOST", FLOPCOST)
-            .args(["--wait", "--nodes=1", "--ntasks-per-node=2"])
-            .args([EXAMPLE, "--budget", "2"]),
-    );
+    let output = cluster
+        .command("sbatch")
+        .env("FLOPCOST", FLOPCOST)
+        .args(["--wait", "--nodes=1", "--ntasks-per-node=2"])
+        .args([EXAMPLE, "--budget", "2"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let job = stdout
         .split_whitespace()
@@ -110,13 +110,32 @@ fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {
     let log = std::fs::read_to_string(cluster.work().join(format!("flopcost-{job}.out")))
         .unwrap_or_default();
     assert!(
-        dir.join("cluster.json").exists(),
-        "no merged result; job output:\n{log}"
+        output.status.success() && dir.join("cluster.json").exists(),
+        "job {job} failed ({}): {}\njob output:\n{log}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+        cluster.logs()
     );
     check_merged(&dir, &dir.join("cluster.json"));
-    // Slurm bound a GPU to each task; on a node whose only adapter is the CPU one, each task says
-    // it shares that adapter instead of pretending to have a GPU.
-    assert!(log.contains("2 Slurm tasks on this node"), "{log}");
+    // Slurm bound a different GPU to each task, and each task says so: on a node whose only
+    // adapter is the CPU one, it says it shares that adapter instead of pretending to have a GPU.
+    let mut bound: Vec<String> = (0..2)
+        .map(|rank| {
+            let report = read_json(&dir.join(format!("run-{rank}.json")));
+            let choice = report["slurm_task"]["adapter_choice"].as_str().unwrap();
+            assert!(choice.contains("2 Slurm tasks on this node"), "{choice}");
+            let start = choice
+                .find("CUDA_VISIBLE_DEVICES=")
+                .unwrap_or_else(|| panic!("no GPU binding in: {choice}"));
+            choice[start..].split(')').next().unwrap().to_string()
+        })
+        .collect();
+    bound.sort();
+    assert_eq!(
+        bound,
+        ["CUDA_VISIBLE_DEVICES=0", "CUDA_VISIBLE_DEVICES=1"],
+        "{log}"
+    );
 }
 
 fn folder(cluster: &OneNodeSlurm, name: &str) -> PathBuf {

@@ -4,7 +4,7 @@ use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
 
 use super::description::AdapterDescription;
-use super::slurm_gpus::slurm_adapter;
+use super::slurm_gpus::{cpu_adapter_note, slurm_adapter};
 
 /// Printed beside every figure measured on a CPU rasteriser.
 pub const SOFTWARE_WARNING: &str = "software adapter on the CPU: not a GPU figure";
@@ -87,12 +87,8 @@ pub fn choose_adapter(
     if request.low_power {
         reason.push_str(", WGPU_POWER_PREF=low preferring integrated GPUs");
     }
-    match request.slurm.node_tasks {
-        Some(tasks) if tasks > 1 && best.device_type == "cpu" => reason.push_str(&format!(
-            "; the {tasks} Slurm tasks on this node all run on it, so each measures a share of \
-             the same CPU cores"
-        )),
-        _ => {}
+    if best.device_type == "cpu" {
+        reason.push_str(&cpu_adapter_note(&request.slurm));
     }
     Ok(AdapterChoice {
         index: best.index,
@@ -296,6 +292,16 @@ mod tests {
         let choice = choose_adapter(&only_cpu, &request).unwrap();
         assert_eq!(choice.index, 0);
         assert!(choice.reason.contains("2 Slurm tasks"), "{}", choice.reason);
+        // Slurm handed it a GPU that wgpu cannot see: said, not hidden.
+        let mut bound = request.clone();
+        bound.slurm.gpu_vars = vec![("CUDA_VISIBLE_DEVICES", "1".into())];
+        let choice = choose_adapter(&only_cpu, &bound).unwrap();
+        assert!(
+            choice.reason.contains("CUDA_VISIBLE_DEVICES=1"),
+            "{}",
+            choice.reason
+        );
+        assert!(choice.reason.contains("Vulkan driver"), "{}", choice.reason);
     }
 
     #[test]

@@ -58,6 +58,28 @@ pub fn slurm_adapter(
     }
 }
 
+/// What a Slurm task on the CPU adapter must know: that the node's tasks share its cores, and
+/// that a GPU Slurm gave it is not visible to wgpu (most often: no Vulkan driver for it).
+pub fn cpu_adapter_note(slurm: &SlurmEnv) -> String {
+    if slurm.rank.is_none() {
+        return String::new();
+    }
+    let mut note = String::new();
+    if let Some(tasks) = slurm.node_tasks.filter(|&t| t > 1) {
+        note.push_str(&format!(
+            "; the {tasks} Slurm tasks on this node all run on it, so each measures a share of \
+             the same CPU cores"
+        ));
+    }
+    if let Some((variable, value)) = slurm.gpu_vars.first() {
+        note.push_str(&format!(
+            "; Slurm gave this task GPU {value} ({variable}={value}), but wgpu sees no GPU \
+             adapter: is the GPU's Vulkan driver installed? (`flopcost devices`)"
+        ));
+    }
+    note
+}
+
 /// The variable that binds this task: the GPUs' vendor's own first, then the vendor-neutral ones.
 struct Binding<'a> {
     variable: &'static str,
