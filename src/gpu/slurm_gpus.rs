@@ -172,11 +172,16 @@ fn by_variable(binding: &Binding, slurm: &SlurmEnv) -> Result<AdapterChoice, Flo
             ordered.len()
         )));
     };
+    let bus = if adapter.pci_bus_id.is_empty() {
+        String::new()
+    } else {
+        format!(" (this one at {})", adapter.pci_bus_id)
+    };
     Ok(AdapterChoice {
         index: adapter.index,
         reason: format!(
             "Slurm's {variable}={value} gives this task {vendor} GPU {id}{which}, counted {order}\
-             {visible}"
+             {bus}{visible}"
         ),
     })
 }
@@ -294,6 +299,7 @@ mod tests {
         assert_eq!(index, 2);
         assert!(reason.contains("CUDA_VISIBLE_DEVICES=1"), "{reason}");
         assert!(reason.contains("by PCI bus id"), "{reason}");
+        assert!(reason.contains("0000:81:00.0"), "{reason}");
     }
 
     #[test]
