@@ -1,5 +1,12 @@
-//! Running under Slurm instead of inventing a launcher: each task's local rank picks its GPU and
-//! names its result file, and `flopcost merge` sums the files afterwards.
+//! Running under Slurm instead of inventing a launcher: each task's local rank or Slurm's GPU
+//! variables pick its GPU, `%t` names its result file, and `flopcost merge` sums the files
+//! afterwards.
+
+mod paths;
+
+pub use paths::rank_path;
+
+use serde::{Deserialize, Serialize};
 
 use crate::gpu::AdapterDescription;
 
@@ -20,12 +27,119 @@ impl SlurmRank {
             local: localid?.trim().parse().ok()?,
         })
     }
+}
 
-    pub fn from_env() -> Option<SlurmRank> {
-        let procid = std::env::var("SLURM_PROCID").ok();
-        let localid = std::env::var("SLURM_LOCALID").ok();
-        Self::from_vars(procid.as_deref(), localid.as_deref())
+/// The Slurm variables flopcost reads, captured once so that the logic using them is tested with
+/// faked values instead of the process environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlurmEnv {
+    pub rank: Option<SlurmRank>,
+    /// SLURM_STEP_NUM_TASKS: the tasks `srun` started in this step. A batch script's own step
+    /// (where `flopcost merge` runs) has none, so only real parallel tasks count.
+    pub step_tasks: Option<u32>,
+    /// This node's share of SLURM_STEP_TASKS_PER_NODE (e.g. `2(x3),1`), picked by SLURM_NODEID.
+    pub node_tasks: Option<u32>,
+    /// SLURM_GPUS_ON_NODE: the GPUs the job holds on this node.
+    pub gpus_on_node: Option<u32>,
+    /// The GPU-binding variables Slurm sets, as (name, value), for those that are set.
+    pub gpu_vars: Vec<(&'static str, String)>,
+    /// SLURM_JOB_ID and SLURMD_NODENAME, recorded with a result.
+    pub job_id: Option<String>,
+    pub node: Option<String>,
+}
+
+/// The Slurm task that measured a result, recorded in it so that a merged figure names each
+/// task and how its GPU was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlurmTask {
+    pub job_id: String,
+    /// SLURM_PROCID.
+    pub rank: u32,
+    /// SLURM_LOCALID.
+    pub local_rank: u32,
+    pub node: String,
+    /// The sentence saying why this adapter: Slurm's GPU variable, the local rank, or a CPU
+    /// adapter the node's tasks share.
+    pub adapter_choice: String,
+}
+
+/// Every variable Slurm uses to hand a task its GPUs (see `gpu::slurm_gpus` for their meaning).
+pub const GPU_VARIABLES: [&str; 6] = [
+    "CUDA_VISIBLE_DEVICES",
+    "ROCR_VISIBLE_DEVICES",
+    "HIP_VISIBLE_DEVICES",
+    "ZE_AFFINITY_MASK",
+    "GPU_DEVICE_ORDINAL",
+    "SLURM_STEP_GPUS",
+];
+
+impl SlurmEnv {
+    pub fn from_env() -> SlurmEnv {
+        Self::from_lookup(|name| std::env::var(name).ok())
     }
+
+    /// From any source of variables: `get(name)` is the variable's value, if set.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> SlurmEnv {
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse::<u32>().ok());
+        let node_tasks = get("SLURM_STEP_TASKS_PER_NODE")
+            .and_then(|list| tasks_on_node(&list, number("SLURM_NODEID").unwrap_or(0)));
+        SlurmEnv {
+            rank: SlurmRank::from_vars(
+                get("SLURM_PROCID").as_deref(),
+                get("SLURM_LOCALID").as_deref(),
+            ),
+            step_tasks: number("SLURM_STEP_NUM_TASKS"),
+            node_tasks,
+            gpus_on_node: number("SLURM_GPUS_ON_NODE"),
+            job_id: get("SLURM_JOB_ID"),
+            node: get("SLURMD_NODENAME"),
+            // Slurm writes "NoDevFiles" where its GPUs have no device files: nothing to map.
+            gpu_vars: GPU_VARIABLES
+                .iter()
+                .filter_map(|&name| {
+                    let value = get(name).filter(|v| !matches!(v.trim(), "" | "NoDevFiles"))?;
+                    Some((name, value))
+                })
+                .collect(),
+        }
+    }
+
+    /// This task, when under Slurm, with the reason its adapter was chosen.
+    pub fn task(&self, adapter_choice: &str) -> Option<SlurmTask> {
+        let rank = self.rank?;
+        Some(SlurmTask {
+            job_id: self.job_id.clone().unwrap_or_default(),
+            rank: rank.global,
+            local_rank: rank.local,
+            node: self.node.clone().unwrap_or_default(),
+            adapter_choice: adapter_choice.to_string(),
+        })
+    }
+
+    /// The value of one of [`GPU_VARIABLES`], if set.
+    pub fn gpu_var(&self, name: &str) -> Option<&str> {
+        self.gpu_vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Slurm's compressed tasks-per-node list (`2(x3),1`: three nodes of two, then one of one),
+/// read at node `node`.
+fn tasks_on_node(list: &str, node: u32) -> Option<u32> {
+    let mut first = 0;
+    for part in list.split(',') {
+        let (tasks, repeat) = match part.split_once("(x") {
+            Some((tasks, rest)) => (tasks, rest.strip_suffix(')')?.parse::<u32>().ok()?),
+            None => (part, 1),
+        };
+        if node < first + repeat {
+            return tasks.trim().parse().ok();
+        }
+        first += repeat;
+    }
+    None
 }
 
 /// The node's real GPUs, each once: several backends often show the same GPU (Vulkan and GL,
@@ -55,17 +169,6 @@ pub fn real_gpus(adapters: &[AdapterDescription]) -> Vec<&AdapterDescription> {
         .collect()
 }
 
-/// The adapter for local rank `local`: the node's `local`-th real GPU.
-pub fn adapter_for_local_rank(adapters: &[AdapterDescription], local: u32) -> Option<usize> {
-    real_gpus(adapters).get(local as usize).map(|a| a.index)
-}
-
-/// `--save run-%t.json` → `run-3.json` for task 3, as srun names its own output files; without
-/// Slurm, `%t` becomes 0.
-pub fn expand_rank(path: &str, rank: Option<SlurmRank>) -> String {
-    path.replace("%t", &rank.map_or(0, |r| r.global).to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn local_rank_picks_the_nth_gpu_of_one_backend() {
+    fn real_gpus_are_one_native_backends_gpus() {
         let node = vec![
             adapter(0, "vulkan", "discrete"),
             adapter(1, "vulkan", "discrete"),
@@ -102,20 +205,48 @@ mod tests {
             adapter(4, "dx12", "discrete"),
         ];
         assert_eq!(real_gpus(&node).len(), 2);
-        assert_eq!(adapter_for_local_rank(&node, 0), Some(0));
-        assert_eq!(adapter_for_local_rank(&node, 1), Some(1));
-        assert_eq!(adapter_for_local_rank(&node, 2), None);
+        assert_eq!(real_gpus(&node)[1].index, 1);
         assert!(real_gpus(&[adapter(0, "vulkan", "cpu")]).is_empty());
     }
 
     #[test]
-    fn save_path_is_named_by_rank() {
-        let rank = SlurmRank {
-            global: 7,
-            local: 3,
-        };
-        assert_eq!(expand_rank("run-%t.json", Some(rank)), "run-7.json");
-        assert_eq!(expand_rank("run-%t.json", None), "run-0.json");
-        assert_eq!(expand_rank("plain.json", Some(rank)), "plain.json");
+    fn slurm_variables_are_read_from_any_source() {
+        let vars = [
+            ("SLURM_PROCID", "3"),
+            ("SLURM_LOCALID", "1"),
+            ("SLURM_STEP_NUM_TASKS", "5"),
+            ("SLURM_STEP_TASKS_PER_NODE", "2(x2),1"),
+            ("SLURM_NODEID", "1"),
+            ("SLURM_JOB_ID", "42"),
+            ("SLURMD_NODENAME", "gpu-07"),
+            ("CUDA_VISIBLE_DEVICES", "1"),
+            ("ROCR_VISIBLE_DEVICES", ""),
+            ("GPU_DEVICE_ORDINAL", "NoDevFiles"),
+        ];
+        let env = SlurmEnv::from_lookup(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        });
+        assert_eq!(env.rank.map(|r| (r.global, r.local)), Some((3, 1)));
+        assert_eq!(env.step_tasks, Some(5));
+        assert_eq!(env.node_tasks, Some(2));
+        assert_eq!(env.gpu_var("CUDA_VISIBLE_DEVICES"), Some("1"));
+        // Set but empty, or Slurm's word for no device files, is not set.
+        assert_eq!(env.gpu_var("ROCR_VISIBLE_DEVICES"), None);
+        assert_eq!(env.gpu_var("GPU_DEVICE_ORDINAL"), None);
+        let task = env.task("why").unwrap();
+        assert_eq!((task.job_id.as_str(), task.node.as_str()), ("42", "gpu-07"));
+        assert_eq!((task.rank, task.local_rank), (3, 1));
+        assert_eq!(SlurmEnv::default().task("why"), None);
+    }
+
+    #[test]
+    fn tasks_per_node_list_is_expanded() {
+        assert_eq!(tasks_on_node("4", 0), Some(4));
+        assert_eq!(tasks_on_node("2(x3),1", 2), Some(2));
+        assert_eq!(tasks_on_node("2(x3),1", 3), Some(1));
+        assert_eq!(tasks_on_node("2(x3),1", 4), None);
+        assert_eq!(tasks_on_node("x", 0), None);
     }
 }

@@ -112,7 +112,8 @@ pub struct BenchArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON result to FILE.
+    /// Also write the JSON result to FILE. Under Slurm, `%t` in FILE (and in every file
+    /// flopcost writes) becomes the task's rank; several tasks need it.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
@@ -258,7 +259,7 @@ pub struct DefaultRunArgs {
     /// Write that document to FILE, for later `compare`, `estimate --from` or `merge`. Under
     /// Slurm, `%t` in FILE becomes the task's rank (SLURM_PROCID).
     #[arg(long, value_name = "FILE")]
-    pub save: Option<String>,
+    pub save: Option<PathBuf>,
     /// Rental price per device-hour for the comparison's costs (default: DeepSeek's $2).
     #[arg(long, value_name = "USD", allow_negative_numbers = true, value_parser = values::positive_price)]
     pub price_per_hour: Option<f64>,

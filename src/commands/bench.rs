@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::bench::RunPlan;
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulProblem};
@@ -58,6 +59,13 @@ pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
     if let Some(spec) = &command.kernels {
         kernels::find(spec)?;
     }
+    let slurm = SlurmEnv::from_env();
+    let save = command
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &slurm))
+        .transpose()?;
+    let exports = command.export.for_rank(&slurm)?;
     let mut options = globals.session.clone();
     options.tune_cache = command.tune_cache.clone();
     let session = Session::open(&options)?;
@@ -71,10 +79,10 @@ pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
     let report = session.bench(&request)?;
     let reason = session.ctx.reason.clone();
     drop(session);
-    if let Some(path) = &command.save {
+    if let Some(path) = &save {
         save_json(path, &report, "--save")?;
     }
-    export::write_all(&command.export, &report, &[])?;
+    export::write_all(&exports, &report, &[])?;
     if command.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if command.export.uses_stdout() {
@@ -85,8 +93,8 @@ pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
         print!("{}", bench_text::header(&report, Some(&reason)));
         print!("{}", bench_text::results_table(&report));
     }
-    let mut written: Vec<PathBuf> = command.save.iter().cloned().collect();
-    written.extend(command.export.files());
+    let mut written: Vec<PathBuf> = save.into_iter().collect();
+    written.extend(exports.files());
     finish(&report, &written)
 }
 

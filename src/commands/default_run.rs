@@ -10,7 +10,7 @@ use anyhow::Result;
 use crate::bench::{check_buffers_fit, RunPlan};
 use crate::catalog::Catalog;
 use crate::cluster::real_gpus;
-use crate::cluster::{expand_rank, SlurmRank};
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::commands::bench::{fail_if_any_failed, finish};
 use crate::cost::calibration::Calibration;
 use crate::cost::compare::versus_runs;
@@ -38,7 +38,7 @@ pub struct DefaultRunCommand {
     pub budget_s: f64,
     pub json: bool,
     /// Where to save the document; under Slurm, `%t` becomes the task's rank.
-    pub save: Option<String>,
+    pub save: Option<PathBuf>,
     pub price_per_hour: Option<f64>,
     /// Every real GPU at once, each on its own thread.
     pub all_adapters: bool,
@@ -70,6 +70,13 @@ struct Context {
 
 pub fn run(args: &DefaultRunCommand, globals: &Globals) -> Result<()> {
     args.export.check_stdout(args.json.then_some("--json"))?;
+    let slurm = SlurmEnv::from_env();
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &slurm))
+        .transpose()?;
+    let exports = args.export.for_rank(&slurm)?;
     let catalog = Catalog::load(globals.catalog.as_deref())?;
     let (price, price_source) = match args.price_per_hour {
         Some(p) => (p, "--price-per-hour".to_string()),
@@ -83,20 +90,19 @@ pub fn run(args: &DefaultRunCommand, globals: &Globals) -> Result<()> {
         started: Instant::now(),
     };
     if args.all_adapters {
-        return run_all_adapters(args, globals, &shared);
+        return run_all_adapters(args, save, globals, &shared);
     }
     let session = globals.open_session()?;
     let report = measure(&session, args, &shared)?;
     let reason = session.ctx.reason.clone();
     drop(session);
 
-    let mut written = args.export.files();
-    if let Some(path) = &args.save {
-        let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
+    let mut written = exports.files();
+    if let Some(path) = save {
         save_json(&path, &report, "--save")?;
         written.push(path);
     }
-    export::write_all(&args.export, &report, &[])?;
+    export::write_all(&exports, &report, &[])?;
     let text = story_text::render(&report, &reason, &shared.calibration);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -109,7 +115,12 @@ pub fn run(args: &DefaultRunCommand, globals: &Globals) -> Result<()> {
 }
 
 /// Every real GPU at once, each on its own thread, then each report and their sum.
-fn run_all_adapters(args: &DefaultRunCommand, globals: &Globals, shared: &Context) -> Result<()> {
+fn run_all_adapters(
+    args: &DefaultRunCommand,
+    save: Option<PathBuf>,
+    globals: &Globals,
+    shared: &Context,
+) -> Result<()> {
     let (_instance, adapters) = enumerate(globals.session.backend);
     let descriptions = describe_all(&adapters);
     let gpus: Vec<usize> = real_gpus(&descriptions).iter().map(|d| d.index).collect();
@@ -147,9 +158,8 @@ fn run_all_adapters(args: &DefaultRunCommand, globals: &Globals, shared: &Contex
     drop(progress);
     let reports = results.into_iter().collect::<Result<Vec<_>>>()?;
     let merged = merge_reports(&reports);
-    if let Some(path) = &args.save {
-        let path = PathBuf::from(expand_rank(path, SlurmRank::from_env()));
-        save_json(&path, &merged, "--save")?;
+    if let Some(path) = &save {
+        save_json(path, &merged, "--save")?;
     }
     if args.json {
         let all = serde_json::json!({

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::cost::measured::software_warning;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
-use crate::model::load_report;
+use crate::model::{load_report, MERGED_MEANING};
 use crate::report::table::render_left;
 
 use super::Globals;
@@ -25,6 +26,11 @@ pub struct MergeCommand {
 }
 
 pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
+        .transpose()?;
     let mut reports = Vec::new();
     for path in &args.files {
         reports.push((path.display().to_string(), load_report(path)?));
@@ -42,7 +48,7 @@ pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
         eprintln!("{}", software_warning());
     }
     let json = serde_json::to_string_pretty(&merged)?;
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         crate::model::save_json(path, &merged, "--save")?;
     }
     if args.json {
@@ -52,6 +58,10 @@ pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
     if software {
         println!("{}", software_warning());
     }
+    println!(
+        "merged: {MERGED_MEANING}; `estimate --from` applies to it the same calibrated \
+         efficiency as to one device"
+    );
     for d in &merged.dtypes {
         println!(
             "{}: {:.1} GFLOP/s total over {} devices (sum of each device's best passed result)",
@@ -65,6 +75,9 @@ pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
             .map(|p| {
                 vec![
                     format!("  {}", p.file),
+                    p.slurm_task
+                        .as_ref()
+                        .map_or("-".into(), |t| format!("{} on {}", t.rank, t.node)),
                     p.adapter.clone(),
                     p.kernel.clone(),
                     format!("{}x{}x{}", p.m, p.n, p.k),
@@ -75,13 +88,20 @@ pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
         print!(
             "{}",
             render_left(
-                &["  file", "adapter", "kernel", "shape", "GFLOP/s"],
-                4,
+                &[
+                    "  file",
+                    "Slurm task",
+                    "adapter",
+                    "kernel",
+                    "shape",
+                    "GFLOP/s"
+                ],
+                5,
                 &rows
             )
         );
     }
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         println!("saved {}", path.display());
     }
     Ok(())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::bench::RunPlan;
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::gpu::SOFTWARE_WARNING;
 use crate::model::save_json;
 use crate::model::ResultStatus;
@@ -23,6 +24,11 @@ pub struct PeakCommand {
 }
 
 pub fn run(args: &PeakCommand, globals: &Globals) -> Result<()> {
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
+        .transpose()?;
     let session = globals.open_session()?;
     let plan = RunPlan {
         warmup: 2,
@@ -34,7 +40,7 @@ pub fn run(args: &PeakCommand, globals: &Globals) -> Result<()> {
     drop(session);
     // Kept beside the tuning cache, so bench and sweep can state their share of it.
     let cached = save_cached_peak(&report)?;
-    if let Some(path) = &args.save {
+    if let Some(path) = &save {
         save_json(path, &report, "--save")?;
     }
     if args.json {

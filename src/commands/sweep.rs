@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, RunPlan};
+use crate::cluster::{rank_path, SlurmEnv};
 use crate::commands::bench::finish;
 use crate::error::FlopcostError;
 use crate::gpu::{MatmulLimits, SOFTWARE_WARNING};
@@ -46,6 +47,17 @@ pub fn run(args: &SweepCommand, globals: &Globals) -> Result<()> {
     if let Some(spec) = &args.kernels {
         kernels::find(spec)?;
     }
+    let slurm = SlurmEnv::from_env();
+    let exports = args.export.for_rank(&slurm)?;
+    let rank = |flag, path: &Option<PathBuf>| {
+        path.as_deref()
+            .map(|p| rank_path(flag, p, &slurm))
+            .transpose()
+    };
+    let (plot, roofline_path) = (
+        rank("--plot", &args.plot)?,
+        rank("--roofline", &args.roofline)?,
+    );
     let session = globals.open_session()?;
     let sizes = planned_sizes(args.sizes.as_deref(), &session)?;
     // One seed for every size, so the report's single `seed` reproduces all of it.
@@ -93,7 +105,7 @@ pub fn run(args: &SweepCommand, globals: &Globals) -> Result<()> {
             Some(all) => all.results.extend(report.results),
         }
         // Written after every size, so an interrupted sweep keeps what it measured.
-        if let (Some(Destination::File(path)), Some(all)) = (&args.export.export_json, &combined) {
+        if let (Some(Destination::File(path)), Some(all)) = (&exports.export_json, &combined) {
             write_output(path, &JsonExporter.serialize(all)?, "--export-json")?;
         }
         previous = Some((size, wall, results));
@@ -125,15 +137,15 @@ pub fn run(args: &SweepCommand, globals: &Globals) -> Result<()> {
         });
     let throughput = throughput_svg(&report, &ceilings)?;
     let roofline = roofline_svg(&report, &ceilings)?;
-    if let Some(path) = &args.plot {
+    if let Some(path) = &plot {
         write_output(path, throughput.as_bytes(), "--plot")?;
     }
-    if let Some(path) = &args.roofline {
+    if let Some(path) = &roofline_path {
         write_output(path, roofline.as_bytes(), "--roofline")?;
     }
-    export::write_all(&args.export, &report, &[throughput, roofline])?;
-    let mut written: Vec<PathBuf> = args.export.files();
-    written.extend(args.plot.iter().chain(&args.roofline).cloned());
+    export::write_all(&exports, &report, &[throughput, roofline])?;
+    let mut written: Vec<PathBuf> = exports.files();
+    written.extend(plot.into_iter().chain(roofline_path));
     finish(&report, &written)
 }
 

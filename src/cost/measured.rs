@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::FlopcostError;
+use crate::model::MERGED_MEANING;
 use crate::model::{BenchReport, BenchResult, Dtype, ResultStatus, ResultsFile};
 
 /// A measured rate ready for the cost model.
@@ -81,7 +82,8 @@ pub fn rate_of(
                 devices: best.devices,
                 dtype: best.dtype,
                 description: format!(
-                    "merged {} devices, {} total {:.1} GFLOP/s ({})",
+                    "merged {} devices, {} total {:.1} GFLOP/s ({}); {MERGED_MEANING}, so the \
+                     same calibrated efficiency applies as to a single device's result",
                     best.devices,
                     best.dtype.name(),
                     best.total_gflops,
@@ -126,6 +128,7 @@ mod tests {
         let merged = MergedReport {
             kind: MERGED_KIND.into(),
             schema_version: 1,
+            meaning: MERGED_MEANING.into(),
             dtypes: vec![MergedDtype {
                 dtype: Dtype::F32,
                 total_gflops: 300.0,
@@ -138,6 +141,8 @@ mod tests {
         let rate = rate_of(&file, Some(Dtype::F32), "m").unwrap();
         assert_eq!(rate.per_device_gflops, 100.0);
         assert_eq!(rate.devices, 3);
+        assert!(rate.description.contains("no interconnect"));
+        assert!(rate.description.contains("same calibrated efficiency"));
         assert!(rate_of(&file, Some(Dtype::F16), "m").is_err());
     }
 }

@@ -2,7 +2,9 @@
 
 use super::measured::{best_passed, gflops};
 use crate::model::{BenchReport, Dtype};
-use crate::model::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
+use crate::model::{
+    DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING, MERGED_SCHEMA_VERSION,
+};
 
 /// For each dtype any file has a passed result in: the sum of each file's best GFLOP/s.
 /// `reports` pairs each report with the name of its file.
@@ -21,6 +23,7 @@ pub fn merge_reports(reports: &[(String, BenchReport)]) -> MergedReport {
                     n: best.n,
                     k: best.k,
                     gflops: gflops(best),
+                    slurm_task: report.slurm_task.clone(),
                 })
             })
             .collect();
@@ -37,6 +40,7 @@ pub fn merge_reports(reports: &[(String, BenchReport)]) -> MergedReport {
     MergedReport {
         kind: MERGED_KIND.to_string(),
         schema_version: MERGED_SCHEMA_VERSION,
+        meaning: MERGED_MEANING.to_string(),
         dtypes,
     }
 }
@@ -55,6 +59,7 @@ mod tests {
         let b = report(include_str!("../../tests/fixtures/gpu-b.json"));
         let merged = merge_reports(&[("a".into(), a), ("b".into(), b)]);
         assert_eq!(merged.kind, MERGED_KIND);
+        assert!(merged.meaning.contains("not a measured cluster"));
         let f32 = &merged.dtypes[0];
         assert_eq!(f32.dtype, Dtype::F32);
         assert_eq!(f32.devices, 2);

@@ -81,6 +81,7 @@ pub fn describe(index: usize, adapter: &wgpu::Adapter) -> AdapterDescription {
         driver_info: info.driver_info,
         vendor_id: info.vendor,
         device_id: info.device,
+        pci_bus_id: info.device_pci_bus_id,
         features: AdapterFeatures {
             timestamp_query: features.contains(wgpu::Features::TIMESTAMP_QUERY),
             timestamp_query_inside_passes: features

@@ -4,6 +4,7 @@ mod adapters;
 mod context;
 mod readback;
 mod select;
+mod slurm_gpus;
 mod timer;
 
 pub use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};

@@ -1,8 +1,9 @@
 //! Which adapter a command runs on. Pure logic over descriptions, so it is tested without a GPU.
 
-use crate::cluster::{adapter_for_local_rank, real_gpus, SlurmRank};
+use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
 
+use super::slurm_gpus::{cpu_adapter_note, slurm_adapter};
 use crate::model::AdapterDescription;
 
 /// Printed beside every figure measured on a CPU rasteriser.
@@ -17,8 +18,8 @@ pub struct AdapterRequest {
     pub adapter_origin: &'static str,
     /// `WGPU_POWER_PREF=low` ranks integrated GPUs above discrete ones.
     pub low_power: bool,
-    /// Under Slurm (SLURM_LOCALID), the task's rank on its node picks its GPU.
-    pub slurm_local_rank: Option<u32>,
+    /// Under Slurm, its GPU variables or the task's rank on its node pick its GPU.
+    pub slurm: SlurmEnv,
 }
 
 impl AdapterRequest {
@@ -39,7 +40,7 @@ impl AdapterRequest {
             adapter,
             adapter_origin,
             low_power,
-            slurm_local_rank: SlurmRank::from_env().map(|r| r.local),
+            slurm: SlurmEnv::from_env(),
         }
     }
 }
@@ -66,20 +67,8 @@ pub fn choose_adapter(
     if let Some(wanted) = &request.adapter {
         return pick_requested(adapters, wanted, request.adapter_origin);
     }
-    if let Some(local) = request.slurm_local_rank {
-        let gpus = real_gpus(adapters).len();
-        if let Some(index) = adapter_for_local_rank(adapters, local) {
-            return Ok(AdapterChoice {
-                index,
-                reason: format!("Slurm local rank {local} takes this node's GPU number {local}"),
-            });
-        }
-        if gpus > 0 {
-            return Err(FlopcostError::NoAdapter(format!(
-                "Slurm local rank {local} has no GPU: this node has {gpus}; start at most {gpus} \
-                 tasks per node, or give --adapter"
-            )));
-        }
+    if let Some(choice) = slurm_adapter(adapters, &request.slurm)? {
+        return Ok(choice);
     }
     let best = adapters
         .iter()
@@ -97,6 +86,9 @@ pub fn choose_adapter(
     };
     if request.low_power {
         reason.push_str(", WGPU_POWER_PREF=low preferring integrated GPUs");
+    }
+    if best.device_type == "cpu" {
+        reason.push_str(&cpu_adapter_note(&request.slurm));
     }
     Ok(AdapterChoice {
         index: best.index,
@@ -185,6 +177,7 @@ mod tests {
             driver_info: String::new(),
             vendor_id: 0,
             device_id: 0,
+            pci_bus_id: String::new(),
             features: AdapterFeatures {
                 timestamp_query: true,
                 timestamp_query_inside_passes: false,
@@ -276,20 +269,55 @@ mod tests {
             .contains("no adapter with that index"));
     }
 
+    fn rank(local: u32) -> SlurmEnv {
+        SlurmEnv {
+            rank: Some(crate::cluster::SlurmRank {
+                global: local,
+                local,
+            }),
+            ..SlurmEnv::default()
+        }
+    }
+
+    #[test]
+    fn slurm_tasks_sharing_the_cpu_adapter_are_told_so() {
+        let only_cpu = vec![adapter(0, "llvmpipe", "cpu", "vulkan")];
+        let request = AdapterRequest {
+            slurm: SlurmEnv {
+                node_tasks: Some(2),
+                ..rank(1)
+            },
+            ..Default::default()
+        };
+        let choice = choose_adapter(&only_cpu, &request).unwrap();
+        assert_eq!(choice.index, 0);
+        assert!(choice.reason.contains("2 Slurm tasks"), "{}", choice.reason);
+        // Slurm handed it a GPU that wgpu cannot see: said, not hidden.
+        let mut bound = request.clone();
+        bound.slurm.gpu_vars = vec![("CUDA_VISIBLE_DEVICES", "1".into())];
+        let choice = choose_adapter(&only_cpu, &bound).unwrap();
+        assert!(
+            choice.reason.contains("CUDA_VISIBLE_DEVICES=1"),
+            "{}",
+            choice.reason
+        );
+        assert!(choice.reason.contains("Vulkan driver"), "{}", choice.reason);
+    }
+
     #[test]
     fn slurm_local_rank_picks_the_gpu_and_says_so() {
         let mut node = machine();
         node.push(adapter(4, "NVIDIA H200", "discrete", "vulkan"));
         // Vulkan sees three GPUs (1, 3, 4); rank 2 takes the third.
         let request = AdapterRequest {
-            slurm_local_rank: Some(2),
+            slurm: rank(2),
             ..Default::default()
         };
         let choice = choose_adapter(&node, &request).unwrap();
         assert_eq!(choice.index, 4);
         assert!(choice.reason.contains("Slurm local rank 2"));
         let too_many = AdapterRequest {
-            slurm_local_rank: Some(5),
+            slurm: rank(5),
             ..Default::default()
         };
         assert_eq!(choose_adapter(&node, &too_many).unwrap_err().exit_code(), 3);
@@ -297,7 +325,7 @@ mod tests {
         let explicit = AdapterRequest {
             adapter: Some("1".into()),
             adapter_origin: "--adapter",
-            slurm_local_rank: Some(1),
+            slurm: rank(1),
             ..Default::default()
         };
         assert_eq!(choose_adapter(&node, &explicit).unwrap().index, 1);

@@ -14,6 +14,10 @@ pub struct AdapterDescription {
     pub driver_info: String,
     pub vendor_id: u32,
     pub device_id: u32,
+    /// `domain:bus:device.function` where the backend reports it (Vulkan with
+    /// VK_EXT_pci_bus_info), else empty: the order Slurm numbers a node's GPUs in.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pci_bus_id: String,
     pub features: AdapterFeatures,
     pub limits: MatmulLimits,
 }

@@ -16,7 +16,9 @@ mod write;
 pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits};
 pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 pub use load::{load_report, load_results, parse_results, read_text, ResultsFile};
-pub use merged::{DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
+pub use merged::{
+    DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING, MERGED_SCHEMA_VERSION,
+};
 pub use peak::{PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use schema::*;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};

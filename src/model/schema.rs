@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::adapter::AdapterDescription;
 use super::kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 use super::peak::PeakSummary;
+use crate::cluster::SlurmTask;
 use crate::error::FlopcostError;
 use crate::system::SystemInfo;
 
@@ -31,6 +32,9 @@ pub struct BenchReport {
     /// What the default run adds: the probes, the shape, and the comparison with reported runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub story: Option<super::story::RunStory>,
+    /// The Slurm task that measured this, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_task: Option<SlurmTask>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! one set of random inputs.
 
 use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs};
+use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
 use crate::kernels::{self, Family, MatmulKernel};
@@ -44,6 +45,7 @@ impl Session {
             peak: load_cached_peak(&ctx.description)
                 .map(|p| p.summary("cached from the last `flopcost peak` on this adapter")),
             story: None,
+            slurm_task: SlurmEnv::from_env().task(&ctx.reason),
         })
     }
 
