@@ -4,7 +4,7 @@
 
 mod paths;
 
-pub use paths::rank_path;
+pub use paths::{rank_optional_path, rank_path};
 
 use serde::{Deserialize, Serialize};
 

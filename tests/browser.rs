@@ -108,13 +108,7 @@ fn served_page_runs_every_kernel_and_saves_its_result() {
 fn static_build_runs_from_file_and_offers_the_download() {
     let Some(chromium) = chromium() else { return };
     let dir = scratch("browser-static");
-    let site = dir.join("site");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
-        .args(["web", "--quiet", "--out"])
-        .arg(&site)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let site = static_site(&dir);
     let mut browser = Browser::launch(&chromium, SWIFTSHADER_WEBGPU, &dir.join("profile"));
     let page = std::fs::canonicalize(site.join("index.html")).unwrap();
     browser.navigate(&format!("file://{}{PAGE_QUERY}", page.display()));
@@ -132,10 +126,8 @@ fn static_build_runs_from_file_and_offers_the_download() {
     check_report(&load_report(&path).unwrap());
 }
 
-/// Opens the static page in a browser without a WebGPU adapter; returns what it says.
-fn page_without_adapter(name: &str, before_load: Option<&str>) -> String {
-    let chromium = find_chromium().unwrap();
-    let dir = scratch(name);
+/// `flopcost web --out DIR/site`; the site's folder.
+fn static_site(dir: &std::path::Path) -> std::path::PathBuf {
     let site = dir.join("site");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
         .args(["web", "--quiet", "--out"])
@@ -143,6 +135,14 @@ fn page_without_adapter(name: &str, before_load: Option<&str>) -> String {
         .status()
         .unwrap();
     assert!(status.success());
+    site
+}
+
+/// Opens the static page in a browser without a WebGPU adapter; returns what it says.
+fn page_without_adapter(name: &str, before_load: Option<&str>) -> String {
+    let chromium = find_chromium().unwrap();
+    let dir = scratch(name);
+    let site = static_site(&dir);
     let mut browser = Browser::launch(
         &chromium,
         &["--disable-features=WebGPU", "--disable-gpu"],

@@ -27,6 +27,15 @@ pub fn rank_path(flag: &str, path: &Path, slurm: &SlurmEnv) -> Result<PathBuf, F
     Ok(PathBuf::from(text.replace("%t", &rank.to_string())))
 }
 
+/// [`rank_path`] for an optional path, as flags give them.
+pub fn rank_optional_path(
+    flag: &str,
+    path: Option<&Path>,
+    slurm: &SlurmEnv,
+) -> Result<Option<PathBuf>, FlopcostError> {
+    path.map(|p| rank_path(flag, p, slurm)).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

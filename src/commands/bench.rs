@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::bench::RunPlan;
-use crate::cluster::{rank_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
 use crate::kernels::{self, MatmulProblem};
@@ -60,11 +60,7 @@ pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
         kernels::find(spec)?;
     }
     let slurm = SlurmEnv::from_env();
-    let save = command
-        .save
-        .as_deref()
-        .map(|p| rank_path("--save", p, &slurm))
-        .transpose()?;
+    let save = rank_optional_path("--save", command.save.as_deref(), &slurm)?;
     let exports = command.export.for_rank(&slurm)?;
     let mut options = globals.session.clone();
     options.tune_cache = command.tune_cache.clone();

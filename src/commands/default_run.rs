@@ -10,7 +10,7 @@ use anyhow::Result;
 use crate::bench::{check_buffers_fit, RunPlan};
 use crate::catalog::Catalog;
 use crate::cluster::real_gpus;
-use crate::cluster::{rank_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::commands::bench::{fail_if_any_failed, finish};
 use crate::cost::calibration::Calibration;
 use crate::cost::compare::versus_runs;
@@ -71,11 +71,7 @@ struct Context {
 pub fn run(args: &DefaultRunCommand, globals: &Globals) -> Result<()> {
     args.export.check_stdout(args.json.then_some("--json"))?;
     let slurm = SlurmEnv::from_env();
-    let save = args
-        .save
-        .as_deref()
-        .map(|p| rank_path("--save", p, &slurm))
-        .transpose()?;
+    let save = rank_optional_path("--save", args.save.as_deref(), &slurm)?;
     let exports = args.export.for_rank(&slurm)?;
     let catalog = Catalog::load(globals.catalog.as_deref())?;
     let (price, price_source) = match args.price_per_hour {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cluster::{rank_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::measured::software_warning;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
@@ -26,11 +26,7 @@ pub struct MergeCommand {
 }
 
 pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
-    let save = args
-        .save
-        .as_deref()
-        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
-        .transpose()?;
+    let save = rank_optional_path("--save", args.save.as_deref(), &SlurmEnv::from_env())?;
     let mut reports = Vec::new();
     for path in &args.files {
         reports.push((path.display().to_string(), load_report(path)?));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::bench::RunPlan;
-use crate::cluster::{rank_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::gpu::SOFTWARE_WARNING;
 use crate::model::save_json;
 use crate::model::ResultStatus;
@@ -24,11 +24,7 @@ pub struct PeakCommand {
 }
 
 pub fn run(args: &PeakCommand, globals: &Globals) -> Result<()> {
-    let save = args
-        .save
-        .as_deref()
-        .map(|p| rank_path("--save", p, &SlurmEnv::from_env()))
-        .transpose()?;
+    let save = rank_optional_path("--save", args.save.as_deref(), &SlurmEnv::from_env())?;
     let session = globals.open_session()?;
     let plan = RunPlan {
         warmup: 2,

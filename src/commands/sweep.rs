@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::bench::{check_buffers_fit, random_seed, RunPlan};
-use crate::cluster::{rank_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::commands::bench::finish;
 use crate::error::FlopcostError;
 use crate::gpu::{MatmulLimits, SOFTWARE_WARNING};
@@ -49,15 +49,8 @@ pub fn run(args: &SweepCommand, globals: &Globals) -> Result<()> {
     }
     let slurm = SlurmEnv::from_env();
     let exports = args.export.for_rank(&slurm)?;
-    let rank = |flag, path: &Option<PathBuf>| {
-        path.as_deref()
-            .map(|p| rank_path(flag, p, &slurm))
-            .transpose()
-    };
-    let (plot, roofline_path) = (
-        rank("--plot", &args.plot)?,
-        rank("--roofline", &args.roofline)?,
-    );
+    let plot = rank_optional_path("--plot", args.plot.as_deref(), &slurm)?;
+    let roofline_path = rank_optional_path("--roofline", args.roofline.as_deref(), &slurm)?;
     let session = globals.open_session()?;
     let sizes = planned_sizes(args.sizes.as_deref(), &session)?;
     // One seed for every size, so the report's single `seed` reproduces all of it.
