@@ -7,6 +7,8 @@ use crate::gpu::AdapterDescription;
 use crate::report::{ResultStatus, TimingSource};
 use crate::system::SystemInfo;
 
+use super::fma::FmaConfig;
+
 pub const PEAK_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,12 @@ pub struct ProbeResult {
     pub samples_s: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_s: Option<f64>,
+    /// The FMA probe's layout, chosen like a kernel's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<FmaConfig>,
+    /// How that layout was chosen: screened now, or cached from an earlier screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<String>,
 }
 
 impl ProbeResult {
@@ -60,6 +68,8 @@ impl ProbeResult {
             timing_note: None,
             samples_s: Vec::new(),
             median_s: None,
+            config: None,
+            tuning: None,
         }
     }
 
@@ -84,6 +94,8 @@ impl ProbeResult {
             timing_note: timed.timing_note,
             samples_s: timed.samples,
             median_s: median,
+            config: None,
+            tuning: None,
         }
     }
 }

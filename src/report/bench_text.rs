@@ -2,7 +2,7 @@
 
 use crate::gpu::SOFTWARE_WARNING;
 
-use super::schema::{BenchReport, Measurement, ResultStatus};
+use super::schema::{fmt_share_of_probe, BenchReport, Measurement, ResultStatus};
 use super::table::Table;
 
 /// Header lines naming the adapter, why it was chosen and how time was measured.
@@ -77,7 +77,7 @@ pub fn results_table(report: &BenchReport) -> String {
             &r.measurement,
             report.peak.as_ref().and_then(|p| p.compute_gflops_for(r)),
         ) {
-            (Some(m), Some(peak)) if peak > 0.0 => format!("{:.1}%", 100.0 * m.gflops / peak),
+            (Some(m), Some(peak)) if peak > 0.0 => fmt_share_of_probe(m.gflops / peak),
             _ => "-".into(),
         };
         table.row(vec![

@@ -38,6 +38,10 @@ pub struct PeakSummary {
     pub bandwidth_gbs: Option<f64>,
     /// "measured in this run", or where the cached figures came from.
     pub source: String,
+    /// What happened when a kernel measured above its FMA probe: the probe re-run, and whether
+    /// it still trails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl PeakSummary {
@@ -48,6 +52,16 @@ impl PeakSummary {
             Dtype::F32 => self.fma_f32_gflops,
             Dtype::F16 => self.fma_f16_gflops,
         }
+    }
+}
+
+/// A rate as a share of its ceiling, for people. Above 100% the ceiling is what is wrong (a
+/// matmul cannot outrun the FMA units it runs on), so no such share is ever printed.
+pub fn fmt_share_of_probe(share: f64) -> String {
+    if share > 1.0 {
+        "above its FMA probe (the probe trails)".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * share)
     }
 }
 

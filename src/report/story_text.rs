@@ -7,7 +7,7 @@ use crate::cost::units::{fmt_count, fmt_hours, fmt_percent, fmt_usd};
 use crate::gpu::SOFTWARE_WARNING;
 
 use super::bench_text;
-use super::schema::{BenchReport, ResultStatus};
+use super::schema::{fmt_share_of_probe, BenchReport, ResultStatus};
 use super::story::PrecisionStory;
 use super::table::Table;
 
@@ -27,6 +27,7 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         .right_align(&[1]);
     for p in &story.precisions {
         let share = match (p.share_of_peak, report.peak.as_ref()) {
+            (Some(s), Some(_)) if s > 1.0 => fmt_share_of_probe(s),
             (Some(s), Some(_)) => format!("{} of its FMA peak", fmt_percent(s)),
             _ => "-".into(),
         };
@@ -54,6 +55,9 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         measured.row(vec![what, rate, String::new(), String::new()]);
     }
     out.push_str(&measured.render());
+    for note in report.peak.iter().flat_map(|p| &p.notes) {
+        out.push_str(&format!("  note: {note}\n"));
+    }
 
     if let Some(best) = story
         .precisions
