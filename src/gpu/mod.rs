@@ -3,6 +3,7 @@
 mod adapters;
 mod context;
 mod description;
+mod quiet;
 mod readback;
 mod select;
 mod timer;
@@ -10,6 +11,7 @@ mod timer;
 pub use adapters::{describe, describe_all, enumerate};
 pub use context::{GpuContext, WANTED_FEATURES};
 pub use description::{AdapterDescription, AdapterFeatures, MatmulLimits};
+pub use quiet::skip_display_device_selection;
 pub use readback::read_buffer;
 pub use select::{choose_adapter, AdapterChoice, AdapterRequest, SOFTWARE_WARNING};
 pub use timer::TimestampTimer;

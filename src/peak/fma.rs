@@ -39,21 +39,13 @@ impl FmaConfig {
 }
 
 /// The layouts screened, from latency-bound to register-hungry.
-pub const FMA_CONFIGS: [FmaConfig; 8] = [
-    FmaConfig {
-        chains: 2,
-        workgroup: 256,
-    },
+pub const FMA_CONFIGS: [FmaConfig; 6] = [
     FmaConfig {
         chains: 4,
         workgroup: 64,
     },
     FmaConfig {
         chains: 4,
-        workgroup: 256,
-    },
-    FmaConfig {
-        chains: 6,
         workgroup: 256,
     },
     FmaConfig {
@@ -78,6 +70,8 @@ pub const FMA_CONFIGS: [FmaConfig; 8] = [
 const INVOCATIONS: u32 = 1 << 20;
 /// One run this long keeps launch overhead negligible without tripping GPU watchdogs.
 const TARGET_RUN_S: f64 = 0.05;
+/// Screening only ranks layouts, with shorter runs, so that it costs seconds, not tens.
+const SCREEN_RUN_S: f64 = 0.02;
 /// The device runs the probe at least this long before timing, so clocks have ramped up;
 /// screening only ranks layouts, and warms each up for less.
 const WARM_UP_S: f64 = 0.3;
@@ -88,7 +82,7 @@ const MAX_ITERATIONS: u32 = 1 << 22;
 const SCREEN_PLAN: RunPlan = RunPlan {
     warmup: 1,
     min_runs: 3,
-    min_time: 0.1,
+    min_time: 0.0,
     max_runs: 50,
     timeout_floor: Duration::from_secs(60),
     max_flops_per_dispatch: 1e12,
@@ -158,7 +152,8 @@ pub fn probe_fma(
         None => screen(ctx, dtype),
     };
     let measured = chosen.and_then(|(config, how)| {
-        let mut result = FmaProbe::new(ctx, dtype, config)?.measure(plan, WARM_UP_S)?;
+        let mut result =
+            FmaProbe::new(ctx, dtype, config)?.measure(plan, TARGET_RUN_S, WARM_UP_S)?;
         result.config = Some(config);
         result.tuning = Some(how);
         Ok(result)
@@ -176,7 +171,7 @@ fn screen(ctx: &GpuContext, dtype: Dtype) -> Result<(FmaConfig, String), Flopcos
     let mut seen = Vec::new();
     for config in FMA_CONFIGS {
         let rate = FmaProbe::new(ctx, dtype, config)
-            .and_then(|p| p.measure(&SCREEN_PLAN, SCREEN_WARM_UP_S));
+            .and_then(|p| p.measure(&SCREEN_PLAN, SCREEN_RUN_S, SCREEN_WARM_UP_S));
         let label = format!("{}x{}", config.chains, config.workgroup);
         match rate.map(|r| r.value) {
             Ok(Some(v)) => {
@@ -300,11 +295,16 @@ impl<'a> FmaProbe<'a> {
         submit_and_wait(self.ctx, &self.dispatch, 1, None, timeout)
     }
 
-    /// Validates, warms up for `warm_up_s` at least, and times the layout; the rate is from the
-    /// median run.
-    fn measure(&self, plan: &RunPlan, warm_up_s: f64) -> Result<ProbeResult, FlopcostError> {
+    /// Validates, warms up for `warm_up_s` at least, and times runs about `run_s` long; the
+    /// rate is from the median run.
+    fn measure(
+        &self,
+        plan: &RunPlan,
+        run_s: f64,
+        warm_up_s: f64,
+    ) -> Result<ProbeResult, FlopcostError> {
         let timeout = plan.timeout_floor;
-        let iterations = self.calibrate(timeout)?;
+        let iterations = self.calibrate(run_s, timeout)?;
         let flops = INVOCATIONS as f64 * iterations as f64 * self.config.fmas_per_iteration() * 2.0;
         let (first_s, validation) = self.validate(iterations, timeout)?;
         let warm = RunPlan {
@@ -327,19 +327,19 @@ impl<'a> FmaProbe<'a> {
         ))
     }
 
-    /// The iteration count that makes one run about [`TARGET_RUN_S`] long, scaled up in steps
-    /// so that a fast device's launch overhead does not cut its runs short.
-    fn calibrate(&self, timeout: Duration) -> Result<u32, FlopcostError> {
+    /// The iteration count that makes one run about `target_s` long, scaled up in steps so
+    /// that a fast device's launch overhead does not cut its runs short.
+    fn calibrate(&self, target_s: f64, timeout: Duration) -> Result<u32, FlopcostError> {
         let mut iterations = CALIBRATION_ITERATIONS;
         self.set_iterations(iterations);
         self.run_once(timeout)?; // compiles and first touches; not timed
         loop {
             let run_s = self.run_once(timeout)?.max(1e-6);
-            let wanted = (iterations as f64 * TARGET_RUN_S / run_s)
+            let wanted = (iterations as f64 * target_s / run_s)
                 .min(iterations as f64 * 64.0)
                 .clamp(CALIBRATION_ITERATIONS as f64, MAX_ITERATIONS as f64)
                 as u32;
-            if run_s >= TARGET_RUN_S / 2.0 || wanted <= iterations {
+            if run_s >= target_s / 2.0 || wanted <= iterations {
                 return Ok(wanted.max(iterations));
             }
             iterations = wanted;
