@@ -33,8 +33,8 @@ impl FmaConfig {
         4.0 * self.chains as f64
     }
 
-    fn groups(self) -> (u32, u32) {
-        (INVOCATIONS / self.workgroup / 4, 4)
+    fn groups(self, invocations: u32) -> (u32, u32) {
+        (invocations / self.workgroup / 4, 4)
     }
 }
 
@@ -67,7 +67,10 @@ pub const FMA_CONFIGS: [FmaConfig; 6] = [
 ];
 
 /// 2^20 invocations: several times what any GPU keeps resident, so every core is busy.
-const INVOCATIONS: u32 = 1 << 20;
+const GPU_INVOCATIONS: u32 = 1 << 20;
+/// A CPU adapter runs a few SIMD lanes per core, and pays for each invocation (SwiftShader
+/// dearly), so fewer invocations with more iterations each measure its FMAs rather than that.
+const SOFTWARE_INVOCATIONS: u32 = 1 << 16;
 /// One run this long keeps launch overhead negligible without tripping GPU watchdogs.
 const TARGET_RUN_S: f64 = 0.05;
 /// Screening only ranks layouts, with shorter runs, so that it costs seconds, not tens.
@@ -76,7 +79,9 @@ const SCREEN_RUN_S: f64 = 0.02;
 /// screening only ranks layouts, and warms each up for less.
 const WARM_UP_S: f64 = 0.3;
 const SCREEN_WARM_UP_S: f64 = 0.05;
-const CALIBRATION_ITERATIONS: u32 = 64;
+/// Small enough that one calibration run is short even on a slow software driver (SwiftShader
+/// runs FMAs at a few GFLOP/s); calibration then scales the count up.
+const CALIBRATION_ITERATIONS: u32 = 8;
 const MAX_ITERATIONS: u32 = 1 << 22;
 /// Screening only ranks the layouts; the winner is then measured under the caller's plan.
 const SCREEN_PLAN: RunPlan = RunPlan {
@@ -206,6 +211,7 @@ struct FmaProbe<'a> {
     ctx: &'a GpuContext,
     dtype: Dtype,
     config: FmaConfig,
+    invocations: u32,
     dispatch: Dispatch,
     out: wgpu::Buffer,
     params: wgpu::Buffer,
@@ -222,10 +228,15 @@ impl<'a> FmaProbe<'a> {
         config: FmaConfig,
     ) -> Result<FmaProbe<'a>, FlopcostError> {
         let source = shader_source(dtype, config);
+        let invocations = if ctx.description.is_software() {
+            SOFTWARE_INVOCATIONS
+        } else {
+            GPU_INVOCATIONS
+        };
         let (dispatch, out, params) = ctx.scoped(|| {
             let out = ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("fma out"),
-                size: INVOCATIONS as u64 * 4,
+                size: invocations as u64 * 4,
                 usage: wgpu::BufferUsages::STORAGE
                     | wgpu::BufferUsages::COPY_SRC
                     | wgpu::BufferUsages::COPY_DST,
@@ -257,7 +268,7 @@ impl<'a> FmaProbe<'a> {
                     },
                 ],
             });
-            let (x, y) = config.groups();
+            let (x, y) = config.groups(invocations);
             (
                 Dispatch::single(pipeline, bind_group, (x, y, 1)),
                 out,
@@ -272,6 +283,7 @@ impl<'a> FmaProbe<'a> {
             ctx,
             dtype,
             config,
+            invocations,
             dispatch,
             out,
             params,
@@ -305,7 +317,8 @@ impl<'a> FmaProbe<'a> {
     ) -> Result<ProbeResult, FlopcostError> {
         let timeout = plan.timeout_floor;
         let iterations = self.calibrate(run_s, timeout)?;
-        let flops = INVOCATIONS as f64 * iterations as f64 * self.config.fmas_per_iteration() * 2.0;
+        let flops =
+            self.invocations as f64 * iterations as f64 * self.config.fmas_per_iteration() * 2.0;
         let (first_s, validation) = self.validate(iterations, timeout)?;
         let warm = RunPlan {
             warmup: plan
@@ -320,8 +333,8 @@ impl<'a> FmaProbe<'a> {
             "GFLOP/s",
             flops,
             format!(
-                "{INVOCATIONS} invocations × {iterations} iterations × {} vec4 chains (workgroup {}); {validation}",
-                self.config.chains, self.config.workgroup
+                "{} invocations × {iterations} iterations × {} vec4 chains (workgroup {}); {validation}",
+                self.invocations, self.config.chains, self.config.workgroup
             ),
             timed,
         ))
@@ -353,10 +366,10 @@ impl<'a> FmaProbe<'a> {
         self.ctx.queue.write_buffer(
             &self.out,
             0,
-            bytemuck::cast_slice(&vec![f32::NAN; INVOCATIONS as usize]),
+            bytemuck::cast_slice(&vec![f32::NAN; self.invocations as usize]),
         );
         let first_s = self.run_once(timeout)?;
-        let bytes = read_buffer(self.ctx, &self.out, INVOCATIONS as u64 * 4, timeout)?;
+        let bytes = read_buffer(self.ctx, &self.out, self.invocations as u64 * 4, timeout)?;
         let values: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
         // Rounding can leave each lane a few units of the type's spacing from 1.
         let tolerance = if self.dtype == Dtype::F16 { 0.1 } else { 0.01 };
@@ -408,7 +421,9 @@ mod tests {
                 !source.lines().any(|l| l.trim().starts_with("//%")),
                 "every marker replaced"
             );
-            assert_eq!(INVOCATIONS % (config.workgroup * 4), 0, "{config:?}");
+            for invocations in [GPU_INVOCATIONS, SOFTWARE_INVOCATIONS] {
+                assert_eq!(invocations % (config.workgroup * 4), 0, "{config:?}");
+            }
         }
     }
 
