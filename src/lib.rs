@@ -11,6 +11,7 @@ pub mod gpu;
 pub mod interrupt;
 pub mod kernels;
 pub mod peak;
+pub mod power;
 pub mod progress;
 pub mod report;
 pub mod system;

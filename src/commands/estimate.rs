@@ -90,7 +90,8 @@ pub struct EstimateOptions {
     /// Rental price per device-hour in dollars.
     #[arg(long, allow_hyphen_values = true)]
     pub price_per_hour: Option<String>,
-    /// Power per device in watts (default: the accelerator's TDP, else 300).
+    /// Power per device in watts (default: the watts measured with the --from result, else the
+    /// accelerator's TDP, else 300).
     #[arg(long, allow_hyphen_values = true)]
     pub watts: Option<String>,
     /// Electricity price in dollars per kWh.
@@ -429,7 +430,12 @@ fn resolve_throughput(
             software_adapter: rate.software_adapter,
         },
         Some(rate.devices),
-        None,
+        rate.measured_watts.map(|(watts, by)| {
+            Assumption::new(
+                watts,
+                format!("measured during that result's timed runs ({by})"),
+            )
+        }),
     ))
 }
 

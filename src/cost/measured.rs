@@ -59,6 +59,8 @@ pub struct MeasuredRate {
     /// Kernel, shape and adapter(s), for the output.
     pub description: String,
     pub software_adapter: bool,
+    /// Average watts measured during that result's timed runs, with what measured them.
+    pub measured_watts: Option<(f64, String)>,
 }
 
 pub fn load_results(path: &Path) -> anyhow::Result<ResultsFile> {
@@ -194,6 +196,11 @@ pub fn rate_of(
                     report.adapter.backend
                 ),
                 software_adapter: report.software_adapter || report.adapter.is_software(),
+                measured_watts: best
+                    .measurement
+                    .as_ref()
+                    .and_then(|m| m.power.as_ref())
+                    .and_then(|p| Some((p.average_w?, p.measured_by.clone()?))),
             })
         }
         ResultsFile::Merged(merged) => {
@@ -216,6 +223,7 @@ pub fn rate_of(
                     adapters.join(", ")
                 ),
                 software_adapter: best.per_device.iter().any(|d| d.software_adapter),
+                measured_watts: None,
             })
         }
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::cli::GlobalOptions;
 use crate::error::FlopcostError;
+use crate::power::PowerMeter;
 
 use super::adapters::{describe, describe_all, enumerate};
 use super::description::AdapterDescription;
@@ -23,6 +24,8 @@ pub struct GpuContext {
     pub description: AdapterDescription,
     /// Why this adapter was chosen, for the report header.
     pub reason: String,
+    /// Samples the adapter's power during timed runs, where the platform tells it.
+    pub power: PowerMeter,
     /// Errors no error scope caught. wgpu's default handler panics; ours records them.
     uncaptured: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
@@ -87,6 +90,7 @@ impl GpuContext {
             adapter,
             device,
             queue,
+            power: PowerMeter::open(&description),
             description,
             reason,
             uncaptured,

@@ -94,6 +94,7 @@ pub fn results_table(report: &BenchReport) -> String {
         ]);
     }
     let mut out = table.render();
+    out.push_str(&super::power_text::power_lines(report, None));
     for r in &report.results {
         if let Some(note) = r.measurement.as_ref().and_then(|m| m.timing_note.as_ref()) {
             out.push_str(&format!("note: {}: {note}\n", r.kernel));
@@ -187,6 +188,7 @@ mod stability_tests {
             outliers: Some(0),
             first_run_slow: false,
             spread_warning: None,
+            power: None,
         };
         assert_eq!(stability_lines("tiled", &m), "");
         m.spread_warning = Some("times vary by ±30.0%".into());

@@ -4,6 +4,7 @@ pub mod bench_text;
 pub mod export;
 pub mod html;
 pub mod plot;
+pub mod power_text;
 pub mod schema;
 pub mod story;
 pub mod story_text;

@@ -55,6 +55,8 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         measured.row(vec![what, rate, String::new(), String::new()]);
     }
     out.push_str(&measured.render());
+    let best: Vec<&str> = story.precisions.iter().map(|p| p.kernel.as_str()).collect();
+    out.push_str(&super::power_text::power_lines(report, Some(&best)));
     for note in report.peak.iter().flat_map(|p| &p.notes) {
         out.push_str(&format!("  note: {note}\n"));
     }

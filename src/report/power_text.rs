@@ -1,0 +1,48 @@
+//! Measured power beside the rates, for people: watts and GFLOP per joule where the platform
+//! told them, otherwise one line saying why not.
+
+use super::schema::{BenchReport, PowerFigure};
+use super::table::Table;
+
+/// A table of the results among `kernels` (all, when None) with a measured power, or one line
+/// saying why power is not available.
+pub fn power_lines(report: &BenchReport, kernels: Option<&[&str]>) -> String {
+    let chosen = |kernel: &str| kernels.is_none_or(|ks| ks.contains(&kernel));
+    let figures: Vec<(&str, f64, &PowerFigure)> = report
+        .results
+        .iter()
+        .filter(|r| chosen(&r.kernel))
+        .filter_map(|r| {
+            let m = r.measurement.as_ref()?;
+            Some((r.kernel.as_str(), m.gflops, m.power.as_ref()?))
+        })
+        .collect();
+    let measured: Vec<_> = figures
+        .iter()
+        .filter(|(_, _, p)| p.average_w.is_some())
+        .collect();
+    if measured.is_empty() {
+        return match figures
+            .iter()
+            .find_map(|(_, _, p)| p.not_available.as_ref())
+        {
+            Some(reason) => format!("power: not available ({reason})\n"),
+            None => String::new(),
+        };
+    }
+    let by = measured[0].2.measured_by.as_deref().unwrap_or("-");
+    let mut table =
+        Table::new(&["  kernel", "GFLOP/s", "average W", "GFLOP/J"]).right_align(&[1, 2, 3]);
+    for (kernel, gflops, p) in &measured {
+        table.row(vec![
+            format!("  {kernel}"),
+            format!("{gflops:.2}"),
+            p.average_w.map_or("-".into(), |w| format!("{w:.1}")),
+            p.gflops_per_joule.map_or("-".into(), |g| format!("{g:.3}")),
+        ]);
+    }
+    format!(
+        "power during the timed runs (measured by {by}):\n{}",
+        table.render()
+    )
+}
