@@ -35,9 +35,14 @@ pub struct ProbeResult {
     /// What the probe's check compared, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<String>,
-    /// From the median run; absent unless the probe passed its check.
+    /// From the fastest run; absent unless the probe passed its check. A ceiling is what the
+    /// device did at its best: other load only ever slows a run down, and a ceiling taken from
+    /// the median of slowed runs is one a kernel's good run can outrun.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// From the median run, for comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<TimingSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +69,7 @@ impl ProbeResult {
             work_per_run: 0.0,
             validation: None,
             value: None,
+            median_value: None,
             timing: None,
             timing_note: None,
             samples_s: Vec::new(),
@@ -73,7 +79,7 @@ impl ProbeResult {
         }
     }
 
-    /// A probe that passed its check, with its rate from the median of `timed`.
+    /// A probe that passed its check, with its rate from the fastest run of `timed`.
     pub fn passed(
         probe: &str,
         unit: &str,
@@ -81,7 +87,9 @@ impl ProbeResult {
         validation: String,
         timed: Timed,
     ) -> Self {
-        let median = Summary::of(&timed.samples).map(|s| s.median);
+        let summary = Summary::of(&timed.samples);
+        let median = summary.as_ref().map(|s| s.median);
+        let fastest = summary.as_ref().map(|s| s.min);
         ProbeResult {
             probe: probe.to_string(),
             unit: unit.to_string(),
@@ -89,7 +97,8 @@ impl ProbeResult {
             error: None,
             work_per_run,
             validation: Some(validation),
-            value: median.map(|m| work_per_run / m / 1e9),
+            value: fastest.map(|t| work_per_run / t / 1e9),
+            median_value: median.map(|m| work_per_run / m / 1e9),
             timing: Some(timed.timing),
             timing_note: timed.timing_note,
             samples_s: timed.samples,
