@@ -3,7 +3,8 @@
 # Made for a machine without a GPU, where flopcost runs on Mesa's lavapipe and clpeak on pocl:
 # both then drive the same CPU cores, so their figures are comparable.
 #   1. builds flopcost (release);
-#   2. `flopcost peak --json` on a fresh cache of its own (the FMA layouts are screened anew);
+#   2. `flopcost peak --json` on a fresh cache of its own (the FMA layouts are screened anew;
+#      its rates are from the fastest timed run, the median's printed beside);
 #   3. clpeak's single-precision compute and global memory bandwidth tests;
 #   4. a host memcpy over a buffer far larger than the caches (python3, no packages);
 #   5. the physical FMA limit: cores x lanes x FMA units x 2 FLOP x clock, with the clock read
@@ -105,9 +106,10 @@ def fmt(v, unit):
     return "-" if v is None else f"{v:.2f} {unit}"
 fma = value("fma-f32")
 rows = [
-    ("flopcost fma-f32 (" + (probes.get("fma-f32", {}).get("config") and
+    ("flopcost fma-f32, fastest run (" + (probes.get("fma-f32", {}).get("config") and
         "{chains} vec4 chains x workgroup {workgroup}".format(**probes["fma-f32"]["config"]) or "-") + ")",
         fmt(fma, "GFLOP/s")),
+    ("flopcost fma-f32, median run", fmt(probes.get("fma-f32", {}).get("median_value"), "GFLOP/s")),
     ("flopcost fma-f16", fmt(value("fma-f16"), "GFLOP/s")),
     (f"clpeak single precision, best width ({cl_flops_width})", fmt(cl_flops, "GFLOP/s")),
     (f"physical limit: {cores} cores x {lanes} lanes x {units} FMA units x 2 FLOP x {mhz:.0f} MHz",
