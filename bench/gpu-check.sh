@@ -62,7 +62,7 @@ for size in $SIZES; do
   run_step "tune$size" $((TUNE_BUDGET + 60)) tune --size "$size" --budget "$TUNE_BUDGET" --json
 done
 for size in $SIZES; do
-  run_step "b$size" 120 bench --size "$size" --runs 3 --json --tune-budget 0
+  run_step "b$size" 150 bench --size "$size" --runs 3 --json --tune-budget 0
 done
 
 if ! command -v python3 >/dev/null; then
@@ -102,6 +102,11 @@ print("| probe | rate | layout |\n|---|---:|---|")
 for name, p in probes.items():
     rate = "-" if probe(name) is None else f"{probe(name):,.1f} {p['unit']}"
     layout = p.get("config") and "{chains} vec4 chains x {workgroup}".format(**p["config"]) or p.get("error", "")
+    power = p.get("power") or {}
+    if power.get("average_w"):
+        layout += f"; {power['average_w']:.0f} W, {power['gflops_per_joule']:.1f} GFLOP/J"
+    elif power.get("not_available"):
+        layout += f"; power not available ({power['not_available']})"
     print(f"| {name} | {rate} | {layout} |")
 
 best = {}

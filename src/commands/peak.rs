@@ -98,6 +98,9 @@ pub fn peak_text(report: &PeakReport) -> String {
         ]);
     }
     out.push_str(&table.render());
+    out.push_str(&crate::report::power_text::probe_power_lines(
+        &report.probes,
+    ));
     for p in &report.probes {
         if let Some(note) = &p.timing_note {
             out.push_str(&format!("note: {}: {note}\n", p.probe));

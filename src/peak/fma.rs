@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, Timed};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::report::{Dtype, ResultStatus};
+use crate::report::{Dtype, PowerFigure, ResultStatus};
 
 use super::result::ProbeResult;
 
@@ -327,8 +327,12 @@ impl<'a> FmaProbe<'a> {
             ..plan.clone()
         };
         let per_run_s = warm_up(self.ctx, &self.dispatch, &warm, first_s, timeout)?;
-        let timed: Timed = time_runs(self.ctx, &self.dispatch, plan, per_run_s)?;
-        Ok(ProbeResult::passed(
+        let (timed, power) = self
+            .ctx
+            .power
+            .during(|| time_runs(self.ctx, &self.dispatch, plan, per_run_s));
+        let timed: Timed = timed?;
+        let mut result = ProbeResult::passed(
             &format!("fma-{}", self.dtype.name()),
             "GFLOP/s",
             flops,
@@ -337,7 +341,9 @@ impl<'a> FmaProbe<'a> {
                 self.invocations, self.config.chains, self.config.workgroup
             ),
             timed,
-        ))
+        );
+        result.power = Some(PowerFigure::new(power, result.value.unwrap_or(0.0)));
+        Ok(result)
     }
 
     /// The iteration count that makes one run about `target_s` long, scaled up in steps so

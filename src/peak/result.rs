@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bench::{Summary, Timed};
 use crate::gpu::AdapterDescription;
-use crate::report::{ResultStatus, TimingSource};
+use crate::report::{PowerFigure, ResultStatus, TimingSource};
 use crate::system::SystemInfo;
 
 use super::fma::FmaConfig;
@@ -57,6 +57,9 @@ pub struct ProbeResult {
     /// How that layout was chosen: screened now, or cached from an earlier screening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<String>,
+    /// Power during the FMA probe's timed runs, or why it is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerFigure>,
 }
 
 impl ProbeResult {
@@ -76,6 +79,7 @@ impl ProbeResult {
             median_s: None,
             config: None,
             tuning: None,
+            power: None,
         }
     }
 
@@ -105,6 +109,7 @@ impl ProbeResult {
             median_s: median,
             config: None,
             tuning: None,
+            power: None,
         }
     }
 }

@@ -46,3 +46,26 @@ pub fn power_lines(report: &BenchReport, kernels: Option<&[&str]>) -> String {
         table.render()
     )
 }
+
+/// One line per probe with a measured power, or one line saying why power is not available.
+pub fn probe_power_lines(probes: &[crate::peak::ProbeResult]) -> String {
+    let figures: Vec<(&str, &PowerFigure)> = probes
+        .iter()
+        .filter_map(|p| Some((p.probe.as_str(), p.power.as_ref()?)))
+        .collect();
+    let mut out = String::new();
+    for (probe, p) in &figures {
+        if let (Some(w), Some(per_j)) = (p.average_w, p.gflops_per_joule) {
+            out.push_str(&format!(
+                "power during {probe}: {w:.1} W average, {per_j:.3} GFLOP/J (measured by {})\n",
+                p.measured_by.as_deref().unwrap_or("-")
+            ));
+        }
+    }
+    if out.is_empty() {
+        if let Some(reason) = figures.iter().find_map(|(_, p)| p.not_available.as_ref()) {
+            out = format!("power: not available ({reason})\n");
+        }
+    }
+    out
+}
