@@ -25,7 +25,9 @@ impl Driver {
         let mut cmd = flopcost();
         match self {
             Driver::SwiftShader => {
+                // VK_ICD_FILENAMES for Vulkan loaders older than 1.3.234.
                 cmd.env("VK_DRIVER_FILES", SWIFTSHADER_ICD)
+                    .env("VK_ICD_FILENAMES", SWIFTSHADER_ICD)
                     .args(["--backend", "vulkan"]);
             }
             Driver::Gl => {
