@@ -21,8 +21,12 @@ pub type Measured = Result<(f64, String), String>;
 
 impl PowerMeter {
     pub fn open(adapter: &AdapterDescription) -> PowerMeter {
+        PowerMeter::with(meter_for(adapter))
+    }
+
+    fn with(meter: Result<Box<dyn Meter>, String>) -> PowerMeter {
         PowerMeter {
-            meter: Mutex::new(meter_for(adapter)),
+            meter: Mutex::new(meter),
         }
     }
 
@@ -63,5 +67,66 @@ impl PowerMeter {
             }
         }
         (value, average_watts(&good).map(|w| (w, describe)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter that a steady `watts` would drive, read off the clock.
+    struct SteadyCounter {
+        start: Instant,
+        watts: f64,
+    }
+
+    impl Meter for SteadyCounter {
+        fn describe(&self) -> String {
+            "steady counter".into()
+        }
+        fn read(&mut self) -> Result<Reading, String> {
+            Ok(Reading::Joules(
+                self.watts * self.start.elapsed().as_secs_f64(),
+            ))
+        }
+    }
+
+    struct Broken;
+
+    impl Meter for Broken {
+        fn describe(&self) -> String {
+            "broken".into()
+        }
+        fn read(&mut self) -> Result<Reading, String> {
+            Err("permission denied".into())
+        }
+    }
+
+    #[test]
+    fn the_meter_is_read_while_the_work_runs() {
+        let meter = PowerMeter::with(Ok(Box::new(SteadyCounter {
+            start: Instant::now(),
+            watts: 75.0,
+        })));
+        let (value, measured) = meter.during(|| {
+            std::thread::sleep(Duration::from_millis(60));
+            7
+        });
+        assert_eq!(value, 7);
+        let (watts, by) = measured.unwrap();
+        // The reading and its timestamp are taken microseconds apart.
+        assert!((watts - 75.0).abs() < 0.75, "{watts}");
+        assert_eq!(by, "steady counter");
+    }
+
+    #[test]
+    fn without_a_meter_or_with_a_failing_one_the_work_still_runs_and_says_why() {
+        let none = PowerMeter::with(Err("no RAPL".into()));
+        assert_eq!(none.during(|| 1), (1, Err("no RAPL".to_string())));
+        let broken = PowerMeter::with(Ok(Box::new(Broken)));
+        assert_eq!(
+            broken.during(|| 2),
+            (2, Err("permission denied".to_string()))
+        );
     }
 }
