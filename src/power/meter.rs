@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::gpu::AdapterDescription;
 
-use super::{average_watts, meter_for, Meter, Reading};
+use super::{average_watts, meter_for, Meter};
 
 /// Often enough to see a run of a few tens of milliseconds, rarely enough to cost nothing.
 const INTERVAL: Duration = Duration::from_millis(10);
@@ -38,27 +38,30 @@ impl PowerMeter {
             Err(reason) => return (work(), Err(reason.clone())),
         };
         let describe = meter.describe();
+        // The first and last readings bracket the work on this thread, so there are always
+        // two, however the sampling thread is scheduled.
+        let mut readings = vec![(Instant::now(), meter.read())];
         let done = AtomicBool::new(false);
-        let (value, readings) = std::thread::scope(|scope| {
+        let (value, during) = std::thread::scope(|scope| {
             let sampler = scope.spawn(|| {
-                let mut readings: Vec<(Instant, Result<Reading, String>)> = Vec::new();
+                let mut readings = Vec::new();
                 loop {
-                    let finished = done.load(Ordering::Acquire);
-                    readings.push((Instant::now(), meter.read()));
-                    if finished {
+                    std::thread::sleep(INTERVAL);
+                    if done.load(Ordering::Acquire) {
                         return readings;
                     }
-                    std::thread::sleep(INTERVAL);
+                    readings.push((Instant::now(), meter.read()));
                 }
             });
             let value = work();
             done.store(true, Ordering::Release);
             (value, sampler.join())
         });
-        let readings = match readings {
-            Ok(readings) => readings,
+        match during {
+            Ok(during) => readings.extend(during),
             Err(_) => return (value, Err("the power sampling thread panicked".into())),
-        };
+        }
+        readings.push((Instant::now(), meter.read()));
         let mut good = Vec::new();
         for (at, reading) in readings {
             match reading {
@@ -73,6 +76,7 @@ impl PowerMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::power::Reading;
 
     /// A counter that a steady `watts` would drive, read off the clock.
     struct SteadyCounter {
