@@ -9,7 +9,8 @@ use crate::system::SystemInfo;
 
 use super::fma::FmaConfig;
 
-pub const PEAK_SCHEMA_VERSION: u32 = 1;
+/// 2: a probe's `value` is its fastest run's rate (it was the median run's in 1).
+pub const PEAK_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeakReport {
