@@ -13,6 +13,7 @@ pub mod interrupt;
 pub mod kernels;
 pub mod model;
 pub mod peak;
+pub mod power;
 pub mod progress;
 pub mod report;
 pub mod serve;

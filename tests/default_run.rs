@@ -20,6 +20,12 @@ fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
         .get_output()
         .clone();
     let elapsed = started.elapsed().as_secs_f64();
+    // Nothing failed, so nothing on stderr may read as an error.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("error:")),
+        "an error line on a run that succeeded:\n{stderr}"
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for wanted in [
         "Measured",

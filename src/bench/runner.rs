@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
 use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::model::{BenchResult, FailureKind, Measurement, ResultStatus, Validation};
+use crate::model::{BenchResult, FailureKind, Measurement, PowerFigure, ResultStatus, Validation};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
@@ -281,11 +281,14 @@ fn validate_and_time(
     // them proves (a driver that skipped work once warm would otherwise pass as fast).
     ctx.queue
         .write_buffer(&prepared.c, 0, bytemuck::cast_slice(&vec![f32::NAN; c_len]));
+    let (timed, power) = ctx
+        .power
+        .during(|| time_runs(ctx, &dispatch, plan, per_run_s));
     let Timed {
         samples,
         timing,
         timing_note,
-    } = time_runs(ctx, &dispatch, plan, per_run_s)?;
+    } = timed?;
     let bytes = read_buffer(
         ctx,
         &prepared.c,
@@ -324,5 +327,6 @@ fn validate_and_time(
         first_run_slow: stability.first_run_slow,
         spread_warning: stability.spread_warning,
         samples_s: samples,
+        power: Some(PowerFigure::new(power, p.flops() / summary.median / 1e9)),
     })
 }

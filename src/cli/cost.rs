@@ -92,7 +92,8 @@ pub struct EstimateFlags {
     /// Rental price per device-hour in dollars.
     #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
     pub price_per_hour: Option<f64>,
-    /// Power per device in watts (default: the accelerator's TDP, else 300).
+    /// Power per device in watts (default: the watts measured with the --from result, else the
+    /// accelerator's TDP, else 300).
     #[arg(long, allow_hyphen_values = true, value_parser = values::quantity)]
     pub watts: Option<f64>,
     /// Electricity price in dollars per kWh.

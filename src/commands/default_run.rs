@@ -22,6 +22,7 @@ use crate::gpu::{describe_all, enumerate, GpuContext};
 use crate::kernels::{self, MatmulProblem};
 use crate::model::{save_json, BenchReport, ResultStatus};
 use crate::model::{PrecisionStory, RunStory};
+use crate::peak::{recheck_fma, save_cached_peak, FmaLayouts};
 use crate::report::export::{self, ExportOptions};
 use crate::report::story_text;
 use crate::session::{BenchRequest, Session};
@@ -196,11 +197,11 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
     let families = kernels::families().len() as f64;
     let probe_plan = RunPlan {
         warmup: 1,
-        min_runs: 3,
+        min_runs: 5,
         min_time: (args.budget_s * 0.1 / 4.0).min(1.0),
         ..RunPlan::default()
     };
-    let peak = session.peaks(&probe_plan);
+    let mut peak = session.peaks(&probe_plan, FmaLayouts::ReuseCached);
     let request = BenchRequest {
         problem,
         kernels: None,
@@ -216,7 +217,16 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
         },
     };
     let mut report = session.bench(&request)?;
-    report.peak = Some(peak.summary("measured in this run"));
+    let notes = recheck_fma(&session.ctx, &mut peak, &report.results, &session.progress);
+    // For bench and sweep, and so that the next run reuses the FMA layouts screened now.
+    if let Err(e) = save_cached_peak(&peak) {
+        session
+            .progress
+            .notice(&format!("the measured peak was not cached: {e:#}"));
+    }
+    let mut summary = peak.summary("measured in this run");
+    summary.notes = notes;
+    report.peak = Some(summary);
     let precisions = precision_stories(&report, &shared.catalog, &shared.calibration, shared.price);
     let catalog_paths = shared
         .catalog

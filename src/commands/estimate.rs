@@ -64,7 +64,8 @@ pub struct EstimateOptions {
     pub efficiency: Option<f64>,
     /// Rental price per device-hour in dollars.
     pub price_per_hour: Option<f64>,
-    /// Power per device in watts (default: the accelerator's TDP, else 300).
+    /// Power per device in watts (default: the watts measured with the --from result, else the
+    /// accelerator's TDP, else 300).
     pub watts: Option<f64>,
     /// Electricity price in dollars per kWh.
     pub kwh_price: Option<f64>,
@@ -374,7 +375,12 @@ fn resolve_throughput(
             software_adapter: rate.software_adapter,
         },
         Some(rate.devices),
-        None,
+        rate.measured_watts.map(|(watts, by)| {
+            Assumption::new(
+                watts,
+                format!("measured during that result's timed runs ({by})"),
+            )
+        }),
     ))
 }
 

@@ -20,6 +20,8 @@ pub struct MeasuredRate {
     /// The adapter's name; for a merged document, every device's.
     pub adapters: Vec<String>,
     pub software_adapter: bool,
+    /// Average watts measured during that result's timed runs, with what measured them.
+    pub measured_watts: Option<(f64, String)>,
 }
 
 /// The fastest passed result, of `dtype` if given.
@@ -67,6 +69,11 @@ pub fn rate_of(
                 ),
                 adapters: vec![report.adapter.name.clone()],
                 software_adapter: report.software_adapter || report.adapter.is_software(),
+                measured_watts: best
+                    .measurement
+                    .as_ref()
+                    .and_then(|m| m.power.as_ref())
+                    .and_then(|p| Some((p.average_w?, p.measured_by.clone()?))),
             })
         }
         ResultsFile::Merged(merged) => {
@@ -91,6 +98,7 @@ pub fn rate_of(
                 ),
                 adapters: adapters.iter().map(|a| a.to_string()).collect(),
                 software_adapter: best.per_device.iter().any(|d| d.software_adapter),
+                measured_watts: None,
             })
         }
     }

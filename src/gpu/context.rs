@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::FlopcostError;
+use crate::power::PowerMeter;
 
 use super::adapters::{describe, describe_all, enumerate, BackendChoice};
 use super::select::{choose_adapter, AdapterRequest};
@@ -22,6 +23,8 @@ pub struct GpuContext {
     pub description: AdapterDescription,
     /// Why this adapter was chosen, for the report header.
     pub reason: String,
+    /// Samples the adapter's power during timed runs, where the platform tells it.
+    pub power: PowerMeter,
     /// Errors no error scope caught. wgpu's default handler panics; ours records them.
     uncaptured: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
@@ -88,6 +91,7 @@ impl GpuContext {
             adapter,
             device,
             queue,
+            power: PowerMeter::open(&description),
             description,
             reason,
             uncaptured,

@@ -2,6 +2,7 @@
 
 mod adapters;
 mod context;
+mod quiet;
 mod readback;
 mod select;
 mod slurm_gpus;
@@ -10,6 +11,7 @@ mod timer;
 pub use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};
 pub use adapters::{describe, describe_all, enumerate, BackendChoice};
 pub use context::{GpuContext, WANTED_FEATURES};
+pub use quiet::skip_display_device_selection;
 pub use readback::read_buffer;
 pub use select::{choose_adapter, AdapterChoice, AdapterRequest, SOFTWARE_WARNING};
 pub use timer::TimestampTimer;

@@ -8,6 +8,7 @@ mod kinds;
 mod load;
 mod merged;
 mod peak;
+mod power;
 mod schema;
 mod story;
 mod tune;
@@ -19,7 +20,8 @@ pub use load::{load_report, load_results, parse_results, read_text, ResultsFile}
 pub use merged::{
     DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING, MERGED_SCHEMA_VERSION,
 };
-pub use peak::{PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
+pub use peak::{fma_name, FmaConfig, PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
+pub use power::PowerFigure;
 pub use schema::*;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
 pub use tune::{FamilyTuning, TuneReport};

@@ -5,9 +5,19 @@ use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
 use super::kinds::{Dtype, ResultStatus, TimingSource};
+use super::power::PowerFigure;
 use crate::system::SystemInfo;
 
-pub const PEAK_SCHEMA_VERSION: u32 = 1;
+/// One layout of the FMA probe: independent vec4 chains per invocation, invocations per
+/// workgroup (`peak::fma` generates and screens them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FmaConfig {
+    pub chains: u32,
+    pub workgroup: u32,
+}
+
+/// 2: a probe's `value` is its fastest run's rate (it was the median run's in 1).
+pub const PEAK_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeakReport {
@@ -33,9 +43,14 @@ pub struct ProbeResult {
     /// What the probe's check compared, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<String>,
-    /// From the median run; absent unless the probe passed its check.
+    /// From the fastest run; absent unless the probe passed its check. A ceiling is what the
+    /// device did at its best: other load only ever slows a run down, and a ceiling taken from
+    /// the median of slowed runs is one a kernel's good run can outrun.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// From the median run, for comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<TimingSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +59,15 @@ pub struct ProbeResult {
     pub samples_s: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_s: Option<f64>,
+    /// The FMA probe's layout, chosen like a kernel's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<FmaConfig>,
+    /// How that layout was chosen: screened now, or cached from an earlier screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<String>,
+    /// Power during the FMA probe's timed runs, or why it is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerFigure>,
 }
 
 impl ProbeResult {
@@ -56,22 +80,37 @@ impl ProbeResult {
             work_per_run: 0.0,
             validation: None,
             value: None,
+            median_value: None,
             timing: None,
             timing_note: None,
             samples_s: Vec::new(),
             median_s: None,
+            config: None,
+            tuning: None,
+            power: None,
         }
     }
 }
 
+/// The name of the FMA probe of `dtype`, as its result carries it.
+pub fn fma_name(dtype: Dtype) -> String {
+    format!("fma-{}", dtype.name())
+}
+
 impl PeakReport {
+    /// The FMA layout that won for `dtype`, if its probe passed.
+    pub fn fma_config(&self, dtype: Dtype) -> Option<FmaConfig> {
+        self.probes
+            .iter()
+            .find(|p| p.probe == fma_name(dtype) && p.status == ResultStatus::Passed)
+            .and_then(|p| p.config)
+    }
+
     /// The measured peak arithmetic rate for `dtype`, in GFLOP/s.
     pub fn compute_gflops(&self, dtype: Dtype) -> Option<f64> {
         self.probes
             .iter()
-            .find(|p| {
-                p.probe == format!("fma-{}", dtype.name()) && p.status == ResultStatus::Passed
-            })
+            .find(|p| p.probe == fma_name(dtype) && p.status == ResultStatus::Passed)
             .and_then(|p| p.value)
     }
 
@@ -82,6 +121,7 @@ impl PeakReport {
             fma_f16_gflops: self.compute_gflops(Dtype::F16),
             bandwidth_gbs: self.bandwidth_gbs(),
             source: source.to_string(),
+            notes: Vec::new(),
         }
     }
 
@@ -103,6 +143,10 @@ pub struct PeakSummary {
     pub bandwidth_gbs: Option<f64>,
     /// "measured in this run", or where the cached figures came from.
     pub source: String,
+    /// What happened when a kernel measured above its FMA probe: the probe re-run, and whether
+    /// it still trails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl PeakSummary {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::adapter::AdapterDescription;
 use super::kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 use super::peak::PeakSummary;
+use super::power::PowerFigure;
 use crate::cluster::SlurmTask;
 use crate::error::FlopcostError;
 use crate::system::SystemInfo;
@@ -177,6 +178,9 @@ pub struct Measurement {
     /// Set when the relative spread is too wide (> 10%) to trust the median.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread_warning: Option<String>,
+    /// Power drawn during the timed runs, or why it is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerFigure>,
 }
 
 fn is_false(b: &bool) -> bool {

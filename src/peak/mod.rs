@@ -4,11 +4,13 @@
 mod bandwidth;
 mod cache;
 mod fma;
+mod recheck;
 
-pub use crate::model::{PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
+pub use crate::model::{FmaConfig, PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use bandwidth::{probe_bandwidth, BandwidthProbe};
 pub use cache::{load_cached_peak, save_cached_peak};
-pub use fma::probe_fma;
+pub use fma::{probe_fma, FMA_CONFIGS};
+pub use recheck::{recheck_fma, RECHECK_PLAN};
 
 use crate::bench::{RunPlan, Summary, Timed};
 use crate::gpu::GpuContext;
@@ -16,12 +18,38 @@ use crate::model::{Dtype, ResultStatus};
 use crate::progress::Progress;
 use crate::system::SystemInfo;
 
+/// Whether the FMA probe screens its layouts again or reuses the winners cached for this
+/// adapter (screening where none is cached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FmaLayouts {
+    Screen,
+    ReuseCached,
+}
+
 /// Every probe the adapter supports (f16 arithmetic where it has SHADER_F16), in report order.
-pub fn measure_peaks(ctx: &GpuContext, plan: &RunPlan, progress: &Progress) -> PeakReport {
+pub fn measure_peaks(
+    ctx: &GpuContext,
+    plan: &RunPlan,
+    progress: &Progress,
+    layouts: FmaLayouts,
+) -> PeakReport {
+    let cached = match layouts {
+        FmaLayouts::ReuseCached => load_cached_peak(&ctx.description),
+        FmaLayouts::Screen => None,
+    };
     let mut probes = Vec::new();
     for dtype in [Dtype::F32, Dtype::F16] {
-        progress.step(&format!("peak: fma {}", dtype.name()));
-        probes.push(probe_fma(ctx, dtype, plan));
+        let layout = cached.as_ref().and_then(|c| c.fma_config(dtype));
+        progress.step(&format!(
+            "peak: fma {}{}",
+            dtype.name(),
+            if layout.is_some() {
+                ""
+            } else {
+                " (screening layouts)"
+            }
+        ));
+        probes.push(probe_fma(ctx, dtype, plan, layout));
     }
     for probe in [BandwidthProbe::Copy, BandwidthProbe::Reduce] {
         progress.step(&format!("peak: bandwidth {}", probe.name()));
@@ -37,7 +65,11 @@ pub fn measure_peaks(ctx: &GpuContext, plan: &RunPlan, progress: &Progress) -> P
     }
 }
 
-/// A probe that passed its check, with its rate from the median of `timed`.
+pub use crate::model::fma_name;
+
+/// A probe that passed its check, with its rate from the fastest run of `timed` (other load
+/// only ever slows a run, so a ceiling is what the device did at its best) and the median
+/// run's beside it.
 pub fn passed_probe(
     probe: &str,
     unit: &str,
@@ -45,7 +77,9 @@ pub fn passed_probe(
     validation: String,
     timed: Timed,
 ) -> ProbeResult {
-    let median = Summary::of(&timed.samples).map(|s| s.median);
+    let summary = Summary::of(&timed.samples);
+    let median = summary.as_ref().map(|s| s.median);
+    let fastest = summary.as_ref().map(|s| s.min);
     ProbeResult {
         probe: probe.to_string(),
         unit: unit.to_string(),
@@ -53,10 +87,14 @@ pub fn passed_probe(
         error: None,
         work_per_run,
         validation: Some(validation),
-        value: median.map(|m| work_per_run / m / 1e9),
+        value: fastest.map(|t| work_per_run / t / 1e9),
+        median_value: median.map(|m| work_per_run / m / 1e9),
         timing: Some(timed.timing),
         timing_note: timed.timing_note,
         samples_s: timed.samples,
         median_s: median,
+        config: None,
+        tuning: None,
+        power: None,
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::gpu::SOFTWARE_WARNING;
 
+use super::share::fmt_share_of_probe;
 use super::table::Table;
 use crate::model::{BenchReport, Measurement, ResultStatus};
 
@@ -80,7 +81,7 @@ pub fn results_table(report: &BenchReport) -> String {
                 .as_ref()
                 .and_then(|p| p.compute_gflops_for(r.accumulator)),
         ) {
-            (Some(m), Some(peak)) if peak > 0.0 => format!("{:.1}%", 100.0 * m.gflops / peak),
+            (Some(m), Some(peak)) if peak > 0.0 => fmt_share_of_probe(m.gflops / peak),
             _ => "-".into(),
         };
         table.row(vec![
@@ -97,6 +98,7 @@ pub fn results_table(report: &BenchReport) -> String {
         ]);
     }
     let mut out = table.render();
+    out.push_str(&super::power_text::power_lines(report, None));
     for r in &report.results {
         if let Some(note) = r.measurement.as_ref().and_then(|m| m.timing_note.as_ref()) {
             out.push_str(&format!("note: {}: {note}\n", r.kernel));
@@ -190,6 +192,7 @@ mod stability_tests {
             outliers: Some(0),
             first_run_slow: false,
             spread_warning: None,
+            power: None,
         };
         assert_eq!(stability_lines("tiled", &m), "");
         m.spread_warning = Some("times vary by ±30.0%".into());

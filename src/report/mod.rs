@@ -4,5 +4,7 @@
 pub mod bench_text;
 pub mod export;
 pub mod plot;
+pub mod power_text;
+pub mod share;
 pub mod story_text;
 pub mod table;

@@ -7,6 +7,7 @@ use crate::gpu::SOFTWARE_WARNING;
 use crate::model::RunComparison;
 
 use super::bench_text;
+use super::share::fmt_share_of_probe;
 use super::table::Table;
 use crate::model::PrecisionStory;
 use crate::model::{BenchReport, ResultStatus};
@@ -27,6 +28,7 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         .right_align(&[1]);
     for p in &story.precisions {
         let share = match (p.share_of_peak, report.peak.as_ref()) {
+            (Some(s), Some(_)) if s > 1.0 => fmt_share_of_probe(s),
             (Some(s), Some(_)) => format!("{} of its FMA peak", fmt_percent(s)),
             _ => "-".into(),
         };
@@ -54,6 +56,11 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         measured.row(vec![what, rate, String::new(), String::new()]);
     }
     out.push_str(&measured.render());
+    let best: Vec<&str> = story.precisions.iter().map(|p| p.kernel.as_str()).collect();
+    out.push_str(&super::power_text::power_lines(report, Some(&best)));
+    for note in report.peak.iter().flat_map(|p| &p.notes) {
+        out.push_str(&format!("  note: {note}\n"));
+    }
 
     if let Some(best) = story
         .precisions

@@ -83,8 +83,13 @@ impl Session {
         })
     }
 
-    /// Every probe of the device's ceilings.
-    pub fn peaks(&self, plan: &crate::bench::RunPlan) -> crate::model::PeakReport {
-        crate::peak::measure_peaks(&self.ctx, plan, &self.progress)
+    /// Every probe of the device's ceilings; the FMA probe's layouts screened again or reused
+    /// from the cache.
+    pub fn peaks(
+        &self,
+        plan: &crate::bench::RunPlan,
+        layouts: crate::peak::FmaLayouts,
+    ) -> crate::model::PeakReport {
+        crate::peak::measure_peaks(&self.ctx, plan, &self.progress, layouts)
     }
 }
