@@ -6,9 +6,8 @@ mod paths;
 
 pub use paths::{rank_optional_path, rank_path};
 
-use serde::{Deserialize, Serialize};
-
-use crate::gpu::AdapterDescription;
+use crate::model::AdapterDescription;
+pub use crate::model::SlurmTask;
 
 /// Slurm's task ids, when flopcost runs as a Slurm task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,21 +45,6 @@ pub struct SlurmEnv {
     /// SLURM_JOB_ID and SLURMD_NODENAME, recorded with a result.
     pub job_id: Option<String>,
     pub node: Option<String>,
-}
-
-/// The Slurm task that measured a result, recorded in it so that a merged figure names each
-/// task and how its GPU was chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlurmTask {
-    pub job_id: String,
-    /// SLURM_PROCID.
-    pub rank: u32,
-    /// SLURM_LOCALID.
-    pub local_rank: u32,
-    pub node: String,
-    /// The sentence saying why this adapter: Slurm's GPU variable, the local rank, or a CPU
-    /// adapter the node's tasks share.
-    pub adapter_choice: String,
 }
 
 /// Every variable Slurm uses to hand a task its GPUs (see `gpu::slurm_gpus` for their meaning).

@@ -107,7 +107,7 @@ pub fn rate_of(
 /// Printed whenever a figure comes from a CPU rasteriser.
 /// The software-adapter warning as a line of its own.
 pub fn software_warning() -> String {
-    format!("WARNING: {}", crate::gpu::SOFTWARE_WARNING)
+    format!("WARNING: {}", crate::model::SOFTWARE_WARNING)
 }
 
 #[cfg(test)]

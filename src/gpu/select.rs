@@ -6,9 +6,6 @@ use crate::error::FlopcostError;
 use super::slurm_gpus::{cpu_adapter_note, slurm_adapter};
 use crate::model::AdapterDescription;
 
-/// Printed beside every figure measured on a CPU rasteriser.
-pub const SOFTWARE_WARNING: &str = "software adapter on the CPU: not a GPU figure";
-
 /// What the user asked for: `--adapter` (or `WGPU_ADAPTER_NAME`) and `WGPU_POWER_PREF`.
 #[derive(Debug, Clone, Default)]
 pub struct AdapterRequest {

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Printed beside every figure measured on a CPU rasteriser.
+pub const SOFTWARE_WARNING: &str = "software adapter on the CPU: not a GPU figure";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdapterDescription {
     /// Position in `flopcost devices`' list; what `--adapter N` selects.

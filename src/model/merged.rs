@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kinds::Dtype;
-use crate::cluster::SlurmTask;
+use super::slurm_task::SlurmTask;
 
 pub const MERGED_SCHEMA_VERSION: u32 = 1;
 

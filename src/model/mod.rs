@@ -10,11 +10,12 @@ mod merged;
 mod peak;
 mod power;
 mod schema;
+mod slurm_task;
 mod story;
 mod tune;
 mod write;
 
-pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits};
+pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits, SOFTWARE_WARNING};
 pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 pub use load::{load_report, load_results, parse_results, read_text, ResultsFile};
 pub use merged::{
@@ -23,6 +24,7 @@ pub use merged::{
 pub use peak::{fma_name, FmaConfig, PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use power::PowerFigure;
 pub use schema::*;
+pub use slurm_task::SlurmTask;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
 pub use tune::{FamilyTuning, TuneReport};
 pub use write::{save_json, write_output, OutputError};

@@ -9,7 +9,7 @@ use super::adapter::AdapterDescription;
 use super::kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 use super::peak::PeakSummary;
 use super::power::PowerFigure;
-use crate::cluster::SlurmTask;
+use super::slurm_task::SlurmTask;
 use crate::error::FlopcostError;
 use crate::system::SystemInfo;
 

@@ -1,6 +1,6 @@
 //! The human-readable form of a `BenchReport`.
 
-use crate::gpu::SOFTWARE_WARNING;
+use crate::model::SOFTWARE_WARNING;
 
 use super::share::fmt_share_of_probe;
 use super::table::Table;

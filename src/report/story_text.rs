@@ -3,8 +3,8 @@
 
 use crate::cost::calibration::Calibration;
 use crate::cost::units::{fmt_count, fmt_hours, fmt_percent, fmt_usd};
-use crate::gpu::SOFTWARE_WARNING;
 use crate::model::RunComparison;
+use crate::model::SOFTWARE_WARNING;
 
 use super::bench_text;
 use super::share::fmt_share_of_probe;

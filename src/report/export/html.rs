@@ -1,6 +1,6 @@
 //! One self-contained HTML page: header, results table and the plots inline, no external files.
 
-use crate::gpu::SOFTWARE_WARNING;
+use crate::model::SOFTWARE_WARNING;
 
 use super::{cells, Exporter};
 use crate::model::BenchReport;

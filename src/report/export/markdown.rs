@@ -2,8 +2,8 @@
 
 use super::cells;
 use super::Exporter;
-use crate::gpu::SOFTWARE_WARNING;
 use crate::model::BenchReport;
+use crate::model::SOFTWARE_WARNING;
 use crate::report::bench_text::format_seconds;
 
 pub struct MarkdownExporter;

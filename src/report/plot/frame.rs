@@ -3,8 +3,8 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
-use crate::gpu::SOFTWARE_WARNING;
 use crate::model::BenchReport;
+use crate::model::SOFTWARE_WARNING;
 
 /// Okabe–Ito colours (told apart by colour-blind readers too), then a few more for the
 /// families beyond them. No black: axes are black, and a series must not look like one.
