@@ -27,4 +27,4 @@ pub use schema::*;
 pub use slurm_task::SlurmTask;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
 pub use tune::{FamilyTuning, TuneReport};
-pub use write::{save_json, write_output, OutputError};
+pub use write::{save_json, write_new, write_output, OutputError};

@@ -128,6 +128,27 @@ fn replace_atomically(path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<(
     Ok(())
 }
 
+/// Writes `bytes` to `path` only where nothing stands yet, atomically (a file that appears is
+/// whole): for names flopcost chooses itself, where replacing anything would lose a result.
+/// An existing path is `io::ErrorKind::AlreadyExists`.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".flopcost-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.flush()?;
+    if let Some(permissions) = default_permissions() {
+        tmp.as_file().set_permissions(permissions)?;
+    }
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn default_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
@@ -196,6 +217,17 @@ mod tests {
         assert!(err.to_string().contains("--save"), "{err}");
         assert!(err.to_string().contains("directory"), "{err}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn write_new_never_replaces_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        write_new(&path, b"first").unwrap();
+        let err = write_new(&path, b"second").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert!(leftovers(dir.path()).is_empty());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Taking a result the page posts: checked by the loader `compare` uses, then saved under a name
 //! the server chooses, so nothing a client sends ever becomes a path.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -90,27 +89,21 @@ fn check(body: &[u8]) -> Result<BenchReport, AcceptError> {
     Ok(report)
 }
 
-/// Creates a file no one else has: a name from the clock and a counter, opened with
-/// `create_new` so an existing file is never replaced.
+/// Creates a file no one else has: a name from the clock and a counter, written through the
+/// model's `write_new`, so an existing file is never replaced and no reader sees half a file.
 fn save_new(dir: &Path, bytes: &[u8]) -> Result<PathBuf, AcceptError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
+    let mut body = bytes.to_vec();
+    body.push(b'\n');
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("browser-{millis}-{n}.json"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(bytes)?;
-                file.write_all(b"\n")?;
-                return Ok(path);
-            }
+        match crate::model::write_new(&path, &body) {
+            Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e.into()),
         }

@@ -127,7 +127,7 @@ pub fn write_static_site(dir: &Path, story: &PageStory) -> anyhow::Result<Vec<Pa
     let mut written = Vec::new();
     for file in site_files(story, false) {
         let path = dir.join(file.name);
-        std::fs::write(&path, &file.body).with_context(|| format!("writing {}", path.display()))?;
+        crate::model::write_output(&path, &file.body, "--out")?;
         written.push(path);
     }
     Ok(written)
