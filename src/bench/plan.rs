@@ -19,16 +19,21 @@ pub struct RunPlan {
 
 impl Default for RunPlan {
     fn default() -> Self {
-        RunPlan {
-            warmup: 2,
-            min_runs: 5,
-            min_time: 1.0,
-            max_runs: 10_000,
-            timeout_floor: Duration::from_secs(60),
-            // About 2 s on a 500 GFLOP/s GPU, under the ~2 s after which Windows resets a GPU
-            // (TDR). Splitting along rows of C changes nothing in the result and, for problems
-            // this large, next to nothing in speed.
-            max_flops_per_dispatch: 1e12,
-        }
+        RunPlan::DEFAULT
     }
+}
+
+impl RunPlan {
+    /// Two warm-ups, then at least five runs and a second of timing.
+    pub const DEFAULT: RunPlan = RunPlan {
+        warmup: 2,
+        min_runs: 5,
+        min_time: 1.0,
+        max_runs: 10_000,
+        timeout_floor: Duration::from_secs(60),
+        // About 2 s on a 500 GFLOP/s GPU, under the ~2 s after which Windows resets a GPU
+        // (TDR). Splitting along rows of C changes nothing in the result and, for problems
+        // this large, next to nothing in speed.
+        max_flops_per_dispatch: 1e12,
+    };
 }

@@ -98,16 +98,9 @@ fn replace_atomically(path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<(
         })
         .into());
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
     // Dropped on any error before `persist`, which deletes it: nothing is left behind.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".flopcost-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let mut tmp = sibling_temporary(path)
+        .with_context(|| format!("creating a temporary file beside {}", path.display()))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.flush())
         .with_context(|| format!("writing {}", tmp.path().display()))?;
@@ -132,14 +125,7 @@ fn replace_atomically(path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<(
 /// whole): for names flopcost chooses itself, where replacing anything would lose a result.
 /// An existing path is `io::ErrorKind::AlreadyExists`.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".flopcost-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut tmp = sibling_temporary(path)?;
     tmp.write_all(bytes)?;
     tmp.flush()?;
     if let Some(permissions) = default_permissions() {
@@ -147,6 +133,19 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A temporary file in `path`'s folder: a rename within one filesystem is what makes the
+/// replacement atomic.
+fn sibling_temporary(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".flopcost-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 #[cfg(unix)]

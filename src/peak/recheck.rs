@@ -4,8 +4,6 @@
 //! timed longer, and if a kernel still outruns it the report says the probe trails rather than
 //! print a share above 100%.
 
-use std::time::Duration;
-
 use crate::bench::RunPlan;
 use crate::gpu::GpuContext;
 use crate::model::{BenchResult, Dtype, ResultStatus};
@@ -15,14 +13,7 @@ use super::fma::probe_fma;
 use super::{fma_name, PeakReport};
 
 /// Longer than any default-run probe plan, so a second measurement is not noise again.
-pub const RECHECK_PLAN: RunPlan = RunPlan {
-    warmup: 2,
-    min_runs: 5,
-    min_time: 1.0,
-    max_runs: 10_000,
-    timeout_floor: Duration::from_secs(60),
-    max_flops_per_dispatch: 1e12,
-};
+pub const RECHECK_PLAN: RunPlan = RunPlan::DEFAULT;
 
 /// The fastest passed result accumulating in `dtype`, when it measured above `probe_gflops`.
 fn outran(results: &[BenchResult], dtype: Dtype, probe_gflops: f64) -> Option<(&str, f64)> {
