@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
-use crate::kernels::{InputLayout, MatmulKernel};
+use crate::kernels::{pack_pass, InputLayout, MatmulKernel, PACK_WORKGROUP};
 use crate::model::Dtype;
 
 use super::inputs::MatmulInputs;
@@ -32,9 +32,6 @@ pub struct DeviceInputs {
     pub layout_copy_s: Option<f64>,
 }
 
-const PACK: &str = include_str!("../../shaders/pack_vec4.wgsl");
-const PACK_F16: &str = include_str!("../../shaders/pack_vec4_f16.wgsl");
-
 fn storage_buffer(ctx: &GpuContext, label: &str, data: &[f32]) -> wgpu::Buffer {
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -56,24 +53,17 @@ pub fn upload(
 ) -> Result<DeviceInputs, FlopcostError> {
     let a = storage_buffer(ctx, "A", &inputs.a);
     let b = storage_buffer(ctx, "B", &inputs.b);
-    if kernel.input == InputLayout::RowMajor {
+    let Some(pass) = pack_pass(kernel) else {
         return Ok(DeviceInputs {
             a: DeviceMatrix::Buffer(a),
             b: DeviceMatrix::Buffer(b),
             layout_copy_s: None,
         });
-    }
+    };
     let p = inputs.problem;
     let (shape_a, shape_b) = kernel.padded_shapes(&p);
     let jobs = [(&a, p.m, p.k, shape_a), (&b, p.k, p.n, shape_b)];
-    // The pack shader's entry point for this layout, and the binding it writes.
-    let (module_source, entry, dst_binding) = match (kernel.input, kernel.dtype) {
-        (InputLayout::Texture, Dtype::F32) => (PACK, "to_texture", 3),
-        (InputLayout::Texture, Dtype::F16) => (PACK, "to_texture_f16", 4),
-        (_, Dtype::F32) => (PACK, "to_buffer", 2),
-        (_, Dtype::F16) => (PACK_F16, "to_buffer", 2),
-    };
-    let pipeline = ctx.compute_pipeline("pack", module_source, entry, &[]);
+    let pipeline = ctx.compute_pipeline("pack", pass.source, pass.entry_point, &[]);
 
     let mut outputs = Vec::new();
     let mut bind_groups = Vec::new();
@@ -132,12 +122,15 @@ pub fn upload(
                         resource: dims.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
-                        binding: dst_binding,
+                        binding: pass.dst_binding,
                         resource: dst.binding(),
                     },
                 ],
             }),
-            (cols4.div_ceil(16), (dst_rows as u32).div_ceil(16)),
+            (
+                cols4.div_ceil(PACK_WORKGROUP),
+                (dst_rows as u32).div_ceil(PACK_WORKGROUP),
+            ),
         ));
         outputs.push(dst);
     }

@@ -2,7 +2,6 @@
 //! the flag named) before anything runs.
 
 use crate::catalog::Precision;
-use crate::cost::units::parse_quantity;
 use crate::gpu::BackendChoice;
 use crate::model::Dtype;
 
@@ -70,10 +69,7 @@ pub fn precision(text: &str) -> Result<Precision, String> {
 }
 
 /// A positive count or amount, with an optional K/M/B/T/P suffix ("14.8T", "37B", "7e9").
-pub fn quantity(text: &str) -> Result<f64, String> {
-    // clap names the flag itself; the parser's own prefix would say it twice.
-    parse_quantity("value", text).map_err(|e| e.to_string().replacen("value: ", "", 1))
-}
+pub use crate::cost::units::quantity;
 
 /// A whole, positive number of devices.
 pub fn device_count(text: &str) -> Result<f64, String> {

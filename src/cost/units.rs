@@ -32,8 +32,8 @@ pub fn energy_kwh(device_hours: f64, watts: f64, pue: f64) -> f64 {
 }
 
 /// Parses a positive, finite quantity, with an optional K/M/B/G/T/P suffix ("14.8T", "37e9").
-/// `flag` names the option in the error.
-pub fn parse_quantity(flag: &str, text: &str) -> Result<f64, FlopcostError> {
+/// The error says what is wrong, without naming the option (the caller does).
+pub fn quantity(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     let (digits, scale) = match trimmed.chars().last() {
         Some('K' | 'k') => (&trimmed[..trimmed.len() - 1], 1e3),
@@ -43,34 +43,21 @@ pub fn parse_quantity(flag: &str, text: &str) -> Result<f64, FlopcostError> {
         Some('P') => (&trimmed[..trimmed.len() - 1], 1e15),
         _ => (trimmed, 1.0),
     };
-    let value: f64 = digits.replace('_', "").parse().map_err(|_| {
-        FlopcostError::bad_input(format!(
-            "{flag}: '{text}' is not a number (examples: 14.8e12, 14.8T, 37B)"
-        ))
-    })?;
-    positive(flag, value * scale)
-}
-
-/// Accepts only positive, finite values; `what` names the option or field in the error.
-pub fn positive(what: &str, value: f64) -> Result<f64, FlopcostError> {
+    let value: f64 = digits
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number (examples: 14.8e12, 14.8T, 37B)"))?;
+    let value = value * scale;
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(FlopcostError::bad_input(format!(
-            "{what}: must be a positive finite number, got {value}"
-        )))
+        Err(format!("must be a positive finite number, got {value}"))
     }
 }
 
-/// `--devices`: a positive whole number, with the suffixes `parse_quantity` takes.
-pub fn parse_device_count(text: &str) -> Result<f64, FlopcostError> {
-    let d = parse_quantity("--devices", text)?;
-    if d.fract() != 0.0 {
-        return Err(FlopcostError::bad_input(format!(
-            "--devices: must be a whole number, got {d}"
-        )));
-    }
-    Ok(d)
+/// [`quantity`], with `flag` naming the option in the error.
+pub fn parse_quantity(flag: &str, text: &str) -> Result<f64, FlopcostError> {
+    quantity(text).map_err(|e| FlopcostError::bad_input(format!("{flag}: {e}")))
 }
 
 /// "3.29e24 FLOP".

@@ -4,6 +4,7 @@
 mod coop;
 mod kernel;
 mod naive;
+mod pack;
 pub mod plan;
 mod texture;
 mod tiled;
@@ -13,6 +14,7 @@ mod unroll;
 pub use coop::{coop_matrix, COOP_SHAPE};
 pub use kernel::{InputLayout, MatmulKernel, MatmulProblem, SubgroupUse};
 pub use naive::naive;
+pub use pack::{pack_pass, PackPass, PACK_WORKGROUP};
 pub use texture::{texture, texture_candidates, TextureConfig};
 pub use tiled::{tiled, tiled_candidates, TiledConfig};
 pub use tiled_vec4::{tiled_vec4, tiled_vec4_candidates, Vec4Config};

@@ -8,12 +8,7 @@ use crate::bench::{tolerance, CheckPlan};
 use crate::model::Dtype;
 
 use super::kernel::{InputLayout, MatmulKernel, MatmulProblem};
-
-const PACK: &str = include_str!("../../shaders/pack_vec4.wgsl");
-const PACK_F16: &str = include_str!("../../shaders/pack_vec4_f16.wgsl");
-
-/// The pack shader's workgroup side, as its `@workgroup_size(16, 16)` says.
-const PACK_WG: u32 = 16;
+use super::pack::{pack_pass, PACK_WORKGROUP};
 
 /// One family's default configuration at one problem shape.
 #[derive(Debug, Clone, Serialize)]
@@ -168,13 +163,11 @@ fn browser_source(kernel: &MatmulKernel) -> String {
 }
 
 fn pack_plan(kernel: &MatmulKernel, p: &MatmulProblem) -> Option<PackPlan> {
-    // The same choice of entry point and binding as the CLI's pack pass (bench/layout.rs).
-    let (source, entry_point, dst_binding, dst) = match (kernel.input, kernel.dtype) {
-        (InputLayout::RowMajor, _) => return None,
-        (InputLayout::Texture, Dtype::F32) => (PACK, "to_texture", 3, "rgba32float"),
-        (InputLayout::Texture, Dtype::F16) => (PACK, "to_texture_f16", 4, "rgba16float"),
-        (InputLayout::PaddedVec4, Dtype::F32) => (PACK, "to_buffer", 2, "buffer"),
-        (InputLayout::PaddedVec4, Dtype::F16) => (PACK_F16, "to_buffer", 2, "buffer"),
+    let pass = pack_pass(kernel)?;
+    let dst = match (kernel.input, kernel.dtype) {
+        (InputLayout::Texture, Dtype::F32) => "rgba32float",
+        (InputLayout::Texture, Dtype::F16) => "rgba16float",
+        _ => "buffer",
     };
     let (shape_a, shape_b) = kernel.padded_shapes(p);
     let job = |rows: u32, cols: u32, (dst_rows, dst_cols): (u64, u64)| {
@@ -182,13 +175,16 @@ fn pack_plan(kernel: &MatmulKernel, p: &MatmulProblem) -> Option<PackPlan> {
         let dst_rows = dst_rows as u32;
         PackJob {
             words: [rows, cols, dst_rows, cols4],
-            workgroups: [cols4.div_ceil(PACK_WG), dst_rows.div_ceil(PACK_WG)],
+            workgroups: [
+                cols4.div_ceil(PACK_WORKGROUP),
+                dst_rows.div_ceil(PACK_WORKGROUP),
+            ],
         }
     };
     Some(PackPlan {
-        source,
-        entry_point,
-        dst_binding,
+        source: pass.source,
+        entry_point: pass.entry_point,
+        dst_binding: pass.dst_binding,
         dst,
         bytes_per_value: if kernel.dtype == Dtype::F16 { 2 } else { 4 },
         a: job(p.m, p.k, shape_a),
