@@ -13,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::cost::calibration::Calibration;
 use crate::cost::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
 use crate::cost::defaults;
-use crate::cost::estimate::Assumption;
+use crate::cost::estimate::{price_for, Assumption};
 use crate::cost::measured::{software_warning, MeasuredRate};
 use crate::cost::side_by_side::{side_by_side, SideBySideGroup};
 use crate::cost::units::{
@@ -95,7 +95,7 @@ pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
             &calibration,
             device.per_device_gflops,
             devices.value,
-            price_per_hour.value,
+            price_for(device.software_adapter, Some(price_per_hour.value), None).map(|p| p.value),
         ),
         peaks: versus_peaks(&catalog, device.per_device_gflops, device.dtype),
         like_precision: like.name().to_string(),

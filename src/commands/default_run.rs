@@ -15,6 +15,7 @@ use crate::commands::bench::{fail_if_any_failed, finish};
 use crate::cost::calibration::Calibration;
 use crate::cost::compare::versus_runs;
 use crate::cost::defaults;
+use crate::cost::estimate::price_for;
 use crate::cost::merge::merge_reports;
 use crate::cost::two_paths::for_story;
 use crate::error::FlopcostError;
@@ -340,7 +341,14 @@ fn precision_stories(
                     .as_ref()
                     .and_then(|p| p.compute_gflops_for(r.accumulator))
                     .map(|peak| gflops / peak),
-                runs: versus_runs(catalog, calibration, gflops, 1.0, price),
+                runs: versus_runs(
+                    catalog,
+                    calibration,
+                    gflops,
+                    1.0,
+                    price_for(report.software_adapter || report.adapter.is_software(), Some(price), None)
+                        .map(|p| p.value),
+                ),
             }
         })
         .collect()

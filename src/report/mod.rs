@@ -1,7 +1,9 @@
 //! Showing results: text tables, the default run's story, exports, plots. Reads the model,
 //! never measures and never computes a figure the cost model owns.
 
+pub mod backtest_text;
 pub mod bench_text;
+pub mod estimate_text;
 pub mod export;
 pub mod plot;
 pub mod power_text;
