@@ -11,7 +11,9 @@ use super::interval::Interval;
 use super::measured::{software_warning, MeasuredRate};
 use super::run_work::{run_work, FROM_HARDWARE};
 use super::two_paths::two_paths;
-use super::units::{days_to_years, energy_kwh, hours_to_days, SECONDS_PER_HOUR, TERA};
+use super::units::{
+    days_to_years, energy_kwh, fmt_count, fmt_usd, hours_to_days, SECONDS_PER_HOUR, TERA,
+};
 use super::work::{count, Work, WorkSpec};
 use crate::catalog::{Accelerator, Catalog, Precision};
 use crate::error::FlopcostError;
@@ -304,14 +306,12 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
     }
     if let Some(run) = run {
         notes.push(format!(
-            "reported for '{}': {} GPU-hours on {}{}",
+            "reported for '{}': {} GPU-hours on {} ({}), cost {}",
             run.id,
-            run.device_hours()
-                .map_or("-".into(), |h| format!("{:.4e}", h.value)),
+            run.device_hours().map_or("-".into(), |h| fmt_count(h.value)),
             run.accelerator,
-            run.cost_usd
-                .as_ref()
-                .map_or(String::new(), |c| format!(", cost ${:.4e}", c.value))
+            run.hours_covered().name(),
+            run.cost_usd.as_ref().map_or("-".into(), |c| fmt_usd(c.value))
         ));
     }
 

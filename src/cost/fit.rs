@@ -197,24 +197,31 @@ fn least_squares(
     };
     let mut rows: Vec<(Vec<f64>, f64)> = Vec::new();
     for g in groups {
+        // A run of unknown size sits at its family's mean size: it informs the shifts only.
         let members: Vec<(Vec<f64>, f64)> = runs
             .iter()
             .filter(|r| r.group == *g)
-            .filter_map(|r| Some((features(r, r.active_params?.log10()), r.utilisation().ln())))
+            .map(|r| {
+                let x = r.active_params.map_or(f64::NAN, f64::log10);
+                (features(r, x), r.utilisation().ln())
+            })
             .collect();
         if members.len() < 2 {
             continue;
         }
         let n = members.len() as f64;
         let mf: Vec<f64> = (0..k)
-            .map(|i| members.iter().map(|(f, _)| f[i]).sum::<f64>() / n)
+            .map(|i| mean(members.iter().map(|(f, _)| f[i]).filter(|v| !v.is_nan())).unwrap_or(0.0))
             .collect();
         let my = members.iter().map(|(_, y)| y).sum::<f64>() / n;
-        rows.extend(
-            members
-                .into_iter()
-                .map(|(f, y)| (f.iter().zip(&mf).map(|(a, m)| a - m).collect(), y - my)),
-        );
+        rows.extend(members.into_iter().map(|(f, y)| {
+            let centred = f
+                .iter()
+                .zip(&mf)
+                .map(|(a, m)| if a.is_nan() { 0.0 } else { a - m })
+                .collect();
+            (centred, y - my)
+        }));
     }
     // Columns the centred data never move (no family holds both kinds of run) stay at 0.
     let keep: Vec<usize> = (0..k)
