@@ -9,9 +9,9 @@
 //! TFLOP/s on paper, 668 achievable) comes out slower than an H100 (989.5, 794.5), as it is.
 //!
 //! The model (`fit`): ln utilisation = the mean of the accelerator family's runs when it has at
-//! least `MIN_FAMILY_RUNS` (else of all runs), plus a slope per tenfold of activated parameters
-//! and a shift for runs whose hours are devices × wall time (downtime), both measured within
-//! families and shared. Its misses on runs of sources it did not see size the interval (see
+//! least `MIN_FAMILY_RUNS` (else the families' means, each family weighted once), plus a slope
+//! per tenfold of activated parameters and a factor per way of counting hours (all stages, a
+//! steady-state rate, devices × wall time), measured within families and shared. Its misses on runs of sources it did not see size the interval (see
 //! `interval`), with the same threshold: a family's own misses when it has
 //! `MIN_FAMILY_RUNS`, else the misses of every run estimated without its family.
 
@@ -273,9 +273,9 @@ impl Calibration {
         Calibration {
             method: format!(
                 "ln(utilisation of the achievable matmul, else of the BF16 peak) = the mean of \
-                 the accelerator family's runs if it has at least {MIN_FAMILY_RUNS} (else of all \
-                 {} calibration runs), {:+.3} per tenfold of activated parameters from the \
-                 family's mean size, and a factor on device-hours per way of counting them \
+                 the accelerator family's runs if it has at least {MIN_FAMILY_RUNS} (else the \
+                 mean of the families' means, over {} calibration runs), {:+.3} per tenfold of \
+                 activated parameters from the family's mean size, and a factor on device-hours per way of counting them \
                  (all stages ×{:.2}, a steady-state rate ×{:.2}, devices × wall time \
                  ×{downtime:.2}), all fitted within families, a factor of impossible sign held \
                  at 1; work counted as model FLOPs (reported, sourced FLOPs per token, else \
