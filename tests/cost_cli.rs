@@ -36,11 +36,8 @@ fn temp_path(name: &str) -> std::path::PathBuf {
 /// The built-in catalog file itself, read apart from the binary: tests derive their
 /// expectations from it, so adding a run to it breaks none.
 fn catalog_file() -> Value {
-    let text = std::fs::read_to_string(format!(
-        "{}/data/catalog.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(format!("{}/data/catalog.json", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -183,7 +180,9 @@ fn estimate_model_shows_both_terms_and_uses_tdp() {
         1e-12
     ));
     assert!(close(
-        recompute["work"]["breakdown"]["hardware_flops"].as_f64().unwrap(),
+        recompute["work"]["breakdown"]["hardware_flops"]
+            .as_f64()
+            .unwrap(),
         8.0 * 7e9 * 1e12,
         1e-12
     ));
@@ -289,7 +288,10 @@ fn compare_one_saved_result_has_a_row_per_run_and_warns_about_software() {
         "4",
         "--json",
     ]);
-    assert_eq!(doc["runs"].as_array().unwrap().len(), catalog_run_ids().len());
+    assert_eq!(
+        doc["runs"].as_array().unwrap().len(),
+        catalog_run_ids().len()
+    );
     // A CPU software adapter gets hours, never dollars.
     assert!(doc["runs"]
         .as_array()
@@ -421,12 +423,21 @@ fn merge_sums_best_results_and_estimate_reads_the_saved_document() {
 
 #[test]
 fn estimate_from_a_software_result_warns_and_gives_hours_not_dollars() {
-    let args = ["estimate", "--from", &fixture("lavapipe.json"), "--flops", "1e18"];
+    let args = [
+        "estimate",
+        "--from",
+        &fixture("lavapipe.json"),
+        "--flops",
+        "1e18",
+    ];
     let (code, stdout, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
     assert!(stdout.contains("kernel tiled f32"));
-    assert!(stdout.contains("a CPU adapter has no rental price"), "{stdout}");
+    assert!(
+        stdout.contains("a CPU adapter has no rental price"),
+        "{stdout}"
+    );
     let rental = stdout.lines().find(|l| l.starts_with("Rental:")).unwrap();
     assert!(!rental.contains('$'), "{rental}");
     let mut explain = args.to_vec();
@@ -695,34 +706,75 @@ fn every_calibration_run_reprices_to_its_reported_hours_through_every_path() {
         let tokens = format!("{tokens}");
         let tolerance = if run["flops"].is_null() { 1e-9 } else { 1e-2 };
         let got = hours_of(&[
-            "estimate", "--model", &model["id"].as_str().unwrap(), "--tokens", &tokens,
-            "--efficiency", &mfu,
+            "estimate",
+            "--model",
+            model["id"].as_str().unwrap(),
+            "--tokens",
+            &tokens,
+            "--efficiency",
+            &mfu,
         ]);
-        assert!(close(got, hours, tolerance), "{id} --model: {got} vs {hours}");
+        assert!(
+            close(got, hours, tolerance),
+            "{id} --model: {got} vs {hours}"
+        );
         if model["flops_per_token"].is_null() {
             let n = model["active_params"]["value"]
                 .as_f64()
                 .or(model["params"]["value"].as_f64())
                 .unwrap();
             let got = hours_of(&[
-                "estimate", "--params", &format!("{n}"), "--tokens", &tokens, "--recompute",
-                "--efficiency", &mfu,
+                "estimate",
+                "--params",
+                &format!("{n}"),
+                "--tokens",
+                &tokens,
+                "--recompute",
+                "--efficiency",
+                &mfu,
             ]);
-            assert!(close(got, hours, tolerance), "{id} --params: {got} vs {hours}");
+            assert!(
+                close(got, hours, tolerance),
+                "{id} --params: {got} vs {hours}"
+            );
         }
     }
     // FP8: DeepSeek-V3 trained in FP8; at the FP8 peak the calibrated rate is the same.
     let fp8 = json_of(&[
-        "estimate", "--run", "deepseek-v3-pretraining", "--accelerator", "h800", "--precision",
-        "fp8", "--json",
+        "estimate",
+        "--run",
+        "deepseek-v3-pretraining",
+        "--accelerator",
+        "h800",
+        "--precision",
+        "fp8",
+        "--json",
     ]);
-    assert!(close(fp8["result"]["device_hours"].as_f64().unwrap(), 2.664e6, 1e-9));
+    assert!(close(
+        fp8["result"]["device_hours"].as_f64().unwrap(),
+        2.664e6,
+        1e-9
+    ));
 }
 
 #[test]
 fn a_run_on_another_accelerator_uses_that_accelerators_calibration() {
-    let own = json_of(&["estimate", "--run", "llama-2-70b", "--accelerator", "a100-80gb", "--json"]);
-    let other = json_of(&["estimate", "--run", "llama-2-70b", "--accelerator", "h100-sxm", "--json"]);
+    let own = json_of(&[
+        "estimate",
+        "--run",
+        "llama-2-70b",
+        "--accelerator",
+        "a100-80gb",
+        "--json",
+    ]);
+    let other = json_of(&[
+        "estimate",
+        "--run",
+        "llama-2-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--json",
+    ]);
     assert!(own["efficiency"]["source"]
         .as_str()
         .unwrap()
@@ -734,13 +786,33 @@ fn a_run_on_another_accelerator_uses_that_accelerators_calibration() {
 
 #[test]
 fn a_run_priced_from_its_own_hours_prints_no_interval_and_its_own_devices() {
-    let e = json_of(&["estimate", "--run", "deepseek-r1-zero", "--accelerator", "h800", "--json"]);
+    let e = json_of(&[
+        "estimate",
+        "--run",
+        "deepseek-r1-zero",
+        "--accelerator",
+        "h800",
+        "--json",
+    ]);
     assert_eq!(e["devices"]["value"].as_f64(), Some(512.0));
     assert!(e["interval"].is_null());
-    assert!(e["interval_omitted"].as_str().unwrap().contains("by construction"));
+    assert!(e["interval_omitted"]
+        .as_str()
+        .unwrap()
+        .contains("by construction"));
     // 101K GPU-hours on 512 GPUs: about 8 days, not 20 years.
-    assert!(close(e["result"]["wall_hours"].as_f64().unwrap(), 101_000.0 / 512.0, 1e-9));
-    let (_, text, _) = run(&["estimate", "--run", "deepseek-r1-zero", "--accelerator", "h800"]);
+    assert!(close(
+        e["result"]["wall_hours"].as_f64().unwrap(),
+        101_000.0 / 512.0,
+        1e-9
+    ));
+    let (_, text, _) = run(&[
+        "estimate",
+        "--run",
+        "deepseek-r1-zero",
+        "--accelerator",
+        "h800",
+    ]);
     assert!(text.contains("No interval:"), "{text}");
 }
 
@@ -748,27 +820,51 @@ fn a_run_priced_from_its_own_hours_prints_no_interval_and_its_own_devices() {
 fn an_mi300x_is_slower_than_an_h100_and_says_it_has_no_calibration_runs() {
     let hours = |accel: &str| {
         json_of(&[
-            "estimate", "--params", "70B", "--tokens", "2T", "--accelerator", accel, "--json",
+            "estimate",
+            "--params",
+            "70B",
+            "--tokens",
+            "2T",
+            "--accelerator",
+            accel,
+            "--json",
         ])["result"]["device_hours"]
             .as_f64()
             .unwrap()
     };
     assert!(hours("mi300x") > hours("h100-sxm"));
     let (_, text, _) = run(&[
-        "estimate", "--params", "70B", "--tokens", "2T", "--accelerator", "mi300x",
+        "estimate",
+        "--params",
+        "70B",
+        "--tokens",
+        "2T",
+        "--accelerator",
+        "mi300x",
     ]);
     assert!(text.contains("no calibration runs for mi300x"), "{text}");
 }
 
 #[test]
 fn the_default_estimate_is_short_and_explain_shows_the_rest() {
-    let args = ["estimate", "--params", "7B", "--tokens", "2T", "--accelerator", "a100-80gb"];
+    let args = [
+        "estimate",
+        "--params",
+        "7B",
+        "--tokens",
+        "2T",
+        "--accelerator",
+        "a100-80gb",
+    ];
     let (code, short, _) = run(&args);
     assert_eq!(code, 0);
     let lines = short.lines().count();
     assert!(lines <= 16, "{lines} lines:\n{short}");
     let last = short.lines().last().unwrap();
-    assert!(last.starts_with("Track record (back-test held out by source"), "{last}");
+    assert!(
+        last.starts_with("Track record (back-test held out by source"),
+        "{last}"
+    );
     assert!(last.contains("nvidia-ampere"), "{last}");
     let mut explain = args.to_vec();
     explain.push("--explain");

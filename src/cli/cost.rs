@@ -10,9 +10,9 @@ use crate::catalog::Precision;
 use crate::commands::catalog::{CatalogCommand, Section};
 use crate::commands::compare::CompareCommand;
 use crate::commands::estimate::{EstimateCommand, ThroughputChoice};
+use crate::commands::merge::MergeCommand;
 use crate::cost::estimate::{Overrides, ThroughputSpec};
 use crate::cost::work::WorkSpec;
-use crate::commands::merge::MergeCommand;
 use crate::model::Dtype;
 
 #[derive(Debug, Clone, Args)]

@@ -346,8 +346,12 @@ fn precision_stories(
                     calibration,
                     gflops,
                     1.0,
-                    price_for(report.software_adapter || report.adapter.is_software(), Some(price), None)
-                        .map(|p| p.value),
+                    price_for(
+                        report.software_adapter || report.adapter.is_software(),
+                        Some(price),
+                        None,
+                    )
+                    .map(|p| p.value),
                 ),
             }
         })

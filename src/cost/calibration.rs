@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use super::efficiency::{median, mfu, sustained_per_device};
-use super::fit::{fit, loso_misses, lofo_misses, Fitted};
+use super::fit::{fit, lofo_misses, loso_misses, Fitted};
 use super::interval::Interval;
 use super::units::{SECONDS_PER_HOUR, TERA};
 use super::work::run_flops;
@@ -187,7 +187,10 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
 fn ceiling(accel: &Accelerator) -> Option<(f64, bool)> {
     match accel.mamf_tflops.get(Precision::Bf16) {
         Some(m) => Some((m.value, true)),
-        None => accel.peak_tflops.get(Precision::Bf16).map(|p| (p.value, false)),
+        None => accel
+            .peak_tflops
+            .get(Precision::Bf16)
+            .map(|p| (p.value, false)),
     }
 }
 

@@ -153,7 +153,10 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
         wall_hours,
         wall_days: hours_to_days(wall_hours),
         wall_years: days_to_years(hours_to_days(wall_hours)),
-        rental_cost_usd: inputs.price_per_hour.as_ref().map(|p| device_hours * p.value),
+        rental_cost_usd: inputs
+            .price_per_hour
+            .as_ref()
+            .map(|p| device_hours * p.value),
         energy_kwh: kwh,
         energy_cost_usd: kwh * inputs.kwh_price.value,
     }
@@ -214,14 +217,15 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
     };
     let work = match (count(&request.work, catalog, request.recompute)?, run) {
         (Some(work), _) => work,
-        (None, Some(run)) => run_work(run, catalog, &calibration, request.recompute)
-            .ok_or_else(|| {
+        (None, Some(run)) => {
+            run_work(run, catalog, &calibration, request.recompute).ok_or_else(|| {
                 FlopcostError::bad_input(format!(
                     "run '{}': no FLOPs, tokens or GPU-hours in the catalog to count its \
                      compute from",
                     run.id
                 ))
-            })?,
+            })?
+        }
         (None, None) => unreachable!("only a run's work can be uncountable"),
     };
     let (throughput, measured) = resolve_throughput(&request.throughput, catalog)?;
@@ -259,9 +263,7 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
 
     let devices = match (o.devices, measured.as_ref().map(|m| m.devices)) {
         (Some(n), _) => Assumption::new(n, "--devices"),
-        (None, Some(n)) if n > 1 => {
-            Assumption::new(n as f64, "the merged document's device count")
-        }
+        (None, Some(n)) if n > 1 => Assumption::new(n as f64, "the merged document's device count"),
         _ => match run.and_then(|r| r.devices.as_ref()) {
             Some(d) => Assumption::new(d.value, format!("the run's devices ({})", d.cite())),
             None => Assumption::new(1.0, "default"),
@@ -279,7 +281,11 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
             .as_ref()
             .map(|t| Assumption::new(t.value, format!("{} TDP ({})", a.id, t.cite())))
     });
-    let watts = match (o.watts, measured.as_ref().and_then(|m| m.measured_watts.clone()), tdp) {
+    let watts = match (
+        o.watts,
+        measured.as_ref().and_then(|m| m.measured_watts.clone()),
+        tdp,
+    ) {
         (Some(w), _, _) => Assumption::new(w, "--watts"),
         (None, Some((w, by)), _) => Assumption::new(
             w,
@@ -293,14 +299,24 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
     };
     let kwh_price = Assumption::new(
         o.kwh_price.unwrap_or(defaults::KWH_PRICE),
-        if o.kwh_price.is_some() { "--kwh-price" } else { "default" },
+        if o.kwh_price.is_some() {
+            "--kwh-price"
+        } else {
+            "default"
+        },
     );
     let pue = Assumption::new(
         o.pue.unwrap_or(defaults::PUE),
         if o.pue.is_some() { "--pue" } else { "default" },
     );
 
-    notes.extend(explanations(request, &work, &throughput, accel, &calibration));
+    notes.extend(explanations(
+        request,
+        &work,
+        &throughput,
+        accel,
+        &calibration,
+    ));
     if let Some(i) = &interval {
         notes.push(format!("interval: {}", i.method));
     }
@@ -308,10 +324,13 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
         notes.push(format!(
             "reported for '{}': {} GPU-hours on {} ({}), cost {}",
             run.id,
-            run.device_hours().map_or("-".into(), |h| fmt_count(h.value)),
+            run.device_hours()
+                .map_or("-".into(), |h| fmt_count(h.value)),
             run.accelerator,
             run.hours_covered().name(),
-            run.cost_usd.as_ref().map_or("-".into(), |c| fmt_usd(c.value))
+            run.cost_usd
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.value))
         ));
     }
 
@@ -349,11 +368,7 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
 
 /// The calibrated efficiency, stated against BF16 peaks, restated against the precision of a
 /// datasheet peak at another precision: the same sustained rate.
-fn to_precision(
-    value: f64,
-    throughput: &Throughput,
-    accel: Option<&Accelerator>,
-) -> (f64, String) {
+fn to_precision(value: f64, throughput: &Throughput, accel: Option<&Accelerator>) -> (f64, String) {
     let bf16 = accel.and_then(|a| a.peak_tflops.get(Precision::Bf16));
     match (throughput.measured, bf16, throughput.precision.as_deref()) {
         (false, Some(bf16), Some(p)) if p != Precision::Bf16.name() => {

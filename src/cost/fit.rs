@@ -114,7 +114,12 @@ pub fn fit(runs: &[CalibrationRun]) -> Option<Fitted> {
     };
     let level = |name: String, members: Vec<&CalibrationRun>| Level {
         log_u: mean(members.iter().map(|r| r.utilisation().ln() - shift_of(r))).unwrap_or(0.0),
-        centre: mean(members.iter().filter_map(|r| r.active_params).map(f64::log10)),
+        centre: mean(
+            members
+                .iter()
+                .filter_map(|r| r.active_params)
+                .map(f64::log10),
+        ),
         runs: members.iter().map(|r| r.run.clone()).collect(),
         group: name,
     };

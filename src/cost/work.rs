@@ -18,7 +18,10 @@ use crate::error::FlopcostError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkSpec {
     /// A catalog model on `tokens` tokens.
-    Model { name: String, tokens: Option<f64> },
+    Model {
+        name: String,
+        tokens: Option<f64>,
+    },
     /// N parameters (of which `active` per token, for a mixture of experts) on `tokens`.
     Params {
         params: f64,
@@ -29,7 +32,9 @@ pub enum WorkSpec {
     /// A reported catalog run.
     Run(String),
     /// Nothing named; `tokens` if given alone.
-    Unspecified { tokens: Option<f64> },
+    Unspecified {
+        tokens: Option<f64>,
+    },
 }
 
 /// The FLOPs to perform and how they were counted.
@@ -94,7 +99,12 @@ pub fn count(
         WorkSpec::Model { name, tokens } => {
             let model = catalog.model(name)?;
             let d = need(*tokens, "--model")?;
-            Ok(Some(of_model(model, d, recompute, format!("model '{}'", model.id))))
+            Ok(Some(of_model(
+                model,
+                d,
+                recompute,
+                format!("model '{}'", model.id),
+            )))
         }
         WorkSpec::Params {
             params,
@@ -256,9 +266,13 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        let by_run = count(&WorkSpec::Run("deepseek-v3-pretraining".into()), &catalog, true)
-            .unwrap()
-            .unwrap();
+        let by_run = count(
+            &WorkSpec::Run("deepseek-v3-pretraining".into()),
+            &catalog,
+            true,
+        )
+        .unwrap()
+        .unwrap();
         assert!((by_model.total_flops - 250e9 * 14.8e12).abs() < 1e12);
         assert_eq!(by_model.total_flops, by_run.total_flops);
     }

@@ -3,7 +3,9 @@
 
 use crate::cost::backtest::TrackRecord;
 use crate::cost::estimate::{Estimate, Outcome};
-use crate::cost::units::{fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, TERA};
+use crate::cost::units::{
+    fmt_count, fmt_flops, fmt_hours, fmt_percent, fmt_rate, fmt_sci, fmt_usd, TERA,
+};
 
 fn cost(o: &Outcome) -> String {
     o.rental_cost_usd.map_or("no rental cost".into(), fmt_usd)
@@ -96,7 +98,11 @@ pub fn summary(e: &Estimate) -> String {
         fmt_usd(r.energy_cost_usd),
         fmt_usd(i.kwh_price.value)
     ));
-    match (&i.interval, &e.range_low_efficiency, &e.range_high_efficiency) {
+    match (
+        &i.interval,
+        &e.range_low_efficiency,
+        &e.range_high_efficiency,
+    ) {
         (Some(interval), Some(low), Some(high)) => out.push(format!(
             "80% interval (x{:.2} to x{:.2} the device-hours, from {}): {} to {}",
             interval.low_ratio,
@@ -141,7 +147,10 @@ pub fn explain(e: &Estimate) -> String {
             fmt_sci(b.tokens),
             fmt_flops(b.dense_flops),
             if b.total_flops != b.dense_flops {
-                format!(" (the model's sourced FLOPs per token give {})", fmt_flops(b.total_flops))
+                format!(
+                    " (the model's sourced FLOPs per token give {})",
+                    fmt_flops(b.total_flops)
+                )
             } else {
                 String::new()
             }

@@ -151,9 +151,10 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
             fmt_count(r.gpu_hours?),
             r.accelerator.to_uppercase(),
             fmt_hours(hours),
-            r.cost_usd.map_or(crate::cost::estimate::NO_RENTAL_PRICE.to_string(), |c| {
-                format!("{} at ${price:.2}/h", fmt_usd(c))
-            })
+            r.cost_usd
+                .map_or(crate::cost::estimate::NO_RENTAL_PRICE.to_string(), |c| {
+                    format!("{} at ${price:.2}/h", fmt_usd(c))
+                })
         ))
     };
     let cluster = |id: &str, label: &str| -> Option<String> {

@@ -152,12 +152,21 @@ fn an_accelerator_without_runs_inherits_utilisation_of_what_it_can_do() {
     let mi300x = catalog.accelerator("mi300x").unwrap();
     assert!(cal.has_no_runs(mi300x));
     let e = cal.mfu_for(Some(mi300x), Some(70e9));
-    assert!(e.fallback.as_deref().unwrap().contains("no calibration runs"));
+    assert!(e
+        .fallback
+        .as_deref()
+        .unwrap()
+        .contains("no calibration runs"));
     // Sustained = MFU × peak: the MI300X does less work per hour than the H100.
     let rate = |a: &Accelerator| {
         cal.mfu_for(Some(a), Some(70e9)).value * a.peak_tflops.get(Precision::Bf16).unwrap().value
     };
-    assert!(rate(mi300x) < rate(h100), "{} vs {}", rate(mi300x), rate(h100));
+    assert!(
+        rate(mi300x) < rate(h100),
+        "{} vs {}",
+        rate(mi300x),
+        rate(h100)
+    );
     // Its interval comes from runs estimated without their whole family.
     let i = cal.interval_for(Some(mi300x));
     assert_eq!(i.group, "all calibration runs");
@@ -179,7 +188,11 @@ fn measured_and_datasheet_estimates_agree() {
         };
         let from_peak = peak.value * cal.mfu_for(Some(accel), None).value;
         let from_measured = mamf.value * cal.matmul_utilisation_for(Some(accel), None).value;
-        assert!((from_peak / from_measured - 1.0).abs() < 1e-9, "{}", accel.id);
+        assert!(
+            (from_peak / from_measured - 1.0).abs() < 1e-9,
+            "{}",
+            accel.id
+        );
         checked += 1;
     }
     assert!(checked >= 4, "{checked}");
@@ -218,13 +231,15 @@ fn impossible_near_zero_and_duplicate_runs_are_skipped_with_a_notice() {
         )
     };
     // 6e21 FLOP: 1 GPU-hour is 1.7e6 TFLOP/s; 1e12 hours is 1.7e-6 TFLOP/s.
-    let catalog = user_catalog(&[
-        run("impossible", "1"),
-        run("near-zero", "1e12"),
-        run("plausible", "5000"),
-        run("plausible-again", "5000"),
-    ]
-    .join(","));
+    let catalog = user_catalog(
+        &[
+            run("impossible", "1"),
+            run("near-zero", "1e12"),
+            run("plausible", "5000"),
+            run("plausible-again", "5000"),
+        ]
+        .join(","),
+    );
     let cal = Calibration::from_catalog(&catalog);
     let reason = |id: &str| {
         cal.skipped
