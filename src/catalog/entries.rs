@@ -108,6 +108,9 @@ pub struct Accelerator {
     pub adapter_names: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tdp_watts: Option<Figure>,
+    /// A sourced rental price per device-hour, where the catalog has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_hour: Option<Figure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_tb_s: Option<Figure>,
 }

@@ -232,6 +232,7 @@ fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accel
             "family",
             "adapter_names",
             "tdp_watts",
+            "usd_per_hour",
             "memory_tb_s",
         ],
         place,
@@ -264,6 +265,7 @@ fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accel
         family: optional_string(object, "family", place)?,
         adapter_names,
         tdp_watts: optional_figure(object, "tdp_watts", place)?,
+        usd_per_hour: optional_figure(object, "usd_per_hour", place)?,
         memory_tb_s: optional_figure(object, "memory_tb_s", place)?,
     })
 }

@@ -188,17 +188,18 @@ pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     }
 }
 
-/// The rental price of a device: none for a CPU software adapter, else the one given, the
-/// run's own, or the default. Every command that prices a device asks this.
+/// The rental price of a device: none for a CPU software adapter, else the one given, else a
+/// sourced one (the run's own, the accelerator's), else the default. Every command that
+/// prices a device asks this.
 pub fn price_for(
     software_adapter: bool,
     given: Option<f64>,
-    run_price: Option<Assumption>,
+    sourced: Option<Assumption>,
 ) -> Option<Assumption> {
     if software_adapter {
         return None;
     }
-    Some(match (given, run_price) {
+    Some(match (given, sourced) {
         (Some(p), _) => Assumption::new(p, "--price-per-hour"),
         (None, Some(p)) => p,
         (None, None) => Assumption::new(defaults::PRICE_PER_HOUR, defaults::PRICE_SOURCE),
@@ -269,13 +270,26 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
             None => Assumption::new(1.0, "default"),
         },
     };
-    let run_price = run.and_then(|r| r.usd_per_gpu_hour.as_ref()).map(|p| {
-        Assumption::new(
-            p.value,
-            format!("the run's reported $/GPU-hour ({})", p.source),
-        )
+    // A run's price is for its own accelerator; on another, that accelerator's (if sourced).
+    let run_price = run
+        .filter(|r| accel.is_none_or(|a| a.id == r.accelerator))
+        .and_then(|r| r.usd_per_gpu_hour.as_ref())
+        .map(|p| {
+            Assumption::new(
+                p.value,
+                format!("the run's reported $/GPU-hour ({})", p.source),
+            )
+        });
+    let accel_price = accel.and_then(|a| {
+        a.usd_per_hour
+            .as_ref()
+            .map(|p| Assumption::new(p.value, format!("{} price ({})", a.id, p.cite())))
     });
-    let price_per_hour = price_for(throughput.software_adapter, o.price_per_hour, run_price);
+    let price_per_hour = price_for(
+        throughput.software_adapter,
+        o.price_per_hour,
+        run_price.or(accel_price),
+    );
     let tdp = accel.and_then(|a| {
         a.tdp_watts
             .as_ref()
@@ -614,5 +628,39 @@ mod tests {
         let mut i = inputs(1e21, 1.0, 0.5, 1.0);
         i.price_per_hour = None;
         assert_eq!(outcome(&i, 0.5).rental_cost_usd, None);
+    }
+
+    #[test]
+    fn a_catalog_accelerator_brings_its_own_tdp_and_sourced_price() {
+        let user = r#"{"accelerators": [{"id": "priced", "name": "Priced",
+            "peak_tflops": {"bf16": {"value": 100, "kind": "reported", "source": "s"}},
+            "tdp_watts": {"value": 250, "kind": "reported", "source": "sheet"},
+            "usd_per_hour": {"value": 0.5, "kind": "reported", "source": "price list"}}]}"#;
+        let catalog = Catalog::from_documents(
+            include_str!("../../data/catalog.json"),
+            Some((user, "user")),
+        )
+        .unwrap();
+        let request = |accelerator: &str, work: WorkSpec| EstimateRequest {
+            work,
+            throughput: ThroughputSpec::Accelerator {
+                name: accelerator.into(),
+                precision: None,
+            },
+            recompute: false,
+            overrides: Overrides::default(),
+        };
+        let e = plan(&request("priced", WorkSpec::Flops(1e21)), &catalog).unwrap();
+        assert_eq!(e.inputs.watts.value, 250.0);
+        let price = e.inputs.price_per_hour.unwrap();
+        assert_eq!(price.value, 0.5);
+        assert!(price.source.contains("price list"));
+        // A run re-priced on another accelerator does not carry its own price along.
+        let e = plan(
+            &request("priced", WorkSpec::Run("deepseek-v3-pretraining".into())),
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(e.inputs.price_per_hour.unwrap().value, 0.5);
     }
 }
