@@ -227,7 +227,7 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
                 ))
             })?
         }
-        (None, None) => unreachable!("only a run's work can be uncountable"),
+        (None, None) => return Err(FlopcostError::bad_input("no work to count")),
     };
     let (throughput, measured) = resolve_throughput(&request.throughput, catalog)?;
     let accel = throughput
