@@ -5,7 +5,7 @@ use common::flopcost;
 
 use std::path::{Path, PathBuf};
 
-use flopcost::gpu::SOFTWARE_WARNING;
+use flopcost::model::SOFTWARE_WARNING;
 use flopcost::model::{load_report as load_bench_report, BenchReport};
 use flopcost::report::export::HtmlExporter;
 use flopcost::report::export::{CsvExporter, Exporter, JsonExporter, MarkdownExporter};

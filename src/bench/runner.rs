@@ -3,14 +3,16 @@
 use std::time::Duration;
 
 use crate::error::FlopcostError;
-use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
-use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::model::{BenchResult, FailureKind, Measurement, PowerFigure, ResultStatus, Validation};
+use crate::gpu::{read_buffer, GpuContext};
+use crate::kernels::MatmulKernel;
+use crate::model::{
+    BenchResult, FailureKind, MatmulLimits, MatmulProblem, Measurement, PowerFigure, ResultStatus,
+    RunPlan, Validation,
+};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
 use super::outliers::Stability;
-use super::plan::RunPlan;
 use super::stats::Summary;
 use super::timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 

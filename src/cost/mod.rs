@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod calibration;
+pub mod catalog_comparison;
 pub mod compare;
 pub mod defaults;
 pub mod efficiency;

@@ -4,10 +4,9 @@
 
 use serde::Serialize;
 
-use crate::bench::{tolerance, CheckPlan};
-use crate::model::Dtype;
+use crate::model::{tolerance, CheckPlan, Dtype, MatmulProblem};
 
-use super::kernel::{InputLayout, MatmulKernel, MatmulProblem};
+use super::kernel::{InputLayout, MatmulKernel};
 use super::pack::{pack_pass, PACK_WORKGROUP};
 
 /// One family's default configuration at one problem shape.

@@ -1,10 +1,10 @@
 //! Memory bandwidth: a device-to-device copy (bytes read plus written) and a read-only
 //! reduction, over buffers far larger than any cache.
 
-use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, SplitMix64};
+use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::model::ResultStatus;
+use crate::model::{ResultStatus, RunPlan, SplitMix64};
 
 use crate::model::ProbeResult;
 

@@ -12,10 +12,10 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, Timed};
+use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::model::{Dtype, FmaConfig, PowerFigure, ResultStatus};
+use crate::model::{Dtype, FmaConfig, PowerFigure, ResultStatus, RunPlan};
 
 use crate::model::ProbeResult;
 

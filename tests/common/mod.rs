@@ -1,6 +1,11 @@
-//! What every end-to-end test shares: the binary, isolated from the user's environment.
+//! What every test shares: the binary isolated from the user's environment, the device the
+//! in-process tests run kernels on, scratch folders and fixtures.
+// Each test file uses some of these; the rest would warn as unused there.
+#![allow(dead_code)]
 
 use assert_cmd::Command;
+use flopcost::gpu::GpuContext;
+use flopcost::model::AdapterRequest;
 
 /// The flopcost binary with wgpu's adapter variables cleared, a tuning cache of its own (so no
 /// test reads another's winners or the user's), and tuning off unless a test turns it on.
@@ -12,4 +17,13 @@ pub fn flopcost() -> Command {
         .env("FLOPCOST_CACHE_DIR", cache)
         .env("FLOPCOST_TUNE_BUDGET", "0");
     cmd
+}
+
+/// The adapter in-process tests run kernels on (`WGPU_ADAPTER_NAME`, else the most capable),
+/// opened as the binary opens it: Mesa's device-select layer switched off first, so listing
+/// adapters prints no display-server `error:` line.
+pub fn device() -> GpuContext {
+    flopcost::session::prepare_process();
+    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
+        .expect("tests need an adapter: install mesa-vulkan-drivers")
 }
