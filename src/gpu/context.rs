@@ -131,6 +131,27 @@ impl GpuContext {
             })
     }
 
+    /// The bind group for group 0 of `pipeline`, each resource at its binding number: the one
+    /// way kernels, packing passes and probes bind their buffers.
+    pub fn bind_group(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        resources: &[(u32, wgpu::BindingResource)],
+    ) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = resources
+            .iter()
+            .map(|(binding, resource)| wgpu::BindGroupEntry {
+                binding: *binding,
+                resource: resource.clone(),
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        })
+    }
+
     pub fn has_timestamps(&self) -> bool {
         self.device
             .features()

@@ -108,6 +108,12 @@ impl MatmulKernel {
         )
     }
 
+    /// The `Dims` uniform of `shaders/matmul_dims.wgsl`, field by field, for the dispatch whose
+    /// first workgroup row is `wg_row0`.
+    pub fn dims(&self, p: &MatmulProblem, wg_row0: u32) -> [u32; 8] {
+        [p.m, p.n, p.k, self.padded_k(p), wg_row0, 0, 0, 0]
+    }
+
     /// The padded K the shader loops to (K itself for row-major inputs).
     pub fn padded_k(&self, p: &MatmulProblem) -> u32 {
         self.padded_shapes(p).0 .1 as u32

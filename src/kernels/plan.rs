@@ -143,7 +143,7 @@ pub fn plan(kernel: &MatmulKernel, p: &MatmulProblem) -> KernelPlan {
             c: 2,
             dims: 3,
         },
-        dims: [p.m, p.n, p.k, kernel.padded_k(p), 0, 0, 0, 0],
+        dims: kernel.dims(p, 0),
         workgroups: [gx, gy],
         pack: pack_plan(kernel, p),
         needs: needs(kernel, p),

@@ -95,20 +95,7 @@ fn run(
             BandwidthProbe::Copy => (1, dst.as_entire_binding()),
             BandwidthProbe::Reduce => (2, sums.as_entire_binding()),
         };
-        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: src.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: output.0,
-                    resource: output.1,
-                },
-            ],
-        });
+        let bind_group = ctx.bind_group(&pipeline, &[(0, src.as_entire_binding()), output]);
         (
             Dispatch::single(pipeline, bind_group, (GROUPS, 1, 1)),
             dst,
