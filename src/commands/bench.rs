@@ -11,8 +11,8 @@ use crate::kernels::{families, KernelChoice};
 use crate::model::{
     failed_results_error, save_json, BenchReport, MatmulProblem, RunPlan, TuningPolicy,
 };
-use crate::report::bench_text;
 use crate::report::export::{self, ExportOptions};
+use crate::report::{bench_text, stopped_text};
 use crate::session::{known_kernels, BenchRequest, DefaultSize, Session};
 
 use super::Globals;
@@ -108,17 +108,8 @@ pub fn measure_default(globals: &Globals) -> Result<BenchReport> {
 /// results measured before it are; failed, when a kernel did; else success.
 pub fn finish(report: &BenchReport, written: &[PathBuf]) -> Result<()> {
     if interrupted() {
-        let place = if written.is_empty() {
-            "printed above".to_string()
-        } else {
-            let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            format!("printed above and written to {}", files.join(", "))
-        };
-        return Err(FlopcostError::Interrupted(format!(
-            "stopped by Ctrl-C: the {} results measured before it are {place}",
-            report.results.len()
-        ))
-        .into());
+        let kept = stopped_text::results_kept(report.results.len(), written);
+        return Err(FlopcostError::Interrupted(kept).into());
     }
     fail_if_any_failed(report)
 }

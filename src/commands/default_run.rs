@@ -11,12 +11,11 @@ use crate::catalog::Catalog;
 use crate::cluster::{rank_optional_path, rank_path, SlurmEnv};
 use crate::commands::bench::{fail_if_any_failed, finish};
 use crate::cost::calibration::Calibration;
-use crate::cost::compare::versus_runs;
 use crate::cost::defaults;
 use crate::cost::merge::merge_reports;
-use crate::cost::two_paths::for_story;
+use crate::cost::run_story::{catalog_paths, precision_stories};
 use crate::error::FlopcostError;
-use crate::model::{save_json, BenchReport, BenchResult, PrecisionStory, ResultStatus, RunStory};
+use crate::model::{save_json, BenchReport, RunStory};
 use crate::progress::Progress;
 use crate::report::export::{self, ExportOptions};
 use crate::report::story_text;
@@ -162,23 +161,12 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
     let measured = session.default_run(args.budget_s)?;
     let mut report = measured.report;
     let precisions = precision_stories(&report, &shared.catalog, &shared.calibration, shared.price);
-    let catalog_paths = shared
-        .catalog
-        .accelerator_for_adapters(std::slice::from_ref(&report.adapter.name))
-        .zip(
-            precisions
-                .iter()
-                .max_by(|a, b| a.gflops.total_cmp(&b.gflops)),
-        )
-        .and_then(|(accel, best)| {
-            for_story(
-                &shared.calibration,
-                accel,
-                best.gflops / 1000.0,
-                &best.precision,
-                &format!("kernel {}", best.kernel),
-            )
-        });
+    let catalog_paths = catalog_paths(
+        &report.adapter.name,
+        &precisions,
+        &shared.catalog,
+        &shared.calibration,
+    );
     report.story = Some(RunStory {
         budget_s: args.budget_s,
         elapsed_s: shared.started.elapsed().as_secs_f64(),
@@ -191,50 +179,4 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
         catalog_paths,
     });
     Ok(report)
-}
-
-/// The fastest passed result of each precision, with every catalog run redone at its rate.
-fn precision_stories(
-    report: &BenchReport,
-    catalog: &Catalog,
-    calibration: &Calibration,
-    price: f64,
-) -> Vec<PrecisionStory> {
-    let mut best: Vec<&BenchResult> = Vec::new();
-    for r in &report.results {
-        let Some(m) = &r.measurement else { continue };
-        if r.status != ResultStatus::Passed {
-            continue;
-        }
-        match best
-            .iter_mut()
-            .find(|b| b.precision_label() == r.precision_label())
-        {
-            Some(b)
-                if b.measurement
-                    .as_ref()
-                    .is_some_and(|bm| bm.gflops < m.gflops) =>
-            {
-                *b = r
-            }
-            Some(_) => {}
-            None => best.push(r),
-        }
-    }
-    best.into_iter()
-        .map(|r| {
-            let gflops = r.measurement.as_ref().map_or(0.0, |m| m.gflops);
-            PrecisionStory {
-                precision: r.precision_label(),
-                kernel: r.kernel.clone(),
-                gflops,
-                share_of_peak: report
-                    .peak
-                    .as_ref()
-                    .and_then(|p| p.compute_gflops_for(r.accumulator))
-                    .map(|peak| gflops / peak),
-                runs: versus_runs(catalog, calibration, gflops, 1.0, price),
-            }
-        })
-        .collect()
 }

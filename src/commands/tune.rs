@@ -8,7 +8,7 @@ use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
 use crate::kernels::{families, family};
 use crate::model::{MatmulProblem, TuningPolicy};
-use crate::report::tune_text;
+use crate::report::{stopped_text, tune_text};
 use crate::session::{DefaultSize, Session, TuneRequest};
 
 use super::Globals;
@@ -51,11 +51,8 @@ pub fn run(command: &TuneCommand, globals: &Globals) -> Result<()> {
         print!("{}", tune_text::render(&report));
     }
     if interrupted() {
-        return Err(FlopcostError::Interrupted(format!(
-            "stopped by Ctrl-C: the winners found before it are saved in {}",
-            report.cache
-        ))
-        .into());
+        let kept = stopped_text::winners_kept(&report.cache);
+        return Err(FlopcostError::Interrupted(kept).into());
     }
     Ok(())
 }
