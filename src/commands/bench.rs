@@ -7,13 +7,13 @@ use anyhow::Result;
 use crate::cluster::{rank_optional_path, rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
-use crate::kernels::{families, KernelChoice};
+use crate::kernels::{families, registry, KernelChoice};
 use crate::model::{
     failed_results_error, save_json, BenchReport, MatmulProblem, RunPlan, TuningPolicy,
 };
 use crate::report::export::{self, ExportOptions};
 use crate::report::{bench_text, stopped_text};
-use crate::session::{known_kernels, BenchRequest, DefaultSize, Session};
+use crate::session::{BenchRequest, DefaultSize, Session};
 
 use super::Globals;
 
@@ -43,7 +43,8 @@ pub struct BenchCommand {
 
 pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
     if command.list_kernels {
-        print!("{}", bench_text::kernel_list(&known_kernels()));
+        let defaults: Vec<_> = registry().into_iter().map(|k| (k.name, k.config)).collect();
+        print!("{}", bench_text::kernel_list(&defaults));
         return Ok(());
     }
     command

@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use crate::cluster::real_gpus;
 use crate::error::FlopcostError;
 use crate::gpu::{describe_all, enumerate, GpuContext};
-use crate::kernels::registry;
 use crate::model::{AdapterDescription, AdapterRequest, BackendChoice, MatmulProblem};
 use crate::progress::Progress;
 use crate::tune::default_cache_path;
@@ -58,11 +57,6 @@ pub fn prepare_process() {
 pub fn list_adapters(backend: Option<BackendChoice>) -> Vec<AdapterDescription> {
     let (_instance, adapters) = enumerate(backend);
     describe_all(&adapters)
-}
-
-/// Every kernel family's name and default configuration, as `bench --list-kernels` shows them.
-pub fn known_kernels() -> Vec<(String, serde_json::Map<String, serde_json::Value>)> {
-    registry().into_iter().map(|k| (k.name, k.config)).collect()
 }
 
 /// A real GPU found but not yet opened, so that each can be opened on its own thread.
