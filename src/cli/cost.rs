@@ -7,13 +7,14 @@ use clap::Args;
 
 use super::values;
 use crate::catalog::Precision;
-use crate::commands::catalog::{CatalogCommand, Section};
+use crate::commands::catalog::CatalogCommand;
 use crate::commands::compare::CompareCommand;
 use crate::commands::estimate::{EstimateCommand, ThroughputChoice};
 use crate::commands::merge::MergeCommand;
 use crate::cost::estimate::{Overrides, ThroughputSpec};
 use crate::cost::work::WorkSpec;
 use crate::model::Dtype;
+use crate::report::catalog_text::CatalogSection;
 
 #[derive(Debug, Clone, Args)]
 pub struct CatalogArgs {
@@ -29,9 +30,9 @@ impl From<CatalogArgs> for CatalogCommand {
     fn from(args: CatalogArgs) -> Self {
         CatalogCommand {
             section: args.section.as_deref().map(|s| match s {
-                "accelerators" => Section::Accelerators,
-                "models" => Section::Models,
-                _ => Section::Runs,
+                "accelerators" => CatalogSection::Accelerators,
+                "models" => CatalogSection::Models,
+                _ => CatalogSection::Runs,
             }),
             json: args.json,
         }

@@ -6,9 +6,9 @@
 use serde::Serialize;
 
 use super::calibration::{interval_for, CalibrationRun, SkippedRun};
-use super::efficiency::median;
 use super::fit::fit;
 use super::interval::NOMINAL_COVERAGE;
+use crate::model::median;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BacktestRow {
@@ -55,7 +55,7 @@ impl TrackRecord {
         Some(TrackRecord {
             over: over.to_string(),
             runs: rows.len(),
-            median_abs_error: median(&abs),
+            median_abs_error: median(&abs)?,
             inside,
             coverage: inside as f64 / rows.len() as f64,
             nominal_coverage: NOMINAL_COVERAGE,

@@ -17,12 +17,13 @@
 
 use serde::Serialize;
 
-use super::efficiency::{median, mfu, sustained_per_device};
+use super::efficiency::{mfu, sustained_per_device};
 use super::fit::{fit, lofo_misses, loso_misses, Fitted};
 use super::interval::Interval;
 use super::units::{SECONDS_PER_HOUR, TERA};
 use super::work::run_flops;
 use crate::catalog::{Accelerator, Catalog, HoursDefinition, Precision, Run};
+use crate::model::median;
 
 /// A family's own fit and its own interval both need this many runs.
 pub const MIN_FAMILY_RUNS: usize = 3;
@@ -358,7 +359,8 @@ impl Calibration {
                     .iter()
                     .map(|r| r.ceiling_tflops() / r.peak_bf16_tflops)
                     .collect::<Vec<_>>(),
-            ),
+            )
+            .unwrap_or(1.0),
         };
         e.value = u * to_peak;
         e.basis = "MFU".into();
