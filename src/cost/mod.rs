@@ -13,5 +13,6 @@ pub mod measured;
 pub mod merge;
 pub mod run_work;
 pub mod side_by_side;
+pub mod train_mfu;
 pub mod two_paths;
 pub mod units;

@@ -12,12 +12,16 @@ mod power;
 mod schema;
 mod slurm_task;
 mod story;
+mod train;
 mod tune;
 mod write;
 
 pub use adapter::{AdapterDescription, AdapterFeatures, MatmulLimits, SOFTWARE_WARNING};
 pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
-pub use load::{load_report, load_results, parse_results, read_text, ResultsFile};
+pub use load::{
+    load_report, load_results, load_train_report, parse_results, parse_train_report, read_text,
+    ResultsFile,
+};
 pub use merged::{
     DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING, MERGED_SCHEMA_VERSION,
 };
@@ -26,5 +30,9 @@ pub use power::PowerFigure;
 pub use schema::*;
 pub use slurm_task::SlurmTask;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
+pub use train::{
+    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
+    StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+};
 pub use tune::{FamilyTuning, TuneReport};
 pub use write::{save_json, write_new, write_output, OutputError};

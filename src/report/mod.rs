@@ -8,3 +8,4 @@ pub mod power_text;
 pub mod share;
 pub mod story_text;
 pub mod table;
+pub mod train_text;

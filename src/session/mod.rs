@@ -4,9 +4,10 @@
 
 mod bench;
 mod request;
+mod train;
 mod tune;
 
-pub use request::{BenchRequest, TuneRequest};
+pub use request::{BenchRequest, TrainRequest, TuneRequest};
 
 use std::path::PathBuf;
 

@@ -3,6 +3,8 @@
 
 use crate::bench::RunPlan;
 use crate::kernels::MatmulProblem;
+use crate::train::measure::TrainPlan;
+use crate::train::GptConfig;
 use crate::tune::TuningPolicy;
 
 #[derive(Debug, Clone)]
@@ -24,4 +26,14 @@ pub struct TuneRequest {
     pub family: Option<String>,
     pub seed: Option<u64>,
     pub policy: TuningPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    pub config: GptConfig,
+    /// The preset the dimensions started from, for the report.
+    pub preset: Option<String>,
+    pub plan: TrainPlan,
+    /// Also time the f32 matmul families at the step's shape, for MFU against them.
+    pub measure_matmul: bool,
 }

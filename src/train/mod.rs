@@ -9,12 +9,18 @@
 //! decoupled weight decay. The GPU step is checked against `reference`, and `reference` is
 //! checked against JAX (`bench/train_reference.py` wrote `tests/fixtures/train/`).
 
+pub mod check;
 pub mod config;
 pub mod data;
 pub mod flops;
+pub mod kernels;
+pub mod launch;
+pub mod measure;
 pub mod memory;
 pub mod params;
+pub mod plan;
 pub mod reference;
+pub mod step;
 
 pub use config::GptConfig;
 pub use params::{init_params, AdamW, ParamLayout, ParamTensor, TensorSlot};

@@ -1,0 +1,282 @@
+//! `train`'s work: count the step's memory and refuse what does not fit, build the step, run and
+//! time it, measure the matmul rate at the step's own shape for comparison, and assemble the
+//! report (all but the catalog's figures, which the command adds).
+
+use crate::bench::{run_kernel, MatmulInputs, RunPlan};
+use crate::error::FlopcostError;
+use crate::kernels::{self, MatmulProblem};
+use crate::model::{
+    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, ResultStatus,
+    StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+};
+use crate::peak::load_cached_peak;
+use crate::system::{available_memory, SystemInfo};
+use crate::train::measure::{self, DataSource, TrainMeasurement};
+use crate::train::plan::StepPlan;
+use crate::train::{flops, GptConfig};
+
+use super::{Session, TrainRequest};
+
+impl Session {
+    pub fn train(&self, request: &TrainRequest) -> Result<TrainReport, FlopcostError> {
+        let ctx = &self.ctx;
+        let config = request.config;
+        let plan = &request.plan;
+        let history = plan.warmup + plan.steps + plan.profiled;
+        let step_plan = measure::plan_for(ctx, &config, history)?;
+        let memory = self.check_memory(&step_plan)?;
+        self.progress.step(&format!(
+            "building the step: {} bytes of buffers",
+            step_plan.device_bytes()
+        ));
+        let step = measure::build(ctx, step_plan, plan.seed, plan.tiles)?;
+        let measured = measure::run(ctx, &step, plan, &self.progress)?;
+        let matmul_gflops = if request.measure_matmul {
+            self.best_matmul_gflops(&config, plan.seed)
+        } else {
+            Err("not measured (--no-matmul-reference)".to_string())
+        };
+        Ok(self.assemble(request, memory, measured, matmul_gflops))
+    }
+
+    /// The step's memory against what there is: for a software or integrated adapter, whose
+    /// device memory is host memory, everything against the host's available memory; for a
+    /// discrete GPU, the host's share only, since wgpu reports no device memory size (an
+    /// allocation the device refuses is caught and reported as a device error).
+    fn check_memory(&self, plan: &StepPlan) -> Result<MemoryFigures, FlopcostError> {
+        let d = &self.ctx.description;
+        let shared = d.is_software() || d.device_type == "integrated";
+        let needed = plan.host_bytes() + if shared { plan.device_bytes() } else { 0 };
+        let available = available_memory();
+        let what = if shared {
+            "the host's available memory (this adapter's device memory is host memory)"
+        } else {
+            "the host's available memory, for the host's share; wgpu reports no device memory \
+             size"
+        };
+        if let Some(limit) = available {
+            if needed > limit {
+                return Err(FlopcostError::bad_input(format!(
+                    "this configuration needs {needed} bytes ({} of device buffers: parameters, \
+                     gradients, AdamW state, activations; {} on the host) but {what} is {limit} \
+                     bytes; choose a smaller --batch, --ctx, --width or --layers",
+                    plan.device_bytes(),
+                    plan.host_bytes()
+                )));
+            }
+        }
+        let limits = &d.limits;
+        Ok(MemoryFigures {
+            device_bytes: plan.device_bytes(),
+            host_bytes: plan.host_bytes(),
+            limit_bytes: available,
+            limit_note: what.to_string(),
+            binding_limit_bytes: limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
+            token_table_buffers: plan.wte_chunks().len() as u32,
+            logit_rows_per_chunk: plan.logit_rows as u64,
+            sequences_per_score_buffer: plan.att_batches as u64,
+        })
+    }
+
+    /// The best f32 matmul family's rate at the step's largest product (the MLP's B·T × 4C × C),
+    /// validated and timed as `bench` does, in each family's default configuration.
+    fn best_matmul_gflops(&self, config: &GptConfig, seed: u64) -> Result<(f64, String), String> {
+        let problem = MatmulProblem {
+            m: (config.batch * config.ctx) as u32,
+            n: 4 * config.width as u32,
+            k: config.width as u32,
+        };
+        self.progress.step(&format!(
+            "timing f32 matmul families at {}×{}×{}",
+            problem.m, problem.n, problem.k
+        ));
+        let inputs = MatmulInputs::random(problem, seed);
+        let quick = RunPlan {
+            warmup: 1,
+            min_runs: 3,
+            min_time: 0.2,
+            ..RunPlan::default()
+        };
+        kernels::families()
+            .iter()
+            .filter(|f| f.dtype == crate::model::Dtype::F32)
+            .map(|f| run_kernel(&self.ctx, &(f.default)(), &inputs, &quick))
+            .filter(|r| r.status == ResultStatus::Passed)
+            .filter_map(|r| r.measurement.map(|m| (m.gflops, r.kernel)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(g, name)| {
+                (
+                    g,
+                    format!(
+                        "{name} (f32, default configuration) at {}×{}×{}, measured in this run",
+                        problem.m, problem.n, problem.k
+                    ),
+                )
+            })
+            .ok_or_else(|| "no f32 matmul family passed at the step's shape".to_string())
+    }
+
+    fn assemble(
+        &self,
+        request: &TrainRequest,
+        memory: MemoryFigures,
+        m: TrainMeasurement,
+        matmul: Result<(f64, String), String>,
+    ) -> TrainReport {
+        let d = &self.ctx.description;
+        let config = request.config;
+        let plan = &request.plan;
+        let tokens_per_step = (config.batch * config.ctx) as u64;
+        let flops_per_token = flops::flops_per_token(&config);
+        let median = m.step_summary.median;
+        let tokens_per_s = tokens_per_step as f64 / median;
+        let achieved_gflops = flops_per_token * tokens_per_s / 1e9;
+        let peak = load_cached_peak(d);
+        let mut mfu = Vec::new();
+        let fma = peak
+            .as_ref()
+            .and_then(|p| p.compute_gflops(crate::model::Dtype::F32));
+        mfu.push(MfuFigure {
+            against: "measured FMA peak (f32)".into(),
+            ceiling_gflops: fma,
+            mfu: fma.map(|g| achieved_gflops / g),
+            note: match fma {
+                Some(_) => "cached from the last `flopcost peak` on this adapter".into(),
+                None => "no `flopcost peak` result cached for this adapter and driver: run \
+                         `flopcost peak`"
+                    .into(),
+            },
+        });
+        mfu.push(match matmul {
+            Ok((g, note)) => MfuFigure {
+                against: "best measured matmul (f32)".into(),
+                ceiling_gflops: Some(g),
+                mfu: Some(achieved_gflops / g),
+                note,
+            },
+            Err(note) => MfuFigure {
+                against: "best measured matmul (f32)".into(),
+                ceiling_gflops: None,
+                mfu: None,
+                note,
+            },
+        });
+        let class_total: f64 = m
+            .classes
+            .iter()
+            .filter_map(|c| crate::bench::Summary::of(&c.samples_s).map(|s| s.median))
+            .sum();
+        let classes = m
+            .classes
+            .iter()
+            .map(|c| {
+                let median = crate::bench::Summary::of(&c.samples_s)
+                    .map(|s| s.median)
+                    .unwrap_or(0.0);
+                let rate = |work: f64| (median > 0.0 && work > 0.0).then(|| work / median / 1e9);
+                ClassTime {
+                    class: c.class.name().to_string(),
+                    dispatches: c.dispatches,
+                    median_s: median,
+                    samples_s: c.samples_s.clone(),
+                    share: if class_total > 0.0 {
+                        median / class_total
+                    } else {
+                        0.0
+                    },
+                    gflops: if c.class.memory_bound() {
+                        None
+                    } else {
+                        rate(c.flops)
+                    },
+                    gbs: if c.class.memory_bound() {
+                        rate(c.bytes)
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect();
+        let s = &m.step_summary;
+        let warmup = plan.warmup;
+        TrainReport {
+            kind: TRAIN_KIND.to_string(),
+            schema_version: TRAIN_SCHEMA_VERSION,
+            flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: std::env::args().collect(),
+            adapter: d.clone(),
+            software_adapter: d.is_software(),
+            system: SystemInfo::collect(),
+            preset: request.preset.clone(),
+            model: ModelShape {
+                vocab: config.vocab,
+                ctx: config.ctx,
+                width: config.width,
+                layers: config.layers,
+                heads: config.heads,
+                batch: config.batch,
+            },
+            seed: plan.seed,
+            data: match plan.data {
+                DataSource::Corpus => "the shipped public-domain text, byte-level".into(),
+                DataSource::Random => "seeded random tokens".into(),
+            },
+            optimizer: OptimizerSettings {
+                lr: plan.hyper.lr,
+                beta1: plan.hyper.beta1,
+                beta2: plan.hyper.beta2,
+                eps: plan.hyper.eps,
+                weight_decay: plan.hyper.weight_decay,
+            },
+            precision: "f32 (master weights, activations, gradients, products and accumulators)"
+                .into(),
+            params: flops::param_count(&config) as u64,
+            flops_per_token,
+            flops_convention: "6·N + 12·L·C·T (PaLM / nanoGPT): N counts every parameter but \
+                               the position embedding, the tied token table once; attention's \
+                               T×T products counted in full, not causally halved"
+                .into(),
+            tokens_per_step,
+            memory,
+            dispatches_per_step: m.dispatches_per_step,
+            warmup_steps: warmup,
+            steps: m
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, st)| StepRecord {
+                    step: i as u32 + 1,
+                    phase: st.phase.to_string(),
+                    loss: st.loss,
+                    seconds: st.seconds,
+                })
+                .collect(),
+            step_time: StepTimes {
+                timing: crate::model::TimingSource::WallClock,
+                samples_s: m.steps[warmup as usize..(warmup + plan.steps) as usize]
+                    .iter()
+                    .filter_map(|st| st.seconds)
+                    .collect(),
+                median_s: s.median,
+                min_s: s.min,
+                max_s: s.max,
+                mean_s: s.mean,
+                stddev_s: s.stddev,
+                mad_s: m.stability.mad,
+                relative_spread: m.stability.relative_spread,
+                spread_warning: m.stability.spread_warning.clone(),
+            },
+            tokens_per_s,
+            achieved_gflops,
+            mfu,
+            breakdown: Breakdown {
+                timing: m.class_timing,
+                method: m.class_method,
+                classes,
+                copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
+            },
+        }
+    }
+}
