@@ -8,6 +8,7 @@ use flopcost::gpu::{AdapterRequest, GpuContext};
 use flopcost::kernels::TiledConfig;
 use flopcost::progress::Progress;
 use flopcost::train::data::{corpus_tokens, random_batch};
+use flopcost::train::kernels::MatmulPath;
 use flopcost::train::measure::{self, DataSource, TrainPlan};
 use flopcost::train::plan::StepPlan;
 use flopcost::train::reference::ReferenceGpt;
@@ -93,7 +94,14 @@ fn fixture() -> (GptConfig, u64, AdamW, Value) {
 
 /// Three steps on one batch, each step's loss and gradient norms against the f64 reference and,
 /// when given, the JAX fixture's; then the parameters after the three updates.
-fn check_steps(config: GptConfig, seed: u64, hyper: AdamW, binding_cap: u64, jax: Option<&Value>) {
+fn check_steps(
+    config: GptConfig,
+    seed: u64,
+    hyper: AdamW,
+    binding_cap: u64,
+    path: MatmulPath,
+    jax: Option<&Value>,
+) {
     let (inputs, targets) = random_batch(&config, seed);
     let params = init_params(&config, seed);
     let layout = ParamLayout::new(&config);
@@ -106,7 +114,8 @@ fn check_steps(config: GptConfig, seed: u64, hyper: AdamW, binding_cap: u64, jax
         &ctx.queue,
         plan,
         &params,
-        TiledConfig::default(),
+        path,
+        ctx.description.limits.max_texture_dimension_2d,
     );
     ctx.check_health().unwrap();
     assert_eq!(
@@ -169,7 +178,12 @@ fn check_steps(config: GptConfig, seed: u64, hyper: AdamW, binding_cap: u64, jax
 fn the_step_matches_the_jax_fixture_and_the_f64_reference() {
     let (config, seed, hyper, fixture) = fixture();
     assert_eq!(fixture["steps"].as_array().unwrap().len(), 3);
-    check_steps(config, seed, hyper, u64::MAX, Some(&fixture));
+    for path in [
+        MatmulPath::Tiled(TiledConfig::default()),
+        MatmulPath::Texture,
+    ] {
+        check_steps(config, seed, hyper, u64::MAX, path, Some(&fixture));
+    }
 }
 
 /// A binding limit so small that the token table, the logits and the attention scores are all
@@ -194,7 +208,12 @@ fn splitting_every_large_tensor_across_bindings_changes_nothing() {
         "the logits are chunked"
     );
     assert_eq!(plan.att_batches, 1, "one sequence's scores a buffer");
-    check_steps(config, seed, hyper, cap, None);
+    for path in [
+        MatmulPath::Tiled(TiledConfig::default()),
+        MatmulPath::Texture,
+    ] {
+        check_steps(config, seed, hyper, cap, path, None);
+    }
 }
 
 #[test]
@@ -227,12 +246,12 @@ fn the_loss_falls_on_the_shipped_text() {
             lr: 3e-3,
             ..AdamW::default()
         },
-        tiles: TiledConfig::default(),
+        path: MatmulPath::Texture,
         data: DataSource::Corpus,
     };
     let step_plan =
         measure::plan_for(&ctx, &config, plan.warmup + plan.steps + plan.profiled).unwrap();
-    let step = measure::build(&ctx, step_plan, plan.seed, plan.tiles).unwrap();
+    let step = measure::build(&ctx, step_plan, plan.seed, plan.path).unwrap();
     let run = measure::run(&ctx, &step, &plan, &Progress::hidden()).unwrap();
     let losses: Vec<f64> = run.steps.iter().map(|s| s.loss).collect();
     let first = losses[0];

@@ -26,6 +26,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> dqkv: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
+const MAX_HS: u32 = 128u;
+
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -45,19 +47,35 @@ fn main(
     let head = (bb * p.nh + h) * p.t * p.t;
     let mine = (gb * p.t + t) * c3 + h * hs;
 
+    // Row by row over the other positions, each row's hs values read once, contiguously.
+    var dq: array<f32, MAX_HS>;
+    var dk: array<f32, MAX_HS>;
+    var dv: array<f32, MAX_HS>;
     for (var i = 0u; i < hs; i++) {
-        var dq = 0.0;
-        for (var t2 = 0u; t2 <= t; t2++) {
-            dq += dpreatt[head + t * p.t + t2] * qkv[(gb * p.t + t2) * c3 + p.c + h * hs + i];
+        dq[i] = 0.0;
+        dk[i] = 0.0;
+        dv[i] = 0.0;
+    }
+    for (var t2 = 0u; t2 <= t; t2++) {
+        let w = dpreatt[head + t * p.t + t2];
+        let k = (gb * p.t + t2) * c3 + p.c + h * hs;
+        for (var i = 0u; i < hs; i++) {
+            dq[i] += w * qkv[k + i];
         }
-        var dk = 0.0;
-        var dv = 0.0;
-        for (var t1 = t; t1 < p.t; t1++) {
-            dk += dpreatt[head + t1 * p.t + t] * qkv[(gb * p.t + t1) * c3 + h * hs + i];
-            dv += att[head + t1 * p.t + t] * dout[(gb * p.t + t1) * p.c + h * hs + i];
+    }
+    for (var t1 = t; t1 < p.t; t1++) {
+        let w = dpreatt[head + t1 * p.t + t];
+        let a = att[head + t1 * p.t + t];
+        let q = (gb * p.t + t1) * c3 + h * hs;
+        let d = (gb * p.t + t1) * p.c + h * hs;
+        for (var i = 0u; i < hs; i++) {
+            dk[i] += w * qkv[q + i];
+            dv[i] += a * dout[d + i];
         }
-        dqkv[mine + i] = dq;
-        dqkv[mine + p.c + i] = dk;
-        dqkv[mine + 2u * p.c + i] = dv;
+    }
+    for (var i = 0u; i < hs; i++) {
+        dqkv[mine + i] = dq[i];
+        dqkv[mine + p.c + i] = dk[i];
+        dqkv[mine + 2u * p.c + i] = dv[i];
     }
 }

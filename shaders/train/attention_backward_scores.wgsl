@@ -23,6 +23,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dpreatt: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
+const MAX_HS: u32 = 128u;
+
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -40,14 +42,19 @@ fn main(
     let hs = p.c / p.nh;
     let c3 = 3u * p.c;
     let row = ((bb * p.nh + h) * p.t + t) * p.t;
-    let d = (gb * p.t + t) * p.c + h * hs;
 
+    // This position's output gradient, read once.
+    var d: array<f32, MAX_HS>;
+    let d0 = (gb * p.t + t) * p.c + h * hs;
+    for (var i = 0u; i < hs; i++) {
+        d[i] = dout[d0 + i];
+    }
     var weighted = 0.0;
     for (var t2 = 0u; t2 <= t; t2++) {
         let v = (gb * p.t + t2) * c3 + 2u * p.c + h * hs;
         var datt = 0.0;
         for (var i = 0u; i < hs; i++) {
-            datt += dout[d + i] * qkv[v + i];
+            datt += d[i] * qkv[v + i];
         }
         dpreatt[row + t2] = datt;
         weighted += att[row + t2] * datt;

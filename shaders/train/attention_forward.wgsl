@@ -22,6 +22,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
+// Head sizes up to this; the host refuses larger ones. GPT-2's are 64.
+const MAX_HS: u32 = 128u;
+
 @compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -38,15 +41,20 @@ fn main(
     let gb = p.b0 + bb;
     let hs = p.c / p.nh;
     let c3 = 3u * p.c;
-    let q = (gb * p.t + t) * c3 + h * hs;
     let row = ((bb * p.nh + h) * p.t + t) * p.t;
 
+    // The query, read once; keys and values then stream through row by row.
+    var q: array<f32, MAX_HS>;
+    let q0 = (gb * p.t + t) * c3 + h * hs;
+    for (var i = 0u; i < hs; i++) {
+        q[i] = qkv[q0 + i];
+    }
     var maxv = -3.402823e38;
     for (var t2 = 0u; t2 <= t; t2++) {
         let k = (gb * p.t + t2) * c3 + p.c + h * hs;
         var score = 0.0;
         for (var i = 0u; i < hs; i++) {
-            score += qkv[q + i] * qkv[k + i];
+            score += q[i] * qkv[k + i];
         }
         score *= p.scale;
         maxv = max(maxv, score);
@@ -59,19 +67,24 @@ fn main(
         sum += e;
     }
     let inv = 1.0 / sum;
+    var acc: array<f32, MAX_HS>;
+    for (var i = 0u; i < hs; i++) {
+        acc[i] = 0.0;
+    }
     for (var t2 = 0u; t2 < p.t; t2++) {
         if (t2 <= t) {
-            att[row + t2] *= inv;
+            let a = att[row + t2] * inv;
+            att[row + t2] = a;
+            let v = (gb * p.t + t2) * c3 + 2u * p.c + h * hs;
+            for (var i = 0u; i < hs; i++) {
+                acc[i] += a * qkv[v + i];
+            }
         } else {
             att[row + t2] = 0.0;
         }
     }
     let o = (gb * p.t + t) * p.c + h * hs;
     for (var i = 0u; i < hs; i++) {
-        var acc = 0.0;
-        for (var t2 = 0u; t2 <= t; t2++) {
-            acc += att[row + t2] * qkv[(gb * p.t + t2) * c3 + 2u * p.c + h * hs + i];
-        }
-        out[o + i] = acc;
+        out[o + i] = acc[i];
     }
 }

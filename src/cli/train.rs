@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::commands::train::{Dimensions, TrainCommand};
+use crate::session::MatmulChoice;
+use crate::train::kernels::MatmulPath;
 use crate::train::measure::DataSource;
 
 #[derive(Debug, Clone, Args)]
@@ -32,7 +34,7 @@ pub struct TrainArgs {
     pub batch: Option<u64>,
 
     /// Timed steps, after the warm-up.
-    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub steps: u32,
     /// Untimed steps first (pipeline compilation, first touch of memory).
     #[arg(long, default_value_t = 3)]
@@ -53,6 +55,11 @@ pub struct TrainArgs {
     /// far: there is nothing to learn).
     #[arg(long)]
     pub random_data: bool,
+    /// How the step computes its products: `tiled` (operands read in place), `texture`
+    /// (operands packed into textures, inside the step), or `auto`: the faster of the two at
+    /// the step's shape, as measured first.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "tiled", "texture"])]
+    pub matmul: String,
     /// Skip timing the f32 matmul families at the step's shape (MFU against them is then not
     /// reported).
     #[arg(long)]
@@ -91,6 +98,11 @@ impl From<TrainArgs> for TrainCommand {
                 DataSource::Corpus
             },
             measure_matmul: !a.no_matmul_reference,
+            matmul: match a.matmul.as_str() {
+                "tiled" => MatmulChoice::Given(MatmulPath::Tiled(Default::default())),
+                "texture" => MatmulChoice::Given(MatmulPath::Texture),
+                _ => MatmulChoice::Measured,
+            },
             json: a.json,
             save: a.save,
         }

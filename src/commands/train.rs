@@ -8,10 +8,10 @@ use anyhow::Result;
 use crate::catalog::{Catalog, Precision};
 use crate::cost::train_mfu::catalog_mfu;
 use crate::error::FlopcostError;
-use crate::kernels::TiledConfig;
 use crate::model::save_json;
 use crate::report::train_text;
-use crate::session::{Session, TrainRequest};
+use crate::session::{MatmulChoice, Session, TrainRequest};
+use crate::train::kernels::MatmulPath;
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
 
@@ -40,6 +40,7 @@ pub struct TrainCommand {
     pub weight_decay: f64,
     pub data: DataSource,
     pub measure_matmul: bool,
+    pub matmul: MatmulChoice,
     pub json: bool,
     pub save: Option<PathBuf>,
 }
@@ -93,10 +94,14 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
                 weight_decay: command.weight_decay,
                 ..AdamW::default()
             },
-            tiles: TiledConfig::default(),
+            path: match command.matmul {
+                MatmulChoice::Given(path) => path,
+                MatmulChoice::Measured => MatmulPath::Tiled(Default::default()),
+            },
             data: command.data,
         },
         measure_matmul: command.measure_matmul,
+        matmul: command.matmul,
     };
     let mut report = session.train(&request)?;
     drop(session);

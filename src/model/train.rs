@@ -43,6 +43,8 @@ pub struct TrainReport {
     /// B·T: tokens one step trains on.
     pub tokens_per_step: u64,
     pub memory: MemoryFigures,
+    /// Which matmul family computes the step's products, and why.
+    pub matmul_path: String,
     pub dispatches_per_step: u32,
     pub warmup_steps: u32,
     /// Every step run, warm-up and profiled ones included, with its loss.

@@ -67,6 +67,7 @@ pub fn render(r: &TrainReport) -> String {
         mem.token_table_buffers,
         mem.logit_rows_per_chunk
     );
+    let _ = writeln!(out, "products: {}", r.matmul_path);
     let o = &r.optimizer;
     let _ = writeln!(
         out,

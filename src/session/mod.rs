@@ -7,7 +7,7 @@ mod request;
 mod train;
 mod tune;
 
-pub use request::{BenchRequest, TrainRequest, TuneRequest};
+pub use request::{BenchRequest, MatmulChoice, TrainRequest, TuneRequest};
 
 use std::path::PathBuf;
 

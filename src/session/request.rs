@@ -3,6 +3,7 @@
 
 use crate::bench::RunPlan;
 use crate::kernels::MatmulProblem;
+use crate::train::kernels::MatmulPath;
 use crate::train::measure::TrainPlan;
 use crate::train::GptConfig;
 use crate::tune::TuningPolicy;
@@ -34,6 +35,16 @@ pub struct TrainRequest {
     /// The preset the dimensions started from, for the report.
     pub preset: Option<String>,
     pub plan: TrainPlan,
-    /// Also time the f32 matmul families at the step's shape, for MFU against them.
+    /// Also time the f32 matmul families at the step's shape, for MFU against them and to
+    /// choose the step's matmul path.
     pub measure_matmul: bool,
+    pub matmul: MatmulChoice,
+}
+
+/// How the step's products are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatmulChoice {
+    /// The faster of the tiled and texture families at the step's shape, as measured.
+    Measured,
+    Given(MatmulPath),
 }

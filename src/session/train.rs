@@ -11,42 +11,98 @@ use crate::model::{
 };
 use crate::peak::load_cached_peak;
 use crate::system::{available_memory, SystemInfo};
-use crate::train::measure::{self, DataSource, TrainMeasurement};
+use crate::train::kernels::MatmulPath;
+use crate::train::measure::{self, DataSource, TrainMeasurement, TrainPlan};
 use crate::train::plan::StepPlan;
 use crate::train::{flops, GptConfig};
 
-use super::{Session, TrainRequest};
+use super::{MatmulChoice, Session, TrainRequest};
+
+/// The path the step's products take: the one given, else whichever of the two families the
+/// step can use (tiled, texture) measured faster at the step's shape; the tiled family, which
+/// reads operands in place, when neither was measured.
+fn choose_path(choice: MatmulChoice, measured: &[(String, f64, String)]) -> (MatmulPath, String) {
+    if let MatmulChoice::Given(path) = choice {
+        return (path, "as given by --matmul".into());
+    }
+    let rate = |name: &str| measured.iter().find(|m| m.0 == name).map(|m| m.1);
+    match (rate("tiled"), rate("texture")) {
+        (Some(t), Some(x)) if x > t => (
+            MatmulPath::Texture,
+            format!(
+                "measured {x:.2} GFLOP/s against the tiled family's {t:.2} at the step's shape"
+            ),
+        ),
+        (Some(t), Some(x)) => (
+            MatmulPath::Tiled(crate::kernels::TiledConfig::default()),
+            format!(
+                "measured {t:.2} GFLOP/s against the texture family's {x:.2} at the step's shape"
+            ),
+        ),
+        _ => (
+            MatmulPath::Tiled(crate::kernels::TiledConfig::default()),
+            "not measured against the texture family; reads operands in place".into(),
+        ),
+    }
+}
 
 impl Session {
     pub fn train(&self, request: &TrainRequest) -> Result<TrainReport, FlopcostError> {
         let ctx = &self.ctx;
         let config = request.config;
-        let plan = &request.plan;
+        let mut plan = request.plan.clone();
         let history = plan.warmup + plan.steps + plan.profiled;
         let step_plan = measure::plan_for(ctx, &config, history)?;
-        let memory = self.check_memory(&step_plan)?;
+        let max_texture = ctx.description.limits.max_texture_dimension_2d;
+        // The textures count whenever the texture path may be chosen.
+        let textures = match request.matmul {
+            MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
+            _ => step_plan.texture_bytes(max_texture),
+        };
+        let memory = self.check_memory(&step_plan, textures)?;
+        let measured = if request.measure_matmul {
+            self.matmul_rates(&config, plan.seed)
+        } else {
+            Vec::new()
+        };
+        let (path, why) = choose_path(request.matmul, &measured);
+        plan.path = path;
         self.progress.step(&format!(
             "building the step: {} bytes of buffers",
-            step_plan.device_bytes()
+            memory.device_bytes
         ));
-        let step = measure::build(ctx, step_plan, plan.seed, plan.tiles)?;
-        let measured = measure::run(ctx, &step, plan, &self.progress)?;
-        let matmul_gflops = if request.measure_matmul {
-            self.best_matmul_gflops(&config, plan.seed)
-        } else {
-            Err("not measured (--no-matmul-reference)".to_string())
-        };
-        Ok(self.assemble(request, memory, measured, matmul_gflops))
+        let step = measure::build(ctx, step_plan, plan.seed, plan.path)?;
+        let run = measure::run(ctx, &step, &plan, &self.progress)?;
+        let best = measured
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, g, shape)| {
+                (
+                    *g,
+                    format!("{name} (f32, default configuration) at {shape}, measured in this run"),
+                )
+            })
+            .ok_or_else(|| {
+                if request.measure_matmul {
+                    "no f32 matmul family passed at the step's shape".to_string()
+                } else {
+                    "not measured (--no-matmul-reference)".to_string()
+                }
+            });
+        let mut report = self.assemble(request, &plan, memory, run, best);
+        report.matmul_path = format!("{} family: {why}", path.family());
+        Ok(report)
     }
 
     /// The step's memory against what there is: for a software or integrated adapter, whose
     /// device memory is host memory, everything against the host's available memory; for a
     /// discrete GPU, the host's share only, since wgpu reports no device memory size (an
     /// allocation the device refuses is caught and reported as a device error).
-    fn check_memory(&self, plan: &StepPlan) -> Result<MemoryFigures, FlopcostError> {
+    fn check_memory(&self, plan: &StepPlan, textures: u64) -> Result<MemoryFigures, FlopcostError> {
         let d = &self.ctx.description;
         let shared = d.is_software() || d.device_type == "integrated";
-        let needed = plan.host_bytes() + if shared { plan.device_bytes() } else { 0 };
+        let device_bytes = plan.device_bytes() + textures;
+        let needed = plan.host_bytes() + if shared { device_bytes } else { 0 };
         let available = available_memory();
         let what = if shared {
             "the host's available memory (this adapter's device memory is host memory)"
@@ -57,17 +113,17 @@ impl Session {
         if let Some(limit) = available {
             if needed > limit {
                 return Err(FlopcostError::bad_input(format!(
-                    "this configuration needs {needed} bytes ({} of device buffers: parameters, \
-                     gradients, AdamW state, activations; {} on the host) but {what} is {limit} \
-                     bytes; choose a smaller --batch, --ctx, --width or --layers",
-                    plan.device_bytes(),
+                    "this configuration needs {needed} bytes ({device_bytes} of device buffers: \
+                     parameters, gradients, AdamW state, activations, packed operands; {} on the \
+                     host) but {what} is {limit} bytes; choose a smaller --batch, --ctx, --width \
+                     or --layers",
                     plan.host_bytes()
                 )));
             }
         }
         let limits = &d.limits;
         Ok(MemoryFigures {
-            device_bytes: plan.device_bytes(),
+            device_bytes,
             host_bytes: plan.host_bytes(),
             limit_bytes: available,
             limit_note: what.to_string(),
@@ -80,18 +136,18 @@ impl Session {
         })
     }
 
-    /// The best f32 matmul family's rate at the step's largest product (the MLP's B·T × 4C × C),
-    /// validated and timed as `bench` does, in each family's default configuration.
-    fn best_matmul_gflops(&self, config: &GptConfig, seed: u64) -> Result<(f64, String), String> {
+    /// The f32 matmul families' rates at the step's largest product (the MLP's B·T × 4C × C),
+    /// validated and timed as `bench` does, each in its default configuration: (family,
+    /// GFLOP/s, shape). The naive family is left out: it is never the best, and slow.
+    fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
         let problem = MatmulProblem {
             m: (config.batch * config.ctx) as u32,
             n: 4 * config.width as u32,
             k: config.width as u32,
         };
-        self.progress.step(&format!(
-            "timing f32 matmul families at {}×{}×{}",
-            problem.m, problem.n, problem.k
-        ));
+        let shape = format!("{}×{}×{}", problem.m, problem.n, problem.k);
+        self.progress
+            .step(&format!("timing f32 matmul families at {shape}"));
         let inputs = MatmulInputs::random(problem, seed);
         let quick = RunPlan {
             warmup: 1,
@@ -101,33 +157,26 @@ impl Session {
         };
         kernels::families()
             .iter()
-            .filter(|f| f.dtype == crate::model::Dtype::F32)
+            .filter(|f| f.dtype == crate::model::Dtype::F32 && f.name != "naive")
             .map(|f| run_kernel(&self.ctx, &(f.default)(), &inputs, &quick))
             .filter(|r| r.status == ResultStatus::Passed)
-            .filter_map(|r| r.measurement.map(|m| (m.gflops, r.kernel)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(g, name)| {
-                (
-                    g,
-                    format!(
-                        "{name} (f32, default configuration) at {}×{}×{}, measured in this run",
-                        problem.m, problem.n, problem.k
-                    ),
-                )
+            .filter_map(|r| {
+                r.measurement
+                    .map(|m| (r.kernel.clone(), m.gflops, shape.clone()))
             })
-            .ok_or_else(|| "no f32 matmul family passed at the step's shape".to_string())
+            .collect()
     }
 
     fn assemble(
         &self,
         request: &TrainRequest,
+        plan: &TrainPlan,
         memory: MemoryFigures,
         m: TrainMeasurement,
         matmul: Result<(f64, String), String>,
     ) -> TrainReport {
         let d = &self.ctx.description;
         let config = request.config;
-        let plan = &request.plan;
         let tokens_per_step = (config.batch * config.ctx) as u64;
         let flops_per_token = flops::flops_per_token(&config);
         let median = m.step_summary.median;
@@ -240,6 +289,7 @@ impl Session {
                 .into(),
             tokens_per_step,
             memory,
+            matmul_path: String::new(),
             dispatches_per_step: m.dispatches_per_step,
             warmup_steps: warmup,
             steps: m

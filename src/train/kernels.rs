@@ -7,9 +7,11 @@
 //! transposed-operand variants chosen by override constants (`shaders/train/matmul.wgsl`); its
 //! tile configuration is a [`TiledConfig`], as `tune` chooses for the tiled family.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
-use crate::kernels::{MatmulProblem, TiledConfig};
+use crate::kernels::{texture, MatmulProblem, TextureConfig, TiledConfig};
 use crate::model::Dtype;
 
 /// Where a kernel's time goes in the step's breakdown.
@@ -69,6 +71,10 @@ pub enum Access {
     Read,
     ReadWrite,
     Uniform,
+    /// A `texture_2d<f32>` read with textureLoad (unfilterable: rgba32float).
+    SampledTexture,
+    /// A `texture_storage_2d<rgba32float, write>`.
+    StorageTexture,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,7 +124,7 @@ impl Grid {
 pub struct TrainKernel {
     pub name: &'static str,
     pub class: KernelClass,
-    pub source: &'static str,
+    pub source: Cow<'static, str>,
     pub entry_point: &'static str,
     /// Bindings of group 0, in binding order; the last is the kernel's `Params` uniform
     /// (AdamW has two uniforms: the per-step hyperparameters, then its tensor's length).
@@ -155,7 +161,7 @@ fn simple(
     TrainKernel {
         name,
         class,
-        source,
+        source: source.into(),
         entry_point: "main",
         bindings: bindings(list),
         constants: Vec::new(),
@@ -208,6 +214,29 @@ impl MatmulVariant {
         }
     }
 
+    pub fn texture_name(self) -> &'static str {
+        match self {
+            MatmulVariant::Forward => "matmul-texture-forward",
+            MatmulVariant::ForwardNoBias => "matmul-texture-forward-nobias",
+            MatmulVariant::BackwardInput => "matmul-texture-backward-input",
+            MatmulVariant::BackwardInputAccumulate => "matmul-texture-backward-input-accumulate",
+            MatmulVariant::BackwardWeight => "matmul-texture-backward-weight",
+        }
+    }
+
+    pub fn class(self) -> KernelClass {
+        match self {
+            MatmulVariant::Forward | MatmulVariant::ForwardNoBias => KernelClass::MatmulForward,
+            _ => KernelClass::MatmulBackward,
+        }
+    }
+
+    /// Whether A and B are read transposed.
+    pub fn transposes(self) -> (bool, bool) {
+        let (a, b, _, _) = self.flags();
+        (a, b)
+    }
+
     /// (TRANS_A, TRANS_B, ACCUMULATE, BIAS)
     fn flags(self) -> (bool, bool, bool, bool) {
         match self {
@@ -240,14 +269,11 @@ pub fn matmul(variant: MatmulVariant, tiles: TiledConfig) -> TrainKernel {
         ("ACCUMULATE".to_string(), flag(accumulate)),
         ("BIAS".to_string(), flag(bias)),
     ]);
-    let class = match variant {
-        MatmulVariant::Forward | MatmulVariant::ForwardNoBias => KernelClass::MatmulForward,
-        _ => KernelClass::MatmulBackward,
-    };
+    let class = variant.class();
     TrainKernel {
         name: variant.name(),
         class,
-        source: shader!("matmul.wgsl"),
+        source: shader!("matmul.wgsl").into(),
         entry_point: "main",
         bindings: bindings(&[
             ("a", Read),
@@ -260,6 +286,136 @@ pub fn matmul(variant: MatmulVariant, tiles: TiledConfig) -> TrainKernel {
         grid: Grid::Tiles {
             cols: tiles.bn,
             rows: tiles.bm,
+        },
+        precision: Dtype::F32,
+    }
+}
+
+/// How the step computes its products: the tiled family's kernel reading the operands where
+/// they lie (transposed variants by constants), or the texture family's kernel on copies of the
+/// operands packed into textures (transposed while packing), the faster on drivers whose
+/// storage-buffer loads are slow (lavapipe). The session picks the one that measured faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatmulPath {
+    Tiled(TiledConfig),
+    Texture,
+}
+
+impl MatmulPath {
+    pub fn family(self) -> &'static str {
+        match self {
+            MatmulPath::Tiled(_) => "tiled",
+            MatmulPath::Texture => "texture",
+        }
+    }
+}
+
+/// A product's textures on the texture path: the family's configuration chosen for its shape,
+/// and the padded extents it reads (rows to whole tiles, columns and K to whole tiles / texels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextureLayout {
+    pub cfg: TextureConfig,
+    pub mp: u32,
+    pub np: u32,
+    pub kp: u32,
+}
+
+impl TextureLayout {
+    /// The configuration (of a few, all with the family's default 8×2 register block) that pads
+    /// `p` least: a narrow output in a 512-column tile would waste most of its work.
+    pub fn for_problem(p: MatmulProblem) -> TextureLayout {
+        [(128, 64), (64, 16), (64, 8)]
+            .iter()
+            .map(|&(wg, wg_cols)| {
+                let cfg = TextureConfig {
+                    tm: 8,
+                    tn4: 2,
+                    wg,
+                    wg_cols,
+                };
+                let rows = (wg / wg_cols) * cfg.tm;
+                let cols = wg_cols * cfg.tn4 * 4;
+                TextureLayout {
+                    cfg,
+                    mp: p.m.div_ceil(rows) * rows,
+                    np: p.n.div_ceil(cols) * cols,
+                    kp: p.k.div_ceil(4) * 4,
+                }
+            })
+            .min_by_key(|l| l.mp as u64 * l.np as u64)
+            .expect("three configurations")
+    }
+
+    /// (width in texels, height) of A's and of B's texture.
+    pub fn extents(&self) -> [(u32, u32); 2] {
+        [(self.kp / 4, self.mp), (self.np / 4, self.kp)]
+    }
+
+    /// Whether both textures fit a device allowing `max_dim` texels a side.
+    pub fn fits(&self, max_dim: u32) -> bool {
+        self.extents()
+            .iter()
+            .all(|&(w, h)| w <= max_dim && h <= max_dim)
+    }
+}
+
+/// Copies an operand into the texture family's layout, straight or transposed.
+pub fn pack_texture(transposed: bool, class: KernelClass) -> TrainKernel {
+    let mut k = simple(
+        if transposed {
+            "pack-texture-transposed"
+        } else {
+            "pack-texture"
+        },
+        class,
+        shader!("pack_texture.wgsl"),
+        &[
+            ("src", Read),
+            ("dst", Access::StorageTexture),
+            ("params", Uniform),
+        ],
+        16,
+    );
+    k.constants = vec![("TRANS".into(), if transposed { 1.0 } else { 0.0 })];
+    // 16×16 invocations over (texel columns, rows) of the packed copy.
+    k.grid = Grid::Tiles { cols: 16, rows: 16 };
+    k
+}
+
+/// The texture family's kernel in configuration `cfg`, with the step's epilogue (block of a
+/// larger C, bias, accumulation) in place of its plain store.
+pub fn matmul_texture(variant: MatmulVariant, cfg: TextureConfig) -> TrainKernel {
+    let (_, _, accumulate, bias) = variant.flags();
+    let family = texture(cfg, false, Dtype::F32);
+    let plain_store = include_str!("../../shaders/matmul_store4.wgsl");
+    assert!(
+        family.source.contains(plain_store),
+        "the texture family appends its store"
+    );
+    let source = family
+        .source
+        .replace(plain_store, shader!("matmul_texture_store.wgsl"));
+    let mut constants = family.constants.clone();
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    constants.push(("ACCUMULATE".into(), flag(accumulate)));
+    constants.push(("BIAS".into(), flag(bias)));
+    TrainKernel {
+        name: variant.texture_name(),
+        class: variant.class(),
+        source: source.into(),
+        entry_point: "main",
+        bindings: bindings(&[
+            ("tex_a", Access::SampledTexture),
+            ("tex_b", Access::SampledTexture),
+            ("c", ReadWrite),
+            ("dims", Uniform),
+            ("epilogue", Uniform),
+            ("bias", Read),
+        ]),
+        constants,
+        grid: Grid::Tiles {
+            cols: family.tile.0,
+            rows: family.tile.1,
         },
         precision: Dtype::F32,
     }
@@ -527,7 +683,14 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         .iter()
         .map(|&v| matmul(v, tiles))
         .collect();
+    all.extend(
+        MatmulVariant::ALL
+            .iter()
+            .map(|&v| matmul_texture(v, TextureConfig::default())),
+    );
     all.extend([
+        pack_texture(false, KernelClass::MatmulForward),
+        pack_texture(true, KernelClass::MatmulForward),
         encoder_forward(),
         encoder_backward_wte(),
         encoder_backward_wpe(),

@@ -25,6 +25,16 @@ impl Pipeline {
                 binding: i as u32,
                 visibility: wgpu::ShaderStages::COMPUTE,
                 ty: match b.access {
+                    Access::SampledTexture => wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    Access::StorageTexture => wgpu::BindingType::StorageTexture {
+                        access: wgpu::StorageTextureAccess::WriteOnly,
+                        format: wgpu::TextureFormat::Rgba32Float,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                    },
                     Access::Uniform => wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Uniform,
                         has_dynamic_offset: false,
@@ -52,7 +62,7 @@ impl Pipeline {
         });
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(kernel.name),
-            source: wgpu::ShaderSource::Wgsl(kernel.source.into()),
+            source: wgpu::ShaderSource::Wgsl(kernel.source.clone()),
         });
         let constants = kernel.constants();
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -76,18 +86,29 @@ impl Pipeline {
 
     /// Binds `buffers` in binding order (whole buffers).
     pub fn bind(&self, device: &wgpu::Device, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+        let resources: Vec<wgpu::BindingResource> =
+            buffers.iter().map(|b| b.as_entire_binding()).collect();
+        self.bind_resources(device, resources)
+    }
+
+    /// Binds `resources` (buffers, texture views) in binding order.
+    pub fn bind_resources(
+        &self,
+        device: &wgpu::Device,
+        resources: Vec<wgpu::BindingResource>,
+    ) -> wgpu::BindGroup {
         assert_eq!(
-            buffers.len(),
+            resources.len(),
             self.kernel.bindings.len(),
-            "{}: one buffer per binding",
+            "{}: one resource per binding",
             self.kernel.name
         );
-        let entries: Vec<wgpu::BindGroupEntry> = buffers
-            .iter()
+        let entries: Vec<wgpu::BindGroupEntry> = resources
+            .into_iter()
             .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
+            .map(|(i, resource)| wgpu::BindGroupEntry {
                 binding: i as u32,
-                resource: b.as_entire_binding(),
+                resource,
             })
             .collect();
         device.create_bind_group(&wgpu::BindGroupDescriptor {

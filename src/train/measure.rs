@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 use crate::bench::{outliers, Summary};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
-use crate::kernels::TiledConfig;
 use crate::model::TimingSource;
 use crate::progress::Progress;
 
 use super::config::GptConfig;
 use super::data;
-use super::kernels::KernelClass;
+use super::kernels::{KernelClass, MatmulPath};
 use super::params::{init_params, AdamW};
 use super::plan::StepPlan;
 use super::step::{GpuStep, Op};
@@ -35,7 +34,8 @@ pub struct TrainPlan {
     pub profiled: u32,
     pub seed: u64,
     pub hyper: AdamW,
-    pub tiles: TiledConfig,
+    /// How the products are computed.
+    pub path: MatmulPath,
     pub data: DataSource,
 }
 
@@ -307,13 +307,14 @@ pub fn plan_for(
     )
 }
 
-/// The initial parameters for `plan`, uploaded into a new step.
+/// The initial parameters for `plan`, uploaded into a new step whose products take `path`.
 pub fn build(
     ctx: &GpuContext,
     plan: StepPlan,
     seed: u64,
-    tiles: TiledConfig,
+    path: MatmulPath,
 ) -> Result<GpuStep, FlopcostError> {
     let params = init_params(&plan.config, seed);
-    ctx.scoped(|| GpuStep::new(&ctx.device, &ctx.queue, plan, &params, tiles))
+    let max_texture = ctx.description.limits.max_texture_dimension_2d;
+    ctx.scoped(|| GpuStep::new(&ctx.device, &ctx.queue, plan, &params, path, max_texture))
 }

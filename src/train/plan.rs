@@ -4,8 +4,10 @@
 use std::ops::Range;
 
 use crate::error::FlopcostError;
+use crate::kernels::MatmulProblem;
 
 use super::config::GptConfig;
+use super::kernels::TextureLayout;
 use super::params::{ParamLayout, ParamTensor};
 
 /// One contiguous piece of the flat parameter vector, held in its own buffer: a whole tensor, one
@@ -48,6 +50,8 @@ pub struct StepPlan {
 }
 
 const F32: u64 = 4;
+/// The attention kernels keep one head's vector per invocation (`MAX_HS` in their WGSL).
+pub const MAX_HEAD_SIZE: usize = 128;
 
 impl StepPlan {
     /// The plan for `config` on a device binding at most `binding_cap` bytes at once (the least
@@ -76,6 +80,15 @@ impl StepPlan {
                  max_buffer_size); choose a smaller configuration"
             ))
         };
+        if config.head_size() > MAX_HEAD_SIZE {
+            return Err(FlopcostError::bad_input(format!(
+                "head size {} (width {} / {} heads) exceeds the {MAX_HEAD_SIZE} the attention \
+                 kernels hold per invocation; use more heads",
+                config.head_size(),
+                config.width,
+                config.heads
+            )));
+        }
         let row_bytes = c * F32;
         if row_bytes > cap {
             return Err(refuse("one row of the token table", row_bytes, "rows"));
@@ -232,6 +245,82 @@ impl StepPlan {
     pub fn host_bytes(&self) -> u64 {
         let params: u64 = self.pieces.iter().map(|p| p.range.len() as u64 * F32).sum();
         3 * params
+    }
+
+    /// Every product of one step (m, n, k), in no particular order: the four linear layers'
+    /// three products each, and the LM head's on every chunk of positions and of the table.
+    pub fn products(&self) -> Vec<MatmulProblem> {
+        let cfg = &self.config;
+        let (c, bt) = (cfg.width as u32, (cfg.batch * cfg.ctx) as u32);
+        let mut out = Vec::new();
+        for (ic, oc) in [(c, 3 * c), (c, c), (c, 4 * c), (4 * c, c)] {
+            out.push(MatmulProblem {
+                m: bt,
+                n: oc,
+                k: ic,
+            });
+            out.push(MatmulProblem {
+                m: bt,
+                n: ic,
+                k: oc,
+            });
+            out.push(MatmulProblem {
+                m: oc,
+                n: ic,
+                k: bt,
+            });
+        }
+        let mut row0 = 0;
+        while row0 < bt {
+            let rows = (self.logit_rows as u32).min(bt - row0);
+            for (_, _, vrows) in self.wte_chunks() {
+                let vrows = vrows as u32;
+                out.push(MatmulProblem {
+                    m: rows,
+                    n: vrows,
+                    k: c,
+                });
+                out.push(MatmulProblem {
+                    m: rows,
+                    n: c,
+                    k: vrows,
+                });
+                out.push(MatmulProblem {
+                    m: vrows,
+                    n: c,
+                    k: rows,
+                });
+            }
+            row0 += rows;
+        }
+        out
+    }
+
+    /// The textures the texture path packs operands into, one pair per distinct extent (products
+    /// run one after another, so they share them): (width, height, slot) with slot 0 for A, 1 for
+    /// B. Products whose textures exceed `max_dim` use the tiled path instead and need none.
+    pub fn textures(&self, max_dim: u32) -> Vec<(u32, u32, usize)> {
+        let mut keys: Vec<(u32, u32, usize)> = Vec::new();
+        for p in self.products() {
+            let layout = TextureLayout::for_problem(p);
+            if !layout.fits(max_dim) {
+                continue;
+            }
+            for (slot, (w, h)) in layout.extents().into_iter().enumerate() {
+                if !keys.contains(&(w, h, slot)) {
+                    keys.push((w, h, slot));
+                }
+            }
+        }
+        keys
+    }
+
+    /// Bytes of those textures (rgba32float: 16 a texel).
+    pub fn texture_bytes(&self, max_dim: u32) -> u64 {
+        self.textures(max_dim)
+            .iter()
+            .map(|&(w, h, _)| w as u64 * h as u64 * 16)
+            .sum()
     }
 
     /// Index of the piece of `tensor` for `layer` (0 for a model-wide tensor); the token table's

@@ -14,6 +14,8 @@ use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, TimestampTimer};
 use crate::kernels::{MatmulProblem, TiledConfig};
 
+use super::kernels::{MatmulPath, TextureLayout};
+
 use super::config::GptConfig;
 use super::kernels::{self, KernelClass, MatmulVariant, TrainKernel};
 use super::launch::{storage, uniform, Pipeline};
@@ -242,6 +244,10 @@ struct Recorder<'a> {
     device: &'a wgpu::Device,
     pipelines: Vec<Pipeline>,
     ops: Vec<Op>,
+    path: MatmulPath,
+    max_texture: u32,
+    /// The texture path's textures, by (width, height, slot), allocated from the plan's count.
+    textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
 }
 
 impl Recorder<'_> {
@@ -249,7 +255,7 @@ impl Recorder<'_> {
         if let Some(i) = self
             .pipelines
             .iter()
-            .position(|p| p.kernel.name == kernel.name)
+            .position(|p| p.kernel.name == kernel.name && p.kernel.constants == kernel.constants)
         {
             return i;
         }
@@ -283,6 +289,37 @@ impl Recorder<'_> {
             flops,
             bytes,
         });
+    }
+
+    /// One dispatch on `resources`, uniforms included, as the kernel's bindings list them.
+    fn push_resources(
+        &mut self,
+        kernel: TrainKernel,
+        resources: Vec<wgpu::BindingResource>,
+        groups: (u32, u32),
+        flops: f64,
+        bytes: f64,
+    ) {
+        let (name, class) = (kernel.name, kernel.class);
+        let index = self.pipeline(kernel);
+        let bind_group = self.pipelines[index].bind_resources(self.device, resources);
+        self.ops.push(Op {
+            kernel: name,
+            class,
+            pipeline: index,
+            bind_group,
+            groups,
+            flops,
+            bytes,
+        });
+    }
+
+    fn texture(&self, key: (u32, u32, usize)) -> wgpu::TextureView {
+        self.textures
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, view)| view.clone())
+            .expect("the plan counted every texture the step packs into")
     }
 
     fn items(
@@ -323,15 +360,42 @@ impl Gemm {
 
 impl GpuStep {
     /// Allocates every buffer of `plan`, uploads `params` (the flat vector, ParamLayout order),
-    /// and records the step's dispatches with the matmuls in configuration `tiles`.
+    /// and records the step's dispatches, its products computed as `path` says (textures at most
+    /// `max_texture` texels a side).
     pub fn new(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         plan: StepPlan,
         params: &[f32],
-        tiles: TiledConfig,
+        path: MatmulPath,
+        max_texture: u32,
     ) -> GpuStep {
         let buffers = Buffers::new(device, &plan);
+        let textures = match path {
+            MatmulPath::Texture => plan
+                .textures(max_texture)
+                .into_iter()
+                .map(|(w, h, slot)| {
+                    let texture = device.create_texture(&wgpu::TextureDescriptor {
+                        label: Some("packed operand"),
+                        size: wgpu::Extent3d {
+                            width: w,
+                            height: h,
+                            depth_or_array_layers: 1,
+                        },
+                        mip_level_count: 1,
+                        sample_count: 1,
+                        dimension: wgpu::TextureDimension::D2,
+                        format: wgpu::TextureFormat::Rgba32Float,
+                        usage: wgpu::TextureUsages::TEXTURE_BINDING
+                            | wgpu::TextureUsages::STORAGE_BINDING,
+                        view_formats: &[],
+                    });
+                    ((w, h, slot), texture.create_view(&Default::default()))
+                })
+                .collect(),
+            MatmulPath::Tiled(_) => Vec::new(),
+        };
         for (piece, buffer) in plan.pieces.iter().zip(&buffers.params) {
             queue.write_buffer(
                 buffer,
@@ -344,8 +408,11 @@ impl GpuStep {
             device,
             pipelines: Vec::new(),
             ops: Vec::new(),
+            path,
+            max_texture,
+            textures,
         };
-        record_forward_backward(&mut rec, &plan, &buffers, tiles);
+        record_forward_backward(&mut rec, &plan, &buffers);
         let forward_backward = std::mem::take(&mut rec.ops);
         for (i, piece) in plan.pieces.iter().enumerate() {
             let n = piece.range.len() as u64;
@@ -534,12 +601,7 @@ impl GpuStep {
 
 /// The forward pass, the loss, and the backward pass, as llm.c's gpt2_forward and
 /// gpt2_backward order them.
-fn record_forward_backward(
-    rec: &mut Recorder,
-    plan: &StepPlan,
-    bufs: &Buffers,
-    tiles: TiledConfig,
-) {
+fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) {
     let cfg = &plan.config;
     let (v, t, c, l, nh, b) = (
         cfg.vocab as u32,
@@ -576,7 +638,7 @@ fn record_forward_backward(
             b_off: 0,
             c_off: 0,
         };
-        matmul(rec, MatmulVariant::Forward, tiles, gemm, [x, w, bias, y]);
+        matmul(rec, MatmulVariant::Forward, gemm, [x, w, bias, y]);
     };
     // dX = dY·W, dW += dYᵀ·X, db += Σ dY.
     let linear_backward = |rec: &mut Recorder,
@@ -599,13 +661,7 @@ fn record_forward_backward(
             b_off: 0,
             c_off: 0,
         };
-        matmul(
-            rec,
-            MatmulVariant::BackwardInput,
-            tiles,
-            dx_gemm,
-            [dy, w, dy, dx],
-        );
+        matmul(rec, MatmulVariant::BackwardInput, dx_gemm, [dy, w, dy, dx]);
         let dw_gemm = Gemm {
             m: oc,
             n: ic,
@@ -617,13 +673,7 @@ fn record_forward_backward(
             b_off: 0,
             c_off: 0,
         };
-        matmul(
-            rec,
-            MatmulVariant::BackwardWeight,
-            tiles,
-            dw_gemm,
-            [dy, x, dy, dw],
-        );
+        matmul(rec, MatmulVariant::BackwardWeight, dw_gemm, [dy, x, dy, dw]);
         rec.items(
             kernels::bias_backward(),
             &[dy, db],
@@ -815,7 +865,6 @@ fn record_forward_backward(
             matmul(
                 rec,
                 MatmulVariant::ForwardNoBias,
-                tiles,
                 gemm,
                 [&bufs.lnf, &bufs.params[piece], &bufs.lnf, &bufs.logits],
             );
@@ -847,7 +896,6 @@ fn record_forward_backward(
             matmul(
                 rec,
                 MatmulVariant::BackwardInputAccumulate,
-                tiles,
                 dx,
                 [&bufs.logits, &bufs.params[piece], &bufs.logits, &bufs.dlnf],
             );
@@ -865,7 +913,6 @@ fn record_forward_backward(
             matmul(
                 rec,
                 MatmulVariant::BackwardWeight,
-                tiles,
                 dw,
                 [&bufs.logits, &bufs.lnf, &bufs.logits, &bufs.grads[piece]],
             );
@@ -1043,28 +1090,116 @@ fn residual_add(
     );
 }
 
-fn matmul(
-    rec: &mut Recorder,
-    variant: MatmulVariant,
-    tiles: TiledConfig,
-    gemm: Gemm,
-    buffers: [&wgpu::Buffer; 4],
-) {
-    let kernel = kernels::matmul(variant, tiles);
+fn matmul(rec: &mut Recorder, variant: MatmulVariant, gemm: Gemm, buffers: [&wgpu::Buffer; 4]) {
     let problem = MatmulProblem {
         m: gemm.m,
         n: gemm.n,
         k: gemm.k,
     };
-    let groups = kernel.grid.for_output(problem);
     let bytes = 4.0
         * (gemm.m as f64 * gemm.k as f64
             + gemm.k as f64 * gemm.n as f64
             + gemm.m as f64 * gemm.n as f64);
+    let tiles = match rec.path {
+        MatmulPath::Tiled(tiles) => tiles,
+        MatmulPath::Texture => {
+            let layout = TextureLayout::for_problem(problem);
+            if layout.fits(rec.max_texture) {
+                return matmul_texture(rec, variant, gemm, layout, buffers);
+            }
+            // Too large for the device's textures: read in place instead.
+            TiledConfig::default()
+        }
+    };
+    let kernel = kernels::matmul(variant, tiles);
+    let groups = kernel.grid.for_output(problem);
     rec.push(
         kernel,
         &buffers,
         &gemm.words(),
+        groups,
+        problem.flops(),
+        bytes,
+    );
+}
+
+/// The texture path: both operands packed (transposed where the variant reads them so), then
+/// the texture family's kernel with the step's epilogue.
+fn matmul_texture(
+    rec: &mut Recorder,
+    variant: MatmulVariant,
+    gemm: Gemm,
+    layout: TextureLayout,
+    [a, b, bias, c]: [&wgpu::Buffer; 4],
+) {
+    let (trans_a, trans_b) = variant.transposes();
+    let class = variant.class();
+    let [(aw, ah), (bw, bh)] = layout.extents();
+    let view_a = rec.texture((aw, ah, 0));
+    let view_b = rec.texture((bw, bh, 1));
+    for (src, view, transposed, rows, cols, off, ld, (w, h)) in [
+        (
+            a,
+            &view_a,
+            trans_a,
+            gemm.m,
+            gemm.k,
+            gemm.a_off,
+            gemm.lda,
+            (aw, ah),
+        ),
+        (
+            b,
+            &view_b,
+            trans_b,
+            gemm.k,
+            gemm.n,
+            gemm.b_off,
+            gemm.ldb,
+            (bw, bh),
+        ),
+    ] {
+        let kernel = kernels::pack_texture(transposed, class);
+        let groups = kernel.grid.for_output(MatmulProblem { m: h, n: w, k: 1 });
+        let params = uniform(rec.device, &[rows, cols, off, ld, h, w, 0, 0]);
+        let bytes = 4.0 * rows as f64 * cols as f64 + 16.0 * w as f64 * h as f64;
+        rec.push_resources(
+            kernel,
+            vec![
+                src.as_entire_binding(),
+                wgpu::BindingResource::TextureView(view),
+                params.as_entire_binding(),
+            ],
+            groups,
+            0.0,
+            bytes,
+        );
+    }
+    let kernel = kernels::matmul_texture(variant, layout.cfg);
+    let problem = MatmulProblem {
+        m: gemm.m,
+        n: gemm.n,
+        k: gemm.k,
+    };
+    let groups = kernel.grid.for_output(MatmulProblem {
+        m: layout.mp,
+        n: layout.np,
+        k: 1,
+    });
+    let dims = uniform(rec.device, &[gemm.m, gemm.n, gemm.k, layout.kp, 0, 0, 0, 0]);
+    let epilogue = uniform(rec.device, &[gemm.ldc, gemm.c_off, 0, 0]);
+    let bytes = 16.0 * (aw as f64 * ah as f64 + bw as f64 * bh as f64)
+        + 4.0 * gemm.m as f64 * gemm.n as f64;
+    rec.push_resources(
+        kernel,
+        vec![
+            wgpu::BindingResource::TextureView(&view_a),
+            wgpu::BindingResource::TextureView(&view_b),
+            c.as_entire_binding(),
+            dims.as_entire_binding(),
+            epilogue.as_entire_binding(),
+            bias.as_entire_binding(),
+        ],
         groups,
         problem.flops(),
         bytes,
