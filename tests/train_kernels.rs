@@ -4,8 +4,11 @@
 //! into their outputs start from random values, so a kernel that replaces instead of adding
 //! fails too.
 
-use flopcost::gpu::{AdapterRequest, GpuContext};
-use flopcost::kernels::{MatmulProblem, TiledConfig};
+mod common;
+
+use flopcost::gpu::GpuContext;
+use flopcost::kernels::TiledConfig;
+use flopcost::model::MatmulProblem;
 use flopcost::train::check::compare;
 use flopcost::train::kernels::{self, Grid, MatmulVariant, TrainKernel};
 use flopcost::train::launch::{run_once, Arg};
@@ -13,8 +16,7 @@ use flopcost::train::reference as r;
 use flopcost::train::AdamW;
 
 fn context() -> GpuContext {
-    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
-        .expect("tests need an adapter: install mesa-vulkan-drivers")
+    common::device()
 }
 
 /// Uniform in [-1, 1), never exactly zero, from a seeded SplitMix64.

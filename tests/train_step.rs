@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use flopcost::gpu::{AdapterRequest, GpuContext};
+mod common;
+
+use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::progress::Progress;
 use flopcost::train::data::{corpus_tokens, random_batch};
@@ -20,8 +22,7 @@ const FIXTURE: &str = include_str!("fixtures/train/gpt_tiny_reference.json");
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 fn context() -> GpuContext {
-    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
-        .expect("tests need an adapter: install mesa-vulkan-drivers")
+    common::device()
 }
 
 /// Runs the forward and backward pass on one batch; returns the loss and the gradients.
@@ -252,7 +253,7 @@ fn the_loss_falls_on_the_shipped_text() {
     let step_plan =
         measure::plan_for(&ctx, &config, plan.warmup + plan.steps + plan.profiled).unwrap();
     let step = measure::build(&ctx, step_plan, plan.seed, plan.path).unwrap();
-    let run = measure::run(&ctx, &step, &plan, &Progress::hidden()).unwrap();
+    let run = measure::run(&ctx, &step, &plan, &Progress::new(true)).unwrap();
     let losses: Vec<f64> = run.steps.iter().map(|s| s.loss).collect();
     let first = losses[0];
     let last5 = losses[losses.len() - 5..].iter().sum::<f64>() / 5.0;

@@ -5,9 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::commands::train::{Dimensions, TrainCommand};
-use crate::session::MatmulChoice;
-use crate::train::kernels::MatmulPath;
-use crate::train::measure::DataSource;
 
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -92,17 +89,9 @@ impl From<TrainArgs> for TrainCommand {
             seed: a.seed,
             lr: a.lr,
             weight_decay: a.weight_decay,
-            data: if a.random_data {
-                DataSource::Random
-            } else {
-                DataSource::Corpus
-            },
+            random_data: a.random_data,
             measure_matmul: !a.no_matmul_reference,
-            matmul: match a.matmul.as_str() {
-                "tiled" => MatmulChoice::Given(MatmulPath::Tiled(Default::default())),
-                "texture" => MatmulChoice::Given(MatmulPath::Texture),
-                _ => MatmulChoice::Measured,
-            },
+            matmul: a.matmul,
             json: a.json,
             save: a.save,
         }

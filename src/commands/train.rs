@@ -38,9 +38,11 @@ pub struct TrainCommand {
     pub seed: u64,
     pub lr: f64,
     pub weight_decay: f64,
-    pub data: DataSource,
+    /// Seeded random tokens instead of the shipped text.
+    pub random_data: bool,
     pub measure_matmul: bool,
-    pub matmul: MatmulChoice,
+    /// "auto", "tiled" or "texture".
+    pub matmul: String,
     pub json: bool,
     pub save: Option<PathBuf>,
 }
@@ -68,9 +70,27 @@ pub fn resolve(preset: &str, d: &Dimensions) -> Result<GptConfig, FlopcostError>
     Ok(config)
 }
 
+/// How the step's products are computed, as `--matmul` names it.
+fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
+    match name {
+        "auto" => Ok(MatmulChoice::Measured),
+        "tiled" => Ok(MatmulChoice::Given(MatmulPath::Tiled(Default::default()))),
+        "texture" => Ok(MatmulChoice::Given(MatmulPath::Texture)),
+        other => Err(FlopcostError::bad_input(format!(
+            "--matmul {other}: expected auto, tiled or texture"
+        ))),
+    }
+}
+
 pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
     let config = resolve(&command.preset, &command.dimensions)?;
-    if command.data == DataSource::Corpus && config.vocab < crate::train::data::CORPUS_VOCAB {
+    let matmul = matmul_choice(&command.matmul)?;
+    let data = if command.random_data {
+        DataSource::Random
+    } else {
+        DataSource::Corpus
+    };
+    if data == DataSource::Corpus && config.vocab < crate::train::data::CORPUS_VOCAB {
         return Err(FlopcostError::bad_input(format!(
             "--vocab {} is too small for the byte-level text (it needs {}); raise it or give \
              --random-data",
@@ -94,14 +114,14 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
                 weight_decay: command.weight_decay,
                 ..AdamW::default()
             },
-            path: match command.matmul {
+            path: match matmul {
                 MatmulChoice::Given(path) => path,
                 MatmulChoice::Measured => MatmulPath::Tiled(Default::default()),
             },
-            data: command.data,
+            data,
         },
         measure_matmul: command.measure_matmul,
-        matmul: command.matmul,
+        matmul,
     };
     let mut report = session.train(&request)?;
     drop(session);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
 use super::kinds::TimingSource;
-use crate::system::SystemInfo;
+use super::system::SystemInfo;
 
 pub const TRAIN_SCHEMA_VERSION: u32 = 1;
 /// The `kind` that tells a train report from a bench report or a merged document.

@@ -2,18 +2,17 @@
 //! time it, measure the matmul rate at the step's own shape for comparison, and assemble the
 //! report (all but the catalog's figures, which the command adds).
 
-use crate::bench::{run_kernel, MatmulInputs, RunPlan};
+use crate::bench::{run_kernel, MatmulInputs};
 use crate::error::FlopcostError;
-use crate::kernels::{self, MatmulProblem};
+use crate::kernels;
 use crate::model::{
-    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, ResultStatus,
-    StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+    Breakdown, ClassTime, MatmulProblem, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
+    ResultStatus, RunPlan, StepRecord, StepTimes, SystemInfo, TrainReport, TRAIN_KIND,
+    TRAIN_SCHEMA_VERSION,
 };
 use crate::peak::load_cached_peak;
-use crate::system::{available_memory, SystemInfo};
 use crate::train::kernels::MatmulPath;
 use crate::train::measure::{self, DataSource, TrainMeasurement, TrainPlan};
-use crate::train::plan::StepPlan;
 use crate::train::{flops, GptConfig};
 
 use super::{MatmulChoice, Session, TrainRequest};
@@ -59,7 +58,7 @@ impl Session {
             MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
             _ => step_plan.texture_bytes(max_texture),
         };
-        let memory = self.check_memory(&step_plan, textures)?;
+        let memory = step_plan.check_memory(textures, &ctx.description)?;
         let measured = if request.measure_matmul {
             self.matmul_rates(&config, plan.seed)
         } else {
@@ -92,48 +91,6 @@ impl Session {
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
         Ok(report)
-    }
-
-    /// The step's memory against what there is: for a software or integrated adapter, whose
-    /// device memory is host memory, everything against the host's available memory; for a
-    /// discrete GPU, the host's share only, since wgpu reports no device memory size (an
-    /// allocation the device refuses is caught and reported as a device error).
-    fn check_memory(&self, plan: &StepPlan, textures: u64) -> Result<MemoryFigures, FlopcostError> {
-        let d = &self.ctx.description;
-        let shared = d.is_software() || d.device_type == "integrated";
-        let device_bytes = plan.device_bytes() + textures;
-        let needed = plan.host_bytes() + if shared { device_bytes } else { 0 };
-        let available = available_memory();
-        let what = if shared {
-            "the host's available memory (this adapter's device memory is host memory)"
-        } else {
-            "the host's available memory, for the host's share; wgpu reports no device memory \
-             size"
-        };
-        if let Some(limit) = available {
-            if needed > limit {
-                return Err(FlopcostError::bad_input(format!(
-                    "this configuration needs {needed} bytes ({device_bytes} of device buffers: \
-                     parameters, gradients, AdamW state, activations, packed operands; {} on the \
-                     host) but {what} is {limit} bytes; choose a smaller --batch, --ctx, --width \
-                     or --layers",
-                    plan.host_bytes()
-                )));
-            }
-        }
-        let limits = &d.limits;
-        Ok(MemoryFigures {
-            device_bytes,
-            host_bytes: plan.host_bytes(),
-            limit_bytes: available,
-            limit_note: what.to_string(),
-            binding_limit_bytes: limits
-                .max_storage_buffer_binding_size
-                .min(limits.max_buffer_size),
-            token_table_buffers: plan.wte_chunks().len() as u32,
-            logit_rows_per_chunk: plan.logit_rows as u64,
-            sequences_per_score_buffer: plan.att_batches as u64,
-        })
     }
 
     /// The f32 matmul families' rates at the step's largest product (the MLP's B·T × 4C × C),

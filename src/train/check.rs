@@ -24,7 +24,7 @@ pub struct Comparison {
 
 /// The allowed error for an element that sums `terms` values.
 pub fn tolerance(terms: usize) -> f64 {
-    crate::bench::tolerance(terms.min(u32::MAX as usize) as u32, Dtype::F32)
+    crate::model::tolerance(terms.min(u32::MAX as usize) as u32, Dtype::F32)
         + 16.0 * f32::EPSILON as f64 / 2.0
 }
 

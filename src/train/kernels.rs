@@ -11,8 +11,9 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::kernels::{texture, MatmulProblem, TextureConfig, TiledConfig};
+use crate::kernels::{texture, TextureConfig, TiledConfig};
 use crate::model::Dtype;
+use crate::model::MatmulProblem;
 
 /// Where a kernel's time goes in the step's breakdown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::{outliers, Summary};
+use crate::bench::{Stability, Summary};
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
 use crate::model::TimingSource;
@@ -60,7 +60,7 @@ pub struct ClassSample {
 pub struct TrainMeasurement {
     pub steps: Vec<StepSample>,
     pub step_summary: Summary,
-    pub stability: outliers::Stability,
+    pub stability: Stability,
     pub classes: Vec<ClassSample>,
     pub class_timing: TimingSource,
     pub class_method: String,
@@ -137,9 +137,7 @@ pub fn run(
         })
         .collect();
     let timed = &seconds[plan.warmup as usize..];
-    let (Some(step_summary), Some(stability)) =
-        (Summary::of(timed), outliers::Stability::of(timed))
-    else {
+    let (Some(step_summary), Some(stability)) = (Summary::of(timed), Stability::of(timed)) else {
         return Err(FlopcostError::bad_input(
             "no timed steps were run (raise --steps)",
         ));

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::error::FlopcostError;
-use crate::kernels::MatmulProblem;
+use crate::model::{AdapterDescription, MatmulProblem, MemoryFigures};
 
 use super::config::GptConfig;
 use super::kernels::TextureLayout;
@@ -321,6 +321,52 @@ impl StepPlan {
             .iter()
             .map(|&(w, h, _)| w as u64 * h as u64 * 16)
             .sum()
+    }
+
+    /// The step's memory against what there is: for a software or integrated adapter, whose
+    /// device memory is host memory, everything against the host's available memory; for a
+    /// discrete GPU, the host's share only, since wgpu reports no device memory size (an
+    /// allocation the device refuses is caught and reported as a device error).
+    pub fn check_memory(
+        &self,
+        textures: u64,
+        d: &AdapterDescription,
+    ) -> Result<MemoryFigures, FlopcostError> {
+        let plan = self;
+        let shared = d.is_software() || d.device_type == "integrated";
+        let device_bytes = plan.device_bytes() + textures;
+        let needed = plan.host_bytes() + if shared { device_bytes } else { 0 };
+        let available = crate::system::available_memory();
+        let what = if shared {
+            "the host's available memory (this adapter's device memory is host memory)"
+        } else {
+            "the host's available memory, for the host's share; wgpu reports no device memory \
+             size"
+        };
+        if let Some(limit) = available {
+            if needed > limit {
+                return Err(FlopcostError::bad_input(format!(
+                    "this configuration needs {needed} bytes ({device_bytes} of device buffers: \
+                     parameters, gradients, AdamW state, activations, packed operands; {} on the \
+                     host) but {what} is {limit} bytes; choose a smaller --batch, --ctx, --width \
+                     or --layers",
+                    plan.host_bytes()
+                )));
+            }
+        }
+        let limits = &d.limits;
+        Ok(MemoryFigures {
+            device_bytes,
+            host_bytes: plan.host_bytes(),
+            limit_bytes: available,
+            limit_note: what.to_string(),
+            binding_limit_bytes: limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
+            token_table_buffers: plan.wte_chunks().len() as u32,
+            logit_rows_per_chunk: plan.logit_rows as u64,
+            sequences_per_score_buffer: plan.att_batches as u64,
+        })
     }
 
     /// Index of the piece of `tensor` for `layer` (0 for a model-wide tensor); the token table's

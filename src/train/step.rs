@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, TimestampTimer};
-use crate::kernels::{MatmulProblem, TiledConfig};
+use crate::kernels::TiledConfig;
+use crate::model::MatmulProblem;
 
 use super::kernels::{MatmulPath, TextureLayout};
 
