@@ -12,6 +12,7 @@
 pub mod config;
 pub mod data;
 pub mod flops;
+pub mod llama;
 pub mod memory;
 pub mod params;
 pub mod reference;
