@@ -42,10 +42,9 @@ impl LlamaConfig {
     /// `ffn_dim_multiplier` 1.3 with `multiple_of` 1024 giving FFN 14336, `rope_theta` 500000,
     /// `norm_eps` 1e-5) and the Llama 3 paper (Dubey et al. 2024, Table 3: 8B has 32 layers,
     /// model dimension 4096, FFN dimension 14336, 32 attention heads, 8 key/value heads,
-    /// vocabulary 128,000 (128,256 with special tokens), RoPE θ 500,000; pre-training sequences
-    /// of 8,192 tokens, §3.4.1). Context 8192 is that pre-training length (the 128K context
-    /// came later, by continued training); batch 1, as one 8192-token sequence is already a
-    /// large step. Llama 3.1's RoPE frequency rescaling for long contexts is not modelled: it
+    /// vocabulary 128,000 (128,256 with special tokens), RoPE θ 500,000). Context 8192 is the
+    /// length Llama 3 pre-trained at before its long-context stage extended it to 128K (§3.4);
+    /// batch 1, as one 8192-token sequence is already a large step. Llama 3.1's RoPE frequency rescaling for long contexts is not modelled: it
     /// changes the frequency table only, not a kernel's arithmetic or cost.
     ///
     /// `tiny-llama`: byte-level and small enough to train in seconds on a CPU adapter; FFN by
@@ -335,6 +334,14 @@ mod tests {
             "reduced: layers 32 -> 2, ctx 8192 -> 256 (each layer's shapes as the model's)"
         );
         assert!(llama.reduced(32, 1, 8192).unwrap().reductions().is_empty());
+        // A JSON report keeps both configurations; `reductions()` names the difference.
+        let json = serde_json::to_value(reduced).unwrap();
+        assert_eq!(json["full"]["layers"], 32);
+        assert_eq!(json["config"]["layers"], 2);
+        assert_eq!(
+            serde_json::to_value(reduced.reductions()).unwrap()[0]["dimension"],
+            "layers"
+        );
         for (l, b, t) in [(0, 1, 1), (33, 1, 1), (1, 2, 1), (1, 1, 8193)] {
             assert_eq!(llama.reduced(l, b, t).unwrap_err().exit_code(), 2);
         }

@@ -87,9 +87,9 @@ mod tests {
     #[test]
     fn activations_are_the_references_own() {
         let config = LlamaConfig::preset("tiny-llama").unwrap();
-        let mut model = ReferenceLlama::new(config, &init_llama_params(&config, 0));
+        let model = ReferenceLlama::new(config, &init_llama_params(&config, 0));
         let plan = llama_memory_plan(&config);
-        let elements: usize = model.acts.tensors_mut().iter().map(|t| t.len()).sum();
+        let elements: usize = model.acts.tensors().iter().map(|t| t.len()).sum();
         assert_eq!(plan.activations, elements as u64 * 4);
         assert_eq!(plan.params, llama_param_count(&config) as u64 * 4);
         assert_eq!(

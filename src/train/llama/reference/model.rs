@@ -129,7 +129,38 @@ impl LlamaActivations {
     }
 
     /// Every tensor, in `shapes`' order.
-    pub fn tensors_mut(&mut self) -> [&mut Vec<f64>; 25] {
+    pub fn tensors(&self) -> [&[f64]; 25] {
+        [
+            &self.encoded,
+            &self.attn_norm,
+            &self.attn_rstd,
+            &self.q,
+            &self.k,
+            &self.v,
+            &self.q_rope,
+            &self.k_rope,
+            &self.preatt,
+            &self.att,
+            &self.atty,
+            &self.attproj,
+            &self.residual2,
+            &self.ffn_norm,
+            &self.ffn_rstd,
+            &self.gate,
+            &self.up,
+            &self.swiglu,
+            &self.ffnproj,
+            &self.residual3,
+            &self.final_norm,
+            &self.final_rstd,
+            &self.logits,
+            &self.probs,
+            &self.losses,
+        ]
+    }
+
+    /// Every tensor, mutable, in `shapes`' order.
+    fn tensors_mut(&mut self) -> [&mut Vec<f64>; 25] {
         [
             &mut self.encoded,
             &mut self.attn_norm,
