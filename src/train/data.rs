@@ -34,10 +34,11 @@ pub fn batch(tokens: &[u32], config: &GptConfig, step: usize) -> (Vec<u32>, Vec<
     let (b, t) = (config.batch, config.ctx);
     let mut inputs = Vec::with_capacity(b * t);
     let mut targets = Vec::with_capacity(b * t);
+    let n = tokens.len() as u128;
     for row in 0..b {
-        // Reduced modulo the length first so huge step numbers cannot overflow.
-        let start = ((step % tokens.len()) * (b % tokens.len()) + row) % tokens.len();
-        let start = (start * (t % tokens.len())) % tokens.len();
+        // In u128, where neither s·B + b nor (its residue)·T can overflow for any step.
+        let first_row = (step as u128 * b as u128 + row as u128) % n;
+        let start = (first_row * t as u128 % n) as usize;
         for i in 0..t {
             inputs.push(tokens[(start + i) % tokens.len()]);
             targets.push(tokens[(start + i + 1) % tokens.len()]);

@@ -42,6 +42,11 @@ pub fn flops_per_token(config: &GptConfig) -> f64 {
     6.0 * n + 12.0 * l * c * t
 }
 
+/// Model FLOPs of one step: `flops_per_token` times the B·T tokens it trains on.
+pub fn flops_per_step(config: &GptConfig) -> f64 {
+    flops_per_token(config) * (config.batch as f64) * (config.ctx as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +59,7 @@ mod tests {
         assert_eq!(flops_param_count(&config), 123_653_376);
         // 6·123,653,376 + 12·12·768·1024
         assert_eq!(flops_per_token(&config), 855_166_464.0);
+        assert_eq!(flops_per_step(&config), 855_166_464.0 * 4.0 * 1024.0);
         assert_eq!(ParamLayout::new(&config).total, param_count(&config));
     }
 

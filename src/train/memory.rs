@@ -8,7 +8,7 @@ use super::params::ParamTensor;
 const F32: u64 = 4;
 
 /// One activation tensor of llm.c's list (`ActivationTensors` in train_gpt2.c), the list the
-/// reference keeps (`reference::model::Activations`).
+/// reference keeps (`reference::Activations`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivationTensor {
     pub name: &'static str,
