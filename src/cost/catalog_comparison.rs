@@ -8,7 +8,7 @@ use crate::model::RunComparison;
 
 use super::calibration::Calibration;
 use super::compare::{like_precision, versus_peaks, versus_runs, PeakComparison};
-use super::estimate::Assumption;
+use super::estimate::{price_for, Assumption};
 use super::measured::{software_warning, MeasuredRate};
 
 /// One device set against the catalog.
@@ -60,7 +60,7 @@ pub fn compare_with_catalog(
             calibration,
             device.per_device_gflops,
             devices.value,
-            price_per_hour.value,
+            price_for(device.software_adapter, Some(price_per_hour.value), None).map(|p| p.value),
         ),
         peaks: versus_peaks(catalog, device.per_device_gflops, device.dtype),
         like_precision: like.name().to_string(),

@@ -7,6 +7,7 @@ use crate::model::{BenchReport, BenchResult, PrecisionStory, ResultStatus, TwoPa
 
 use super::calibration::Calibration;
 use super::compare::versus_runs;
+use super::estimate::price_for;
 use super::two_paths::for_story;
 
 /// The fastest passed result of each precision, with every catalog run redone at its rate.
@@ -49,7 +50,18 @@ pub fn precision_stories(
                     .as_ref()
                     .and_then(|p| p.compute_gflops_for(r.accumulator))
                     .map(|peak| gflops / peak),
-                runs: versus_runs(catalog, calibration, gflops, 1.0, price),
+                runs: versus_runs(
+                    catalog,
+                    calibration,
+                    gflops,
+                    1.0,
+                    price_for(
+                        report.software_adapter || report.adapter.is_software(),
+                        Some(price),
+                        None,
+                    )
+                    .map(|p| p.value),
+                ),
             }
         })
         .collect()

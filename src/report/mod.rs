@@ -1,10 +1,12 @@
 //! Showing results: text tables, the default run's story, exports, plots. Reads the model,
 //! never measures and never computes a figure the cost model owns.
 
+pub mod backtest_text;
 pub mod bench_text;
 pub mod catalog_text;
 pub mod compare_text;
 pub mod devices_text;
+pub mod estimate_text;
 pub mod export;
 pub mod merge_text;
 pub mod peak_text;

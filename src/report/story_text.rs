@@ -169,11 +169,14 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
         let r = find(runs, id)?;
         let hours = r.hours_on_one_device?;
         Some(format!(
-            "  {label} ({} {} GPU-hours) would take {} on one of your devices ({} at ${price:.2}/h).\n",
+            "  {label} ({} {} GPU-hours) would take {} on one of your devices ({}).\n",
             fmt_count(r.gpu_hours?),
             r.accelerator.to_uppercase(),
             fmt_hours(hours),
-            fmt_usd(r.cost_usd?)
+            r.cost_usd
+                .map_or(crate::cost::estimate::NO_RENTAL_PRICE.to_string(), |c| {
+                    format!("{} at ${price:.2}/h", fmt_usd(c))
+                })
         ))
     };
     let cluster = |id: &str, label: &str| -> Option<String> {

@@ -32,7 +32,7 @@ pub struct PageStory {
 /// `price_per_hour` and its source are the command's defaults, as `compare` states them.
 pub fn story(catalog: &Catalog, price: f64, price_source: &str) -> PageStory {
     let calibration = Calibration::from_catalog(catalog);
-    let runs = versus_runs(catalog, &calibration, REFERENCE_GFLOPS, 1.0, price)
+    let runs = versus_runs(catalog, &calibration, REFERENCE_GFLOPS, 1.0, Some(price))
         .into_iter()
         .filter(|row| {
             catalog
@@ -70,7 +70,7 @@ mod tests {
         let with_cost = catalog.runs.iter().filter(|r| r.cost_usd.is_some());
         assert_eq!(page.runs.len(), with_cost.count());
         let calibration = Calibration::from_catalog(&catalog);
-        let at_ten = versus_runs(&catalog, &calibration, 10.0, 1.0, page.price_per_hour);
+        let at_ten = versus_runs(&catalog, &calibration, 10.0, 1.0, Some(page.price_per_hour));
         for row in &page.runs {
             let ten = at_ten.iter().find(|r| r.run == row.run).unwrap();
             if let (Some(one), Some(ten)) = (row.hours_on_one_device, ten.hours_on_one_device) {
