@@ -19,4 +19,5 @@ pub mod report;
 pub mod serve;
 pub mod session;
 pub mod system;
+pub mod train;
 pub mod tune;

@@ -4,6 +4,7 @@
 mod cost;
 mod export;
 mod measure;
+mod train;
 pub mod values;
 mod web;
 
@@ -20,6 +21,7 @@ pub use export::ExportArgs;
 pub use measure::{
     BenchArgs, DefaultRunArgs, DevicesArgs, PeakArgs, RunArgs, ShapeArgs, SweepArgs, TuneArgs,
 };
+pub use train::TrainArgs;
 pub use web::{ServeArgs, WebArgs};
 
 #[derive(Debug, Parser)]
@@ -85,6 +87,8 @@ pub enum Command {
     Peak(PeakArgs),
     /// Benchmark kernels over a series of sizes; table, plots and one combined result.
     Sweep(SweepArgs),
+    /// Train a GPT (forward, backward, AdamW in WGSL) for some steps: loss, tokens/s, MFU.
+    Train(TrainArgs),
     /// Serve the benchmark page locally: run the kernels in a browser, save its results.
     Serve(ServeArgs),
     /// Write the benchmark page as a static site (no server; results download).
@@ -137,6 +141,7 @@ impl Cli {
             Some(Command::Tune(args)) => Invocation::Tune(args.into()),
             Some(Command::Peak(args)) => Invocation::Peak(args.into()),
             Some(Command::Sweep(args)) => Invocation::Sweep(Box::new(args.into())),
+            Some(Command::Train(args)) => Invocation::Train(Box::new(args.into())),
             Some(Command::Serve(args)) => Invocation::Serve(args.into()),
             Some(Command::Web(args)) => Invocation::Web { out: args.out },
         };

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod peak;
 pub mod serve;
 pub mod sweep;
+pub mod train;
 pub mod tune;
 pub mod web;
 
@@ -53,6 +54,7 @@ pub enum Invocation {
     Tune(tune::TuneCommand),
     Peak(peak::PeakCommand),
     Sweep(Box<sweep::SweepCommand>),
+    Train(Box<train::TrainCommand>),
     Serve(serve::ServeCommand),
     Web { out: std::path::PathBuf },
 }
@@ -70,6 +72,7 @@ pub fn run(invocation: Invocation, globals: &Globals) -> Result<()> {
         Invocation::Tune(command) => tune::run(&command, globals),
         Invocation::Peak(command) => peak::run(&command, globals),
         Invocation::Sweep(command) => sweep::run(&command, globals),
+        Invocation::Train(command) => train::run(&command, globals),
         Invocation::Serve(command) => serve::run(&command, globals),
         Invocation::Web { out } => web::run(&out, globals),
     }

@@ -16,6 +16,7 @@ pub mod merge;
 pub mod run_story;
 pub mod run_work;
 pub mod side_by_side;
+pub mod train_mfu;
 pub mod two_paths;
 pub mod units;
 pub mod work;

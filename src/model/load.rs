@@ -16,6 +16,7 @@ use crate::error::FlopcostError;
 use super::kinds::ResultStatus;
 use super::merged::{MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
 use super::schema::{BenchReport, SCHEMA_VERSION};
+use super::train::{TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResultsFile {
@@ -61,7 +62,13 @@ pub fn load_results(path: &Path) -> anyhow::Result<ResultsFile> {
 pub fn parse_results(text: &str, origin: &str) -> Result<ResultsFile, FlopcostError> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| FlopcostError::bad_input(format!("results {origin}: not valid JSON: {e}")))?;
-    let is_merged = value.get("kind").and_then(|k| k.as_str()) == Some(MERGED_KIND);
+    let kind = value.get("kind").and_then(|k| k.as_str());
+    if kind == Some(TRAIN_KIND) {
+        return Err(FlopcostError::bad_input(format!(
+            "results {origin}: is a train report (from `flopcost train`), not a bench report"
+        )));
+    }
+    let is_merged = kind == Some(MERGED_KIND);
     let expected = if is_merged {
         MERGED_SCHEMA_VERSION
     } else {
@@ -83,6 +90,39 @@ pub fn parse_results(text: &str, origin: &str) -> Result<ResultsFile, FlopcostEr
         check_report(&report, origin)?;
         Ok(ResultsFile::Bench(Box::new(report)))
     }
+}
+
+/// Loads a train report (`flopcost train --save`): its kind and schema version are checked
+/// before any other field is believed, then the figures a reader divides by.
+pub fn load_train_report(path: &Path) -> anyhow::Result<TrainReport> {
+    let text = read_text(path, "train report")?;
+    Ok(parse_train_report(&text, &path.display().to_string())?)
+}
+
+pub fn parse_train_report(text: &str, origin: &str) -> Result<TrainReport, FlopcostError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        FlopcostError::bad_input(format!("train report {origin}: not valid JSON: {e}"))
+    })?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(TRAIN_KIND) {
+        return Err(FlopcostError::bad_input(format!(
+            "train report {origin}: no `\"kind\": \"{TRAIN_KIND}\"`: not a flopcost train report"
+        )));
+    }
+    check_schema_version(&value, TRAIN_SCHEMA_VERSION, origin)?;
+    let report: TrainReport = serde_json::from_value(value)
+        .map_err(|e| FlopcostError::bad_input(format!("train report {origin}: {e}")))?;
+    for (field, v) in [
+        ("step_time.median_s", report.step_time.median_s),
+        ("tokens_per_s", report.tokens_per_s),
+        ("flops_per_token", report.flops_per_token),
+    ] {
+        if !v.is_finite() || v <= 0.0 {
+            return Err(FlopcostError::bad_input(format!(
+                "train report {origin}: field '{field}' must be a positive finite number, got {v}"
+            )));
+        }
+    }
+    Ok(report)
 }
 
 /// Loads a file that must be a single `bench` report (compare and merge take only those).

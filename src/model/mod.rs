@@ -20,6 +20,7 @@ mod schema;
 mod slurm_task;
 mod story;
 mod system;
+mod train;
 mod tune;
 mod write;
 
@@ -28,7 +29,8 @@ pub use adapter_request::{AdapterRequest, BackendChoice};
 pub use check::{tolerance, CheckPlan};
 pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 pub use load::{
-    load_cache, load_report, load_results, parse_results, read_text, CacheMiss, ResultsFile,
+    load_cache, load_report, load_results, load_train_report, parse_results, parse_train_report,
+    read_text, CacheMiss, ResultsFile,
 };
 pub use median::median;
 pub use merged::{
@@ -45,5 +47,9 @@ pub use schema::*;
 pub use slurm_task::SlurmTask;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TwoPaths};
 pub use system::SystemInfo;
+pub use train::{
+    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
+    StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};
 pub use write::{save_json, write_new, write_output, OutputError};

@@ -8,10 +8,11 @@ mod default_run;
 mod peak;
 mod request;
 mod sweep;
+mod train;
 mod tune;
 
 pub use default_run::DefaultRunMeasurement;
-pub use request::{BenchRequest, SweepRequest, TuneRequest};
+pub use request::{BenchRequest, MatmulChoice, SweepRequest, TrainRequest, TuneRequest};
 
 use std::path::PathBuf;
 

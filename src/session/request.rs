@@ -3,6 +3,9 @@
 
 use crate::kernels::{Family, KernelChoice};
 use crate::model::{MatmulProblem, RunPlan, TuningPolicy};
+use crate::train::kernels::MatmulPath;
+use crate::train::measure::TrainPlan;
+use crate::train::GptConfig;
 
 #[derive(Debug, Clone)]
 pub struct BenchRequest {
@@ -31,4 +34,24 @@ pub struct SweepRequest {
     pub kernels: KernelChoice,
     pub seed: Option<u64>,
     pub plan: RunPlan,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    pub config: GptConfig,
+    /// The preset the dimensions started from, for the report.
+    pub preset: Option<String>,
+    pub plan: TrainPlan,
+    /// Also time the f32 matmul families at the step's shape, for MFU against them and to
+    /// choose the step's matmul path.
+    pub measure_matmul: bool,
+    pub matmul: MatmulChoice,
+}
+
+/// How the step's products are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatmulChoice {
+    /// The faster of the tiled and texture families at the step's shape, as measured.
+    Measured,
+    Given(MatmulPath),
 }

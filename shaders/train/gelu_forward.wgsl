@@ -1,0 +1,35 @@
+// GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))).
+
+struct Params {
+    n: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> inp: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+
+// tanh through exp of a non-positive argument: WGSL's tanh may overflow for large |x| on some
+// drivers, and this form is exact to a few ulps everywhere.
+fn tanh_stable(x: f32) -> f32 {
+    let e = exp(-2.0 * abs(x));
+    return sign(x) * (1.0 - e) / (1.0 + e);
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) lidx: u32,
+) {
+    let i = (wg.y * groups.x + wg.x) * 256u + lidx;
+    if (i >= p.n) {
+        return;
+    }
+    let x = inp[i];
+    out[i] = 0.5 * x * (1.0 + tanh_stable(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+}

@@ -1,0 +1,99 @@
+//! `flopcost train`'s flags and their conversion into the typed command.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::commands::train::{Dimensions, TrainCommand};
+
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// The model to start from: tiny, gpt2-124m or gpt2-350m. Any dimension flag overrides it.
+    #[arg(long, default_value = "tiny")]
+    pub preset: String,
+    /// Vocabulary size V.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub vocab: Option<u64>,
+    /// Context length T.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ctx: Option<u64>,
+    /// Width C (a multiple of --heads).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub width: Option<u64>,
+    /// Layers L.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub layers: Option<u64>,
+    /// Attention heads H.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub heads: Option<u64>,
+    /// Sequences per step B.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: Option<u64>,
+
+    /// Timed steps, after the warm-up.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub steps: u32,
+    /// Untimed steps first (pipeline compilation, first touch of memory).
+    #[arg(long, default_value_t = 3)]
+    pub warmup: u32,
+    /// Steps run after the timed ones with every kernel timed, for the breakdown.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub profile_steps: u32,
+    /// Seed of the initial parameters (and of random batches).
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// AdamW's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// AdamW's decoupled weight decay.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Train on seeded random tokens instead of the shipped text (the loss then cannot fall
+    /// far: there is nothing to learn).
+    #[arg(long)]
+    pub random_data: bool,
+    /// How the step computes its products: `tiled` (operands read in place), `texture`
+    /// (operands packed into textures, inside the step), or `auto`: the faster of the two at
+    /// the step's shape, as measured first.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "tiled", "texture"])]
+    pub matmul: String,
+    /// Skip timing the f32 matmul families at the step's shape (MFU against them is then not
+    /// reported).
+    #[arg(long)]
+    pub no_matmul_reference: bool,
+
+    /// Print the report as JSON on stdout (every step's samples included).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+impl From<TrainArgs> for TrainCommand {
+    fn from(a: TrainArgs) -> Self {
+        let size = |v: Option<u64>| v.map(|x| usize::try_from(x).unwrap_or(usize::MAX));
+        TrainCommand {
+            preset: a.preset,
+            dimensions: Dimensions {
+                vocab: size(a.vocab),
+                ctx: size(a.ctx),
+                width: size(a.width),
+                layers: size(a.layers),
+                heads: size(a.heads),
+                batch: size(a.batch),
+            },
+            steps: a.steps,
+            warmup: a.warmup,
+            profile_steps: a.profile_steps,
+            seed: a.seed,
+            lr: a.lr,
+            weight_decay: a.weight_decay,
+            random_data: a.random_data,
+            measure_matmul: !a.no_matmul_reference,
+            matmul: a.matmul,
+            json: a.json,
+            save: a.save,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `flopcost train`: a GPT's training steps on this adapter, validated by their loss, timed,
+//! and set against the device's ceilings.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::catalog::{Catalog, Precision};
+use crate::cost::train_mfu::catalog_mfu;
+use crate::error::FlopcostError;
+use crate::model::save_json;
+use crate::report::train_text;
+use crate::session::{MatmulChoice, Session, TrainRequest};
+use crate::train::kernels::MatmulPath;
+use crate::train::measure::{DataSource, TrainPlan};
+use crate::train::{AdamW, GptConfig};
+
+use super::Globals;
+
+/// Dimensions given on the command line, each replacing the preset's.
+#[derive(Debug, Clone, Default)]
+pub struct Dimensions {
+    pub vocab: Option<usize>,
+    pub ctx: Option<usize>,
+    pub width: Option<usize>,
+    pub layers: Option<usize>,
+    pub heads: Option<usize>,
+    pub batch: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainCommand {
+    pub preset: String,
+    pub dimensions: Dimensions,
+    pub steps: u32,
+    pub warmup: u32,
+    pub profile_steps: u32,
+    pub seed: u64,
+    pub lr: f64,
+    pub weight_decay: f64,
+    /// Seeded random tokens instead of the shipped text.
+    pub random_data: bool,
+    pub measure_matmul: bool,
+    /// "auto", "tiled" or "texture".
+    pub matmul: String,
+    pub json: bool,
+    pub save: Option<PathBuf>,
+}
+
+/// The preset with the given dimensions replacing its own, checked.
+pub fn resolve(preset: &str, d: &Dimensions) -> Result<GptConfig, FlopcostError> {
+    let mut config = GptConfig::preset(preset).ok_or_else(|| {
+        FlopcostError::bad_input(format!(
+            "unknown preset '{preset}'; known presets: {}",
+            GptConfig::PRESET_NAMES.join(", ")
+        ))
+    })?;
+    let set = |field: &mut usize, value: Option<usize>| {
+        if let Some(v) = value {
+            *field = v;
+        }
+    };
+    set(&mut config.vocab, d.vocab);
+    set(&mut config.ctx, d.ctx);
+    set(&mut config.width, d.width);
+    set(&mut config.layers, d.layers);
+    set(&mut config.heads, d.heads);
+    set(&mut config.batch, d.batch);
+    config.validate()?;
+    Ok(config)
+}
+
+/// How the step's products are computed, as `--matmul` names it.
+fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
+    match name {
+        "auto" => Ok(MatmulChoice::Measured),
+        "tiled" => Ok(MatmulChoice::Given(MatmulPath::Tiled(Default::default()))),
+        "texture" => Ok(MatmulChoice::Given(MatmulPath::Texture)),
+        other => Err(FlopcostError::bad_input(format!(
+            "--matmul {other}: expected auto, tiled or texture"
+        ))),
+    }
+}
+
+pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
+    let config = resolve(&command.preset, &command.dimensions)?;
+    let matmul = matmul_choice(&command.matmul)?;
+    let data = if command.random_data {
+        DataSource::Random
+    } else {
+        DataSource::Corpus
+    };
+    if data == DataSource::Corpus && config.vocab < crate::train::data::CORPUS_VOCAB {
+        return Err(FlopcostError::bad_input(format!(
+            "--vocab {} is too small for the byte-level text (it needs {}); raise it or give \
+             --random-data",
+            config.vocab,
+            crate::train::data::CORPUS_VOCAB
+        ))
+        .into());
+    }
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
+    let session = Session::open(&globals.session)?;
+    let request = TrainRequest {
+        config,
+        preset: Some(command.preset.clone()),
+        plan: TrainPlan {
+            warmup: command.warmup,
+            steps: command.steps,
+            profiled: command.profile_steps,
+            seed: command.seed,
+            hyper: AdamW {
+                lr: command.lr,
+                weight_decay: command.weight_decay,
+                ..AdamW::default()
+            },
+            path: match matmul {
+                MatmulChoice::Given(path) => path,
+                MatmulChoice::Measured => MatmulPath::Tiled(Default::default()),
+            },
+            data,
+        },
+        measure_matmul: command.measure_matmul,
+        matmul,
+    };
+    let mut report = session.train(&request)?;
+    drop(session);
+    let accelerator = catalog.accelerator_for_adapters(std::slice::from_ref(&report.adapter.name));
+    report.mfu.extend(catalog_mfu(
+        report.achieved_gflops,
+        Precision::Fp32,
+        accelerator,
+    ));
+    if let Some(path) = &command.save {
+        save_json(path, &report, "--save")?;
+    }
+    if command.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", train_text::render(&report));
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! A measured training run: the step built once, poisoned, then warm-up steps, timed steps and
+//! a few profiled ones, each a real step of training whose loss is kept. What it returns are
+//! measurements; the session assembles the report.
+
+use std::time::{Duration, Instant};
+
+use crate::bench::{Stability, Summary};
+use crate::error::FlopcostError;
+use crate::gpu::{GpuContext, TimestampTimer};
+use crate::model::TimingSource;
+use crate::progress::Progress;
+
+use super::config::GptConfig;
+use super::data;
+use super::kernels::{KernelClass, MatmulPath};
+use super::params::{init_params, AdamW};
+use super::plan::StepPlan;
+use super::step::{GpuStep, Op};
+
+/// Where batches come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSource {
+    /// The shipped text, byte-level: consecutive steps walk through it.
+    Corpus,
+    /// Seeded random tokens, a new batch each step.
+    Random,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainPlan {
+    pub warmup: u32,
+    pub steps: u32,
+    /// Further steps run with per-kernel timing for the breakdown (not in the step times).
+    pub profiled: u32,
+    pub seed: u64,
+    pub hyper: AdamW,
+    /// How the products are computed.
+    pub path: MatmulPath,
+    pub data: DataSource,
+}
+
+/// One step's record.
+#[derive(Debug, Clone)]
+pub struct StepSample {
+    pub phase: &'static str,
+    pub loss: f64,
+    pub seconds: Option<f64>,
+}
+
+/// One kernel class's time per step.
+#[derive(Debug, Clone)]
+pub struct ClassSample {
+    pub class: KernelClass,
+    pub dispatches: u32,
+    pub samples_s: Vec<f64>,
+    pub flops: f64,
+    pub bytes: f64,
+}
+
+pub struct TrainMeasurement {
+    pub steps: Vec<StepSample>,
+    pub step_summary: Summary,
+    pub stability: Stability,
+    pub classes: Vec<ClassSample>,
+    pub class_timing: TimingSource,
+    pub class_method: String,
+    pub dispatches_per_step: u32,
+}
+
+/// A step may take this long, at the least, before it counts as hung.
+const STEP_TIMEOUT_FLOOR: Duration = Duration::from_secs(120);
+
+/// Runs `plan` on `step` (built and uploaded, not yet poisoned).
+pub fn run(
+    ctx: &GpuContext,
+    step: &GpuStep,
+    plan: &TrainPlan,
+    progress: &Progress,
+) -> Result<TrainMeasurement, FlopcostError> {
+    let config = *step.config();
+    let corpus = data::corpus_tokens();
+    let batch = |i: u32| match plan.data {
+        DataSource::Corpus => data::batch(&corpus, &config, i as usize),
+        DataSource::Random => data::random_batch(&config, plan.seed.wrapping_add(i as u64)),
+    };
+    step.poison(&ctx.queue);
+    let total = plan.warmup + plan.steps;
+    let mut seconds = Vec::new();
+    let mut timeout = STEP_TIMEOUT_FLOOR;
+    for i in 0..total {
+        if i == plan.warmup {
+            progress.step(&format!("timing {} training steps", plan.steps));
+        }
+        let (inputs, targets) = batch(i);
+        step.set_batch(&ctx.queue, &inputs, &targets);
+        step.set_hyper(&ctx.queue, &plan.hyper, i as usize + 1);
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("step"),
+            });
+        step.encode_step(&mut encoder, i);
+        let start = Instant::now();
+        let submission = ctx.queue.submit([encoder.finish()]);
+        ctx.wait(submission, timeout)?;
+        let s = start.elapsed().as_secs_f64();
+        timeout = STEP_TIMEOUT_FLOOR.max(Duration::from_secs_f64(20.0 * s));
+        seconds.push(s);
+        if i == 0 {
+            // The first loss proves the poisoned buffers were all written before being read.
+            check_losses(&step.read_history(ctx, 1, timeout)?, 0)?;
+        }
+    }
+    // The breakdown's steps: per-kernel timestamps where they measure the work, else each
+    // class's dispatches submitted and timed on their own.
+    let (classes, class_timing, class_method) =
+        profile(ctx, step, plan, total, &batch, timeout, progress)?;
+    let profiled_total = total + plan.profiled;
+    let losses = step.read_history(ctx, profiled_total, timeout)?;
+    check_losses(&losses, 0)?;
+    let steps = losses
+        .iter()
+        .enumerate()
+        .map(|(i, &loss)| {
+            let i = i as u32;
+            StepSample {
+                phase: if i < plan.warmup {
+                    "warm-up"
+                } else if i < total {
+                    "timed"
+                } else {
+                    "profiled"
+                },
+                loss: loss as f64,
+                seconds: seconds.get(i as usize).copied(),
+            }
+        })
+        .collect();
+    let timed = &seconds[plan.warmup as usize..];
+    let (Some(step_summary), Some(stability)) = (Summary::of(timed), Stability::of(timed)) else {
+        return Err(FlopcostError::bad_input(
+            "no timed steps were run (raise --steps)",
+        ));
+    };
+    Ok(TrainMeasurement {
+        steps,
+        step_summary,
+        stability,
+        classes,
+        class_timing,
+        class_method,
+        dispatches_per_step: step.dispatch_count() as u32,
+    })
+}
+
+fn check_losses(losses: &[f32], first: usize) -> Result<(), FlopcostError> {
+    if let Some(i) = losses.iter().position(|l| !l.is_finite()) {
+        return Err(FlopcostError::ValidationFailed(format!(
+            "the loss of step {} is {} : a kernel read a value no kernel wrote (the buffers were \
+             poisoned with NaN) or training diverged; no time is reported",
+            first + i + 1,
+            losses[i]
+        )));
+    }
+    Ok(())
+}
+
+type ClassProfile = (Vec<ClassSample>, TimingSource, String);
+
+fn ops_of(step: &GpuStep) -> impl Iterator<Item = &Op> {
+    step.forward_backward.iter().chain(step.update.iter())
+}
+
+fn empty_classes(step: &GpuStep) -> Vec<ClassSample> {
+    KernelClass::ALL
+        .iter()
+        .map(|&class| {
+            let ops: Vec<&Op> = ops_of(step).filter(|op| op.class == class).collect();
+            ClassSample {
+                class,
+                dispatches: ops.len() as u32,
+                samples_s: Vec::new(),
+                flops: ops.iter().map(|op| op.flops).sum(),
+                bytes: ops.iter().map(|op| op.bytes).sum(),
+            }
+        })
+        .filter(|c| c.dispatches > 0)
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn profile(
+    ctx: &GpuContext,
+    step: &GpuStep,
+    plan: &TrainPlan,
+    first: u32,
+    batch: &dyn Fn(u32) -> (Vec<u32>, Vec<u32>),
+    timeout: Duration,
+    progress: &Progress,
+) -> Result<ClassProfile, FlopcostError> {
+    progress.step(&format!(
+        "profiling {} steps kernel by kernel",
+        plan.profiled
+    ));
+    let mut classes = empty_classes(step);
+    let ops: Vec<&Op> = ops_of(step).collect();
+    let fb = step.forward_backward.len();
+    let timer = TimestampTimer::new(ctx, ops.len() as u32);
+    let mut note = None;
+    if let Some(timer) = &timer {
+        let mut gpu_total = 0.0;
+        let mut wall_total = 0.0;
+        for i in first..first + plan.profiled {
+            let (inputs, targets) = batch(i);
+            step.set_batch(&ctx.queue, &inputs, &targets);
+            step.set_hyper(&ctx.queue, &plan.hyper, i as usize + 1);
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            step.encode_zero_grads(&mut encoder);
+            step.encode_ops(&mut encoder, &step.forward_backward, Some((timer, 0)));
+            step.encode_ops(&mut encoder, &step.update, Some((timer, fb as u32)));
+            step.encode_keep_loss(&mut encoder, i);
+            timer.resolve(&mut encoder, ops.len() as u32);
+            let start = Instant::now();
+            let submission = ctx.queue.submit([encoder.finish()]);
+            ctx.wait(submission, timeout)?;
+            wall_total += start.elapsed().as_secs_f64();
+            let per_op = timer.read_seconds(ctx, ops.len() as u32, timeout)?;
+            gpu_total += per_op.iter().sum::<f64>();
+            for class in classes.iter_mut() {
+                let s: f64 = ops
+                    .iter()
+                    .zip(&per_op)
+                    .filter(|(op, _)| op.class == class.class)
+                    .map(|(_, s)| s)
+                    .sum();
+                class.samples_s.push(s);
+            }
+        }
+        // As for single kernels (bench/timing.rs): timestamps that fill less than half the
+        // wall time of the same work do not measure it (seen on lavapipe).
+        if plan.profiled > 0 && gpu_total >= 0.5 * wall_total && gpu_total > 0.0 {
+            return Ok((
+                classes,
+                TimingSource::GpuTimestamp,
+                "GPU timestamps around every dispatch of the profiled steps, summed by class"
+                    .to_string(),
+            ));
+        }
+        note = Some(format!(
+            "GPU timestamps summed to {:.1}% of the wall time of the same steps, so they were \
+             discarded; ",
+            100.0 * gpu_total / wall_total.max(f64::MIN_POSITIVE)
+        ));
+        for class in classes.iter_mut() {
+            class.samples_s.clear();
+        }
+    }
+    // Each class's dispatches of one step, in step order, submitted alone and timed by the
+    // wall clock. They run on the buffers as the last step left them: the work is the same.
+    // The optimizer's runs move the parameters further, which is why these come last.
+    for _ in 0..plan.profiled.max(1) {
+        for class in classes.iter_mut() {
+            let mine: Vec<&Op> = ops
+                .iter()
+                .copied()
+                .filter(|op| op.class == class.class)
+                .collect();
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                for op in &mine {
+                    step.dispatch_one(&mut pass, op);
+                }
+            }
+            let start = Instant::now();
+            let submission = ctx.queue.submit([encoder.finish()]);
+            ctx.wait(submission, timeout)?;
+            class.samples_s.push(start.elapsed().as_secs_f64());
+        }
+    }
+    Ok((
+        classes,
+        TimingSource::WallClock,
+        format!(
+            "{}each class's dispatches of one step submitted on their own and timed by the wall \
+             clock (submission overhead included)",
+            note.unwrap_or_default()
+        ),
+    ))
+}
+
+/// The step's plan for `config` on `ctx`'s device, or why it cannot run there.
+pub fn plan_for(
+    ctx: &GpuContext,
+    config: &GptConfig,
+    history: u32,
+) -> Result<StepPlan, FlopcostError> {
+    let limits = &ctx.description.limits;
+    StepPlan::new(
+        config,
+        limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size),
+        history,
+    )
+}
+
+/// The initial parameters for `plan`, uploaded into a new step whose products take `path`.
+pub fn build(
+    ctx: &GpuContext,
+    plan: StepPlan,
+    seed: u64,
+    path: MatmulPath,
+) -> Result<GpuStep, FlopcostError> {
+    let params = init_params(&plan.config, seed);
+    let max_texture = ctx.description.limits.max_texture_dimension_2d;
+    ctx.scoped(|| GpuStep::new(&ctx.device, &ctx.queue, plan, &params, path, max_texture))
+}
