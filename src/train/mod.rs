@@ -24,3 +24,7 @@ pub mod step;
 
 pub use config::GptConfig;
 pub use params::{init_params, AdamW, ParamLayout, ParamTensor, TensorSlot};
+
+/// Issue 19's Llama-style model beside GPT-2 (its own configuration, layout, reference and
+/// counts; it reuses GPT-2's linear, residual, loss and AdamW reference functions).
+pub mod llama;
