@@ -45,20 +45,33 @@ pub fn titled<'a>(
     title: &str,
     report: &BenchReport,
 ) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
-    let band = if report.software_adapter { 78 } else { 56 };
+    let a = &report.adapter;
+    let subtitle = format!("{} ({}, {})", a.name, a.backend, a.device_type);
+    banner(root, title, &subtitle, report.software_adapter)
+}
+
+/// Draws `title`, a grey `subtitle` (what the figures are: adapter, precision, timing) and,
+/// for a software adapter, the warning in red, across the top of `root`; returns the area
+/// left for the chart.
+pub fn banner<'a>(
+    root: &DrawingArea<SVGBackend<'a>, Shift>,
+    title: &str,
+    subtitle: &str,
+    software_adapter: bool,
+) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
+    let band = if software_adapter { 78 } else { 56 };
     let (top, rest) = root.split_vertically(band);
     top.draw(&Text::new(
         title.to_string(),
         (16, 8),
         ("sans-serif", 22).into_font().color(&BLACK),
     ))?;
-    let a = &report.adapter;
     top.draw(&Text::new(
-        format!("{} ({}, {})", a.name, a.backend, a.device_type),
+        subtitle.to_string(),
         (16, 36),
         ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
     ))?;
-    if report.software_adapter {
+    if software_adapter {
         top.draw(&Text::new(
             format!("Warning: {SOFTWARE_WARNING}"),
             (16, 56),
