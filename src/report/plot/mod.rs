@@ -9,7 +9,7 @@ mod roofline;
 mod series;
 mod step_breakdown;
 #[cfg(test)]
-mod svg_check;
+pub(crate) mod svg_check;
 mod throughput;
 mod training_curve;
 

@@ -23,10 +23,18 @@ impl Element {
 /// Every element in document order; panics with the parser's message on malformed XML or a
 /// root other than `<svg>`.
 pub fn parse(svg: &str) -> Vec<Element> {
+    let elements = parse_xml(svg);
+    assert_eq!(elements.first().map(|e| e.name.as_str()), Some("svg"));
+    elements
+}
+
+/// Every element of an XML document (one root, any name) in document order; panics with the
+/// parser's message where it is not well-formed.
+pub fn parse_xml(document: &str) -> Vec<Element> {
     let mut elements: Vec<Element> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
-    for event in EventReader::from_str(svg) {
-        match event.unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{svg}")) {
+    for event in EventReader::from_str(document) {
+        match event.unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{document}")) {
             XmlEvent::StartElement {
                 name, attributes, ..
             } => {
@@ -50,7 +58,6 @@ pub fn parse(svg: &str) -> Vec<Element> {
             _ => {}
         }
     }
-    assert_eq!(elements.first().map(|e| e.name.as_str()), Some("svg"));
     elements
 }
 
