@@ -1,6 +1,7 @@
 //! Where a training step's time goes: one horizontal bar per kernel class (matmul forward,
 //! matmul backward, attention, LayerNorm, GELU, loss, optimizer, other), in milliseconds and
-//! as a share of the measured step, with the premise check's predicted time beside a class
+//! as a share of the time all classes took (their sum, which per-kernel timing measures apart
+//! from the whole step's time), with the premise check's predicted time beside a class
 //! where there is one. Each bar says in words what it is, so no legend is needed.
 
 use std::path::Path;
@@ -126,7 +127,7 @@ pub fn step_breakdown_svg(breakdown: &StepBreakdown) -> anyhow::Result<String> {
             .configure_mesh()
             .disable_y_mesh()
             .x_desc(format!(
-                "milliseconds per step (measured step: {} ms)",
+                "milliseconds per step; shares of the {} ms all classes took",
                 ms(total)
             ))
             .x_label_formatter(&plain_label)
@@ -148,7 +149,7 @@ pub fn step_breakdown_svg(breakdown: &StepBreakdown) -> anyhow::Result<String> {
                 c.measured_ms,
                 measured_y,
                 measured_color,
-                format!("{} ms, {share:.1}% of the step", ms(c.measured_ms)),
+                format!("{} ms, {share:.1}%", ms(c.measured_ms)),
                 &words,
             )?;
             if let (Some(p), Some(py)) = (c.predicted_ms, predicted_y) {
@@ -267,8 +268,10 @@ mod tests {
         assert_eq!(bars(&svg, color(4)), 0, "no prediction, no predicted bar");
         assert!(!words.iter().any(|w| w.contains("predicted")));
         // 10 ms of a 27.18 ms step, with three significant figures.
-        assert!(words.contains(&"10.0 ms, 36.8% of the step"), "{words:?}");
-        assert!(words.iter().any(|w| w.contains("measured step: 27.2 ms")));
+        assert!(words.contains(&"10.0 ms, 36.8%"), "{words:?}");
+        assert!(words
+            .iter()
+            .any(|w| w.contains("shares of the 27.2 ms all classes took")));
     }
 
     #[test]
@@ -298,7 +301,7 @@ mod tests {
         b.classes[6].measured_ms = 0.0;
         let svg = step_breakdown_svg(&b).unwrap();
         assert_eq!(bars(&svg, color(0)), CLASSES.len());
-        assert!(texts(&parse(&svg)).contains(&"0.0000 ms, 0.0% of the step"));
+        assert!(texts(&parse(&svg)).contains(&"0.0000 ms, 0.0%"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The training curve: the loss over the steps (upper panel) and each timed step's tokens per
 //! second (lower panel), on one step axis. Two panels rather than two y axes on one, so neither
-//! figure's scale can be read against the other's. Warm-up steps have a loss but no time: they
-//! are in the upper panel only.
+//! figure's scale can be read against the other's. Steps that were not timed (warm-up, or run
+//! with per-kernel timing) have a loss but no rate: they are in the upper panel only.
 
 use std::path::Path;
 
@@ -31,7 +31,7 @@ pub struct TrainingCurve {
     pub steps: Vec<u32>,
     /// The mean loss of each step.
     pub losses: Vec<f64>,
-    /// None for a warm-up step, which is not timed.
+    /// None for a step that was not timed: warm-up, or run with per-kernel timing.
     pub tokens_per_second: Vec<Option<f64>>,
 }
 
@@ -166,7 +166,7 @@ pub fn training_curve_svg(curve: &TrainingCurve) -> anyhow::Result<String> {
             .draw()?;
         if timed.is_empty() {
             chart.draw_series(std::iter::once(Text::new(
-                "no timed step: every step was warm-up",
+                "no timed step (warm-up and profiled steps are not timed)",
                 (first, rate_max / 2.0),
                 ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
             )))?;
@@ -272,10 +272,12 @@ mod tests {
     }
 
     #[test]
-    fn one_step_all_warm_up_is_drawn_and_says_so() {
+    fn one_untimed_step_is_drawn_and_says_so() {
         let svg = training_curve_svg(&curve(1, 1)).unwrap();
         let elements = parse(&svg);
-        assert!(texts(&elements).contains(&"no timed step: every step was warm-up"));
+        assert!(
+            texts(&elements).contains(&"no timed step (warm-up and profiled steps are not timed)")
+        );
         assert_eq!(with(&elements, "circle", "fill", &hex(color(0))).len(), 1);
     }
 
