@@ -272,6 +272,28 @@ mod tests {
     }
 
     #[test]
+    fn a_long_label_is_wrapped_not_cut() {
+        let mut c = curve(3, 1);
+        c.label = (0..40)
+            .map(|i| format!("word{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let svg = training_curve_svg(&c).unwrap();
+        let elements = parse(&svg);
+        let words = texts(&elements);
+        let lines: Vec<&&str> = words.iter().filter(|w| w.starts_with("word")).collect();
+        assert!(lines.len() > 1, "{words:?}");
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            c.label
+        );
+    }
+
+    #[test]
     fn one_untimed_step_is_drawn_and_says_so() {
         let svg = training_curve_svg(&curve(1, 1)).unwrap();
         let elements = parse(&svg);
