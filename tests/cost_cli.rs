@@ -1,13 +1,9 @@
 //! The cost commands driven end to end on fixture files: no GPU needed.
 
 mod common;
-use common::flopcost;
+use common::{fixture, flopcost};
 
 use serde_json::Value;
-
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Runs and returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {

@@ -7,11 +7,12 @@ use clap::Args;
 
 use super::values;
 use crate::catalog::Precision;
-use crate::commands::catalog::{CatalogCommand, Section};
+use crate::commands::catalog::CatalogCommand;
 use crate::commands::compare::CompareCommand;
 use crate::commands::estimate::EstimateOptions;
 use crate::commands::merge::MergeCommand;
 use crate::model::Dtype;
+use crate::report::catalog_text::CatalogSection;
 
 #[derive(Debug, Clone, Args)]
 pub struct CatalogArgs {
@@ -27,9 +28,9 @@ impl From<CatalogArgs> for CatalogCommand {
     fn from(args: CatalogArgs) -> Self {
         CatalogCommand {
             section: args.section.as_deref().map(|s| match s {
-                "accelerators" => Section::Accelerators,
-                "models" => Section::Models,
-                _ => Section::Runs,
+                "accelerators" => CatalogSection::Accelerators,
+                "models" => CatalogSection::Models,
+                _ => CatalogSection::Runs,
             }),
             json: args.json,
         }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::calibration::{fit, interval_for, without, CalibrationRun, SkippedRun};
-use super::efficiency::median;
+use crate::model::median;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BacktestRow {
@@ -65,7 +65,7 @@ pub fn backtest(runs: &[CalibrationRun], skipped: Vec<SkippedRun>) -> Option<Bac
     let abs_errors: Vec<f64> = rows.iter().map(|r| r.signed_error.abs()).collect();
     let inside = rows.iter().filter(|r| r.inside).count();
     Some(Backtest {
-        median_abs_error: median(&abs_errors),
+        median_abs_error: median(&abs_errors)?,
         coverage: inside as f64 / rows.len() as f64,
         nominal_coverage: super::interval::HIGH_PERCENTILE - super::interval::LOW_PERCENTILE,
         method: "for each run: the model (family median MFU) and the interval (10th-90th \

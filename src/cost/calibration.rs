@@ -18,10 +18,11 @@
 
 use serde::Serialize;
 
-use super::efficiency::{counted_flops, median, mfu, sustained_per_device};
+use super::efficiency::{counted_flops, mfu, sustained_per_device};
 use super::interval::{Interval, MIN_RATIOS};
 use super::units::{SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Accelerator, Catalog, Precision, Run};
+use crate::model::median;
 
 /// A family's own mean is used only when it has at least this many runs.
 pub const MIN_GROUP_RUNS: usize = 3;
@@ -455,7 +456,7 @@ impl Calibration {
                 .filter_map(|r| r.matmul_utilisation)
                 .collect();
             return Efficiency {
-                value: median(&utils),
+                value: median(&utils).expect("runs with a MAMF have a utilisation"),
                 basis: "matmul utilisation".into(),
                 group: "all calibration runs on accelerators with a sourced MAMF".into(),
                 runs: with_mamf.iter().map(|r| r.run.clone()).collect(),

@@ -15,18 +15,6 @@ pub fn mfu(sustained: f64, peak: f64) -> f64 {
     sustained / peak
 }
 
-/// Median of a non-empty list (mean of the two middle values for an even count).
-pub fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    } else {
-        sorted[mid]
-    }
-}
-
 /// A run's compute counted from operations: the reported figure, else 6·N·D from its model's
 /// activated parameters and its tokens. None when neither is known.
 pub fn counted_flops(run: &Run, catalog: &Catalog) -> Option<(f64, String)> {
@@ -53,11 +41,5 @@ mod tests {
         assert!((s / 1e12 - 342.6).abs() < 0.1, "{s}");
         let m = mfu(s, 989.5e12);
         assert!((m - 0.3462).abs() < 1e-3, "{m}");
-    }
-
-    #[test]
-    fn median_of_odd_and_even_lists() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod calibration;
+pub mod catalog_comparison;
 pub mod compare;
 pub mod defaults;
 pub mod efficiency;
@@ -11,6 +12,7 @@ pub mod flops;
 pub mod interval;
 pub mod measured;
 pub mod merge;
+pub mod run_story;
 pub mod run_work;
 pub mod side_by_side;
 pub mod two_paths;

@@ -10,7 +10,29 @@ use super::bench_text;
 use super::share::fmt_share_of_probe;
 use super::table::Table;
 use crate::model::PrecisionStory;
-use crate::model::{BenchReport, ResultStatus};
+use crate::model::{BenchReport, MergedReport, ResultStatus};
+
+/// `--all-adapters`: each adapter's story, a blank line after each, then each dtype's sum.
+pub fn render_all(
+    reports: &[&BenchReport],
+    merged: &MergedReport,
+    calibration: &Calibration,
+) -> String {
+    let mut out = String::new();
+    for report in reports {
+        out.push_str(&render(report, "--all-adapters", calibration));
+        out.push('\n');
+    }
+    for d in &merged.dtypes {
+        out.push_str(&format!(
+            "all {} GPUs together, {}: {:.2} GFLOP/s (the sum of each GPU's best validated kernel)\n",
+            d.devices,
+            d.dtype.name(),
+            d.total_gflops
+        ));
+    }
+    out
+}
 
 pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> String {
     let mut out = String::from("flopcost: what this machine's GPU really does\n\n");

@@ -20,12 +20,25 @@ pub use step_breakdown::{step_breakdown_svg, write_step_breakdown, ClassTime, St
 pub use throughput::throughput_svg;
 pub use training_curve::{training_curve_svg, write_training_curve, TrainingCurve};
 
-/// Measured device ceilings to draw over the data. None is measured yet; the plots take them
-/// so a later peak/bandwidth benchmark only has to pass its figures in.
+/// Measured device ceilings to draw over the data.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Ceilings {
     pub peak_gflops: Option<f64>,
     pub bandwidth_gbs: Option<f64>,
+}
+
+impl Ceilings {
+    /// The f32 FMA ceiling and the best bandwidth of the report's peak (from the last
+    /// `flopcost peak` on its adapter); none when it has no peak.
+    pub fn of(report: &crate::model::BenchReport) -> Ceilings {
+        report
+            .peak
+            .as_ref()
+            .map_or(Ceilings::default(), |p| Ceilings {
+                peak_gflops: p.fma_f32_gflops,
+                bandwidth_gbs: p.bandwidth_gbs,
+            })
+    }
 }
 
 /// Pixels; wide enough for a legend beside long adapter names.
