@@ -6,21 +6,24 @@
 #      shared machine then falls on both sides alike);
 #   3. prints one table: tokens/s of each, their ratio, each loss at the first and last step,
 #      and keeps every raw JSON and log in $OUT_DIR.
-# Both train on byte-level tokens of the shipped corpus (data/train/*.txt; flopcost embeds it,
-# the peer reads the same files concatenated), with WARMUP untimed steps then STEPS timed ones.
+# Both train on byte-level tokens of the shipped corpus (flopcost embeds it; the peer reads the
+# same texts joined as flopcost joins them, and walks them batch by batch as flopcost does),
+# from seed 1234 with AdamW at LR, WARMUP untimed steps then STEPS timed ones.
 #
 # Usage: bash bench/train-compare.sh        (OUT_DIR=bench/out/train by default)
-# Knobs (environment): OUT_DIR, STEPS (10), WARMUP (3), REPEATS (2), MID_FLAGS (the mid-sized
-#   configuration), STEP_TIMEOUT (seconds per run, 900).
+# Knobs (environment): OUT_DIR, STEPS (10), WARMUP (3), REPEATS (2), LR (1e-3), MID_FLAGS (the
+#   mid-sized configuration), CORPUS (the texts, in flopcost's order: src/train/data.rs),
+#   FLOPCOST_EXTRA (more flags for flopcost train, e.g. --no-matmul-reference), STEP_TIMEOUT
+#   (seconds per run, 900).
 # Exit status: 0 when every run finished, 1 otherwise (the table still prints).
 set -euo pipefail
 
 # Where flopcost's `train --json` keeps its figures: the first of these keys found anywhere in
 # the document is read (the report's field names were not fixed when this was written).
-FLOPCOST_TPS_KEYS=${FLOPCOST_TPS_KEYS:-tokens_per_second,tokens_per_s,tok_per_s,tokens_per_sec}
+FLOPCOST_TPS_KEYS=${FLOPCOST_TPS_KEYS:-tokens_per_s,tokens_per_second}
 # The loss curve: a list of numbers under one of these keys, or a list of objects each with one
-# of FLOPCOST_LOSS_ITEM_KEYS.
-FLOPCOST_LOSS_KEYS=${FLOPCOST_LOSS_KEYS:-losses,loss_curve,steps}
+# of FLOPCOST_LOSS_ITEM_KEYS (the train report's `steps: [{step, phase, loss, seconds}]`).
+FLOPCOST_LOSS_KEYS=${FLOPCOST_LOSS_KEYS:-steps,losses}
 FLOPCOST_LOSS_ITEM_KEYS=${FLOPCOST_LOSS_ITEM_KEYS:-loss}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +32,10 @@ OUT_DIR=${OUT_DIR:-bench/out/train}
 STEPS=${STEPS:-10}
 WARMUP=${WARMUP:-3}
 REPEATS=${REPEATS:-2}
+LR=${LR:-1e-3}
+CORPUS=${CORPUS:-data/train/declaration.txt data/train/constitution.txt}
 MID_FLAGS=${MID_FLAGS:---vocab 256 --ctx 256 --width 384 --layers 4 --heads 6 --batch 4}
+FLOPCOST_EXTRA=${FLOPCOST_EXTRA:-}
 STEP_TIMEOUT=${STEP_TIMEOUT:-900}
 
 mkdir -p "$OUT_DIR"
@@ -66,25 +72,28 @@ say "building the peer, bench/peer-burn-train (a cold build takes 10+ minutes on
 (cd bench/peer-burn-train && cargo build --release --locked 2>&1 | tail -n 3 >&2)
 PEER="$ROOT/bench/peer-burn-train/target/release/peer-burn-train"
 
-# The peer's text: the corpus files flopcost embeds, in name order, concatenated.
+# The peer's text: the texts flopcost embeds, joined by a newline as flopcost joins them.
 TEXT_ARGS=()
-shopt -s nullglob
-corpus=(data/train/*.txt)
-shopt -u nullglob
-if [ "${#corpus[@]}" -gt 0 ]; then
-  cat "${corpus[@]}" >"$OUT_DIR/corpus.txt"
+read -r -a corpus <<<"$CORPUS"
+if ls "${corpus[@]}" >/dev/null 2>&1; then
+  python3 - "$OUT_DIR/corpus.txt" "${corpus[@]}" <<'PY'
+import sys
+texts = [open(p, "rb").read() for p in sys.argv[2:]]
+open(sys.argv[1], "wb").write(b"\n".join(texts))
+PY
   TEXT_ARGS=(--text "$OUT_DIR/corpus.txt")
 else
-  say "no data/train/*.txt here: the peer trains on random tokens"
+  say "no corpus ($CORPUS) here: the peer trains on random tokens"
 fi
 
 # 2. The pairs, A B A B per configuration.
 read -r -a mid <<<"$MID_FLAGS"
-COMMON=(--steps "$STEPS" --warmup "$WARMUP")
+read -r -a extra <<<"$FLOPCOST_EXTRA"
+COMMON=(--steps "$STEPS" --warmup "$WARMUP" --lr "$LR" --seed 1234)
 for cfg in tiny mid; do
   if [ "$cfg" = tiny ]; then dims=(--preset tiny); else dims=("${mid[@]}"); fi
   for rep in $(seq 1 "$REPEATS"); do
-    run "flopcost-$cfg-$rep" "$OUT_DIR/flopcost-$cfg-$rep.json" "$BIN" train "${dims[@]}" "${COMMON[@]}" --json
+    run "flopcost-$cfg-$rep" "$OUT_DIR/flopcost-$cfg-$rep.json" "$BIN" train "${dims[@]}" "${COMMON[@]}" "${extra[@]}" --json
     run "burn-$cfg-$rep" "$OUT_DIR/burn-$cfg-$rep.json" "$PEER" "${dims[@]}" "${COMMON[@]}" "${TEXT_ARGS[@]}"
   done
 done

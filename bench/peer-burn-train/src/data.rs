@@ -1,4 +1,4 @@
-//! Training batches: byte-level tokens of a text file read in order, or seeded random tokens.
+//! Training batches: byte-level tokens of a text file walked in order, or seeded random tokens.
 
 use crate::model::GptConfig;
 
@@ -43,9 +43,8 @@ impl Source {
         if config.vocab < 256 {
             return Err(format!("byte-level text needs --vocab 256 or more, not {}", config.vocab));
         }
-        let needed = config.batch * config.ctx + 1;
-        if bytes.len() < needed {
-            return Err(format!("{path} has {} bytes; one batch needs {needed}", bytes.len()));
+        if bytes.is_empty() {
+            return Err(format!("{path} is empty"));
         }
         Ok(Source::Text { path: path.to_string(), tokens: bytes.into_iter().map(i32::from).collect() })
     }
@@ -60,27 +59,32 @@ impl Source {
     }
 
     /// Inputs and targets (inputs shifted by one), each B·T tokens row-major, for `step`.
-    /// Text: consecutive windows of B·T + 1 tokens, wrapping at the end (as llm.c's loader).
+    /// Text: row b of step s reads T + 1 tokens from token (s·B + b)·T on, wrapping around the
+    /// end, as flopcost's `train::data::batch` does, so both train on the same batches.
     pub fn batch(&self, config: &GptConfig, step: usize) -> (Vec<i32>, Vec<i32>) {
-        let n = config.batch * config.ctx;
-        let window: Vec<i32> = match self {
+        let (b, t) = (config.batch, config.ctx);
+        let mut inputs = Vec::with_capacity(b * t);
+        let mut targets = Vec::with_capacity(b * t);
+        match self {
             Source::Text { tokens, .. } => {
-                let starts = tokens.len() - n; // windows of n + 1 tokens that fit
-                let start = (step * n) % starts;
-                tokens[start..start + n + 1].to_vec()
+                let n = tokens.len() as u128;
+                for row in 0..b {
+                    let first_row = (step as u128 * b as u128 + row as u128) % n;
+                    let start = (first_row * t as u128 % n) as usize;
+                    for i in 0..t {
+                        inputs.push(tokens[(start + i) % tokens.len()]);
+                        targets.push(tokens[(start + i + 1) % tokens.len()]);
+                    }
+                }
             }
             Source::Random { seed } => {
                 let mut rng = SplitMix::new(seed ^ (step as u64).wrapping_mul(0xA24B_AED4_963E_E407));
-                (0..=n).map(|_| (rng.next_u64() % config.vocab as u64) as i32).collect()
+                for _ in 0..b {
+                    let row: Vec<i32> = (0..=t).map(|_| (rng.next_u64() % config.vocab as u64) as i32).collect();
+                    inputs.extend_from_slice(&row[..t]);
+                    targets.extend_from_slice(&row[1..]);
+                }
             }
-        };
-        // Each row is its own sequence of T inputs and the T tokens after them.
-        let mut inputs = Vec::with_capacity(n);
-        let mut targets = Vec::with_capacity(n);
-        for row in 0..config.batch {
-            let at = row * config.ctx;
-            inputs.extend_from_slice(&window[at..at + config.ctx]);
-            targets.extend_from_slice(&window[at + 1..at + config.ctx + 1]);
         }
         (inputs, targets)
     }

@@ -48,8 +48,8 @@ fn parse_args() -> Result<Args, String> {
             .ok_or_else(|| format!("unknown preset {name} (known: {})", GptConfig::PRESET_NAMES.join(", ")))?;
         preset = Some(name.clone());
     }
-    // llm.c's train_gpt2.c: lr 1e-4, weight decay 0.
-    let mut a = Args { preset, config, steps: 10, warmup: 3, text: None, seed: 1234, lr: 1e-4, weight_decay: 0.0 };
+    // flopcost train's defaults: seed 1234, lr 1e-3, weight decay 0, 3 warm-up steps.
+    let mut a = Args { preset, config, steps: 10, warmup: 3, text: None, seed: 1234, lr: 1e-3, weight_decay: 0.0 };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"));
