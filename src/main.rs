@@ -1,5 +1,5 @@
 fn main() {
-    flopcost::gpu::skip_display_device_selection();
+    flopcost::session::prepare_process();
     // Like other Unix tools, end quietly when the reader of our output goes away
     // (`flopcost catalog | head`); Rust would otherwise panic on the failed write.
     #[cfg(unix)]

@@ -27,14 +27,6 @@ impl Progress {
         Progress { bar, quiet }
     }
 
-    /// Progress that shows nothing: for library callers and tests.
-    pub fn hidden() -> Progress {
-        Progress {
-            bar: None,
-            quiet: true,
-        }
-    }
-
     /// The step now running (kernel, size, estimate); replaced by the next one.
     pub fn step(&self, message: &str) {
         if let Some(bar) = &self.bar {

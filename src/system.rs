@@ -1,17 +1,9 @@
 //! Facts about the host that make a result reproducible and comparable later, read through
 //! `sysinfo` so that Linux, macOS and Windows all report them.
 
-use serde::{Deserialize, Serialize};
 use sysinfo::{CpuRefreshKind, RefreshKind, System};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SystemInfo {
-    pub os: String,
-    pub arch: String,
-    pub cpu_model: String,
-    pub cpu_cores: usize,
-    pub wgpu_version: String,
-}
+use crate::model::SystemInfo;
 
 /// The wgpu version flopcost was built against (kept in step with Cargo.toml by a test).
 pub const WGPU_VERSION: &str = "30";
@@ -58,5 +50,11 @@ mod tests {
         assert!(info.cpu_cores >= 1);
         // Every OS this crate builds for reports its memory.
         assert!(available_memory().is_some_and(|b| b > 0));
+    }
+
+    #[test]
+    fn the_wgpu_version_is_the_one_built_against() {
+        let manifest = include_str!("../Cargo.toml");
+        assert!(manifest.contains(&format!("wgpu = {{ version = \"{WGPU_VERSION}\"")));
     }
 }

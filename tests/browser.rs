@@ -1,8 +1,9 @@
 //! The page in a real browser: headless Chromium on SwiftShader WebGPU (no GPU needed) runs
 //! every kernel plan, served by `flopcost serve` and as the static build, and the results come
 //! back in the CLI's schema. Skipped, with the reason printed, where Chromium is absent; CI
-//! installs it.
+//! installs it and sets FLOPCOST_REQUIRE_CHROMIUM, so there a missing Chromium fails.
 
+mod common;
 #[path = "browser/devtools.rs"]
 mod devtools;
 #[path = "browser/server.rs"]
@@ -11,10 +12,11 @@ mod server;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::scratch;
 use devtools::{find_chromium, Browser, SWIFTSHADER_WEBGPU};
 use flopcost::model::load_report;
 use flopcost::model::{BenchReport, ResultStatus};
-use server::{scratch, Served};
+use server::Served;
 
 /// Small, so SwiftShader finishes every family in seconds.
 const PAGE_QUERY: &str = "?autorun=1&size=64&runs=5&min_time=0.1&warmup=1";
@@ -22,13 +24,17 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(240);
 const FINISHED: &str =
     "['done', 'error', 'no-adapter'].includes(document.body.dataset.state) ? document.body.dataset.state : ''";
 
+/// Chromium, or `None` (said on stderr) where it is absent. CI sets FLOPCOST_REQUIRE_CHROMIUM,
+/// so there a missing Chromium fails the test instead of skipping it.
 fn chromium() -> Option<PathBuf> {
     let found = find_chromium();
     if found.is_none() {
-        eprintln!(
-            "skipped: no chromium on PATH, nor a file at FLOPCOST_CHROMIUM (CI installs \
-             Debian's `chromium`)"
-        );
+        let why = "no chromium on PATH, nor a file at FLOPCOST_CHROMIUM (CI installs Debian's \
+                   `chromium`)";
+        if std::env::var_os("FLOPCOST_REQUIRE_CHROMIUM").is_some() {
+            panic!("FLOPCOST_REQUIRE_CHROMIUM is set, but there is {why}");
+        }
+        eprintln!("skipped: {why}");
     }
     found
 }
@@ -78,7 +84,7 @@ fn screenshot(browser: &mut Browser, dir: &Path, name: &str) {
 #[test]
 fn served_page_runs_every_kernel_and_saves_its_result() {
     let Some(chromium) = chromium() else { return };
-    let dir = scratch("browser-served");
+    let dir = scratch("served");
     let results = dir.join("results");
     std::fs::create_dir_all(&results).unwrap();
     let served = Served::start(&results);
@@ -107,7 +113,7 @@ fn served_page_runs_every_kernel_and_saves_its_result() {
 #[test]
 fn static_build_runs_from_file_and_offers_the_download() {
     let Some(chromium) = chromium() else { return };
-    let dir = scratch("browser-static");
+    let dir = scratch("static");
     let site = static_site(&dir);
     let mut browser = Browser::launch(&chromium, SWIFTSHADER_WEBGPU, &dir.join("profile"));
     let page = std::fs::canonicalize(site.join("index.html")).unwrap();

@@ -1,13 +1,9 @@
 //! The cost commands driven end to end on fixture files: no GPU needed.
 
 mod common;
-use common::flopcost;
+use common::{fixture, flopcost};
 
 use serde_json::Value;
-
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Runs and returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -33,32 +29,22 @@ fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("flopcost-test-{}-{name}", std::process::id()))
 }
 
-const RUN_IDS: [&str; 24] = [
-    "deepseek-r1",
-    "deepseek-r1-zero",
-    "deepseek-r1-sft-data",
-    "deepseek-r1-rl",
-    "deepseek-v3",
-    "deepseek-v3-pretraining",
-    "deepseek-v3-context-extension",
-    "deepseek-v3-post-training",
-    "llama-3.1-405b",
-    "gpt-3-175b",
-    "llama-1-7b",
-    "llama-1-13b",
-    "llama-1-33b",
-    "llama-1-65b",
-    "llama-2-7b",
-    "llama-2-13b",
-    "llama-2-70b",
-    "bloom-176b",
-    "falcon-180b",
-    "llama-3.1-8b",
-    "llama-3.1-70b",
-    "deepseek-67b-per-trillion",
-    "deepseek-v2-per-trillion",
-    "palm-540b",
-];
+/// The built-in catalog file itself, read apart from the binary: tests derive their
+/// expectations from it, so adding a run to it breaks none.
+fn catalog_file() -> Value {
+    let text = std::fs::read_to_string(format!("{}/data/catalog.json", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn catalog_run_ids() -> Vec<String> {
+    catalog_file()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
 
 #[test]
 fn estimate_reprices_deepseek_r1_with_checkable_figures() {
@@ -83,7 +69,7 @@ fn estimate_reprices_deepseek_r1_with_checkable_figures() {
         .filter(|r| r["group"] == "nvidia-hopper")
         .map(|r| r["mfu"].as_f64().unwrap())
         .collect();
-    assert_eq!(hopper.len(), 6);
+    assert!(!hopper.is_empty());
     let flops = e["work"]["total_flops"].as_f64().unwrap();
     let implied_mfu = flops / (147_000.0 * 3600.0 * 989.5e12);
     let lowest = hopper.iter().copied().fold(f64::MAX, f64::min);
@@ -127,7 +113,7 @@ fn estimate_reprices_deepseek_r1_with_checkable_figures() {
         &hours_text,
         "$2.00/h (the run's reported $/GPU-hour",
         &cost_text,
-        "147.0K GPU-hours on h800, cost $294.0K",
+        "147.0K GPU-hours on h800 (all_stages), cost $294.0K",
         "300 W (ASSUMPTION",
         "80% interval",
     ] {
@@ -151,6 +137,12 @@ fn estimate_model_shows_both_terms_and_uses_tdp() {
     ]);
     let b = &e["work"]["breakdown"];
     assert!(close(b["dense_flops"].as_f64().unwrap(), 3.2856e24, 1e-9));
+    // Priced: the model's sourced 250 GFLOP per token, as the calibration counts its run.
+    assert!(close(
+        e["work"]["total_flops"].as_f64().unwrap(),
+        250e9 * 14.8e12,
+        1e-9
+    ));
     let attention = 6.0 * 61.0 * 4096.0 * 7168.0 * 14.8e12;
     assert!(close(
         b["attention_flops"].as_f64().unwrap(),
@@ -177,8 +169,16 @@ fn estimate_model_shows_both_terms_and_uses_tdp() {
         "--recompute",
         "--json",
     ]);
+    // Recomputation is shown as hardware FLOPs, never priced: the calibrated MFU is of 6·N·D.
     assert!(close(
         recompute["work"]["total_flops"].as_f64().unwrap(),
+        6.0 * 7e9 * 1e12,
+        1e-12
+    ));
+    assert!(close(
+        recompute["work"]["breakdown"]["hardware_flops"]
+            .as_f64()
+            .unwrap(),
         8.0 * 7e9 * 1e12,
         1e-12
     ));
@@ -206,8 +206,8 @@ fn catalog_runs_json_parses() {
     let doc = json_of(&["catalog", "runs", "--json"]);
     let runs = doc["runs"].as_array().unwrap();
     let ids: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, RUN_IDS);
-    let zero = &runs[1];
+    assert_eq!(ids, catalog_run_ids());
+    let zero = runs.iter().find(|r| r["id"] == "deepseek-r1-zero").unwrap();
     assert_eq!(zero["gpu_hours"]["value"].as_f64(), Some(101_000.0));
     assert_eq!(zero["gpu_hours"]["kind"].as_str(), Some("reported"));
     assert!(zero["gpu_hours"]["source"]
@@ -266,11 +266,11 @@ fn compare_one_saved_result_has_a_row_per_run_and_warns_about_software() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
     assert!(stderr.contains("software adapter on the CPU: not a GPU figure"));
-    for id in RUN_IDS {
+    for id in catalog_run_ids() {
         assert!(
             stdout
                 .lines()
-                .any(|l| l.split_whitespace().next() == Some(id)),
+                .any(|l| l.split_whitespace().next() == Some(id.as_str())),
             "no row for {id}:\n{stdout}"
         );
     }
@@ -284,7 +284,16 @@ fn compare_one_saved_result_has_a_row_per_run_and_warns_about_software() {
         "4",
         "--json",
     ]);
-    assert_eq!(doc["runs"].as_array().unwrap().len(), RUN_IDS.len());
+    assert_eq!(
+        doc["runs"].as_array().unwrap().len(),
+        catalog_run_ids().len()
+    );
+    // A CPU software adapter gets hours, never dollars.
+    assert!(doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["cost_usd"].is_null()));
     assert_eq!(doc["like_precision"].as_str(), Some("fp32"));
     // Best passed result: tiled f32 256³ in 8 ms = 4.194 GFLOP/s.
     let g = doc["device"]["per_device_gflops"].as_f64().unwrap();
@@ -409,24 +418,35 @@ fn merge_sums_best_results_and_estimate_reads_the_saved_document() {
 }
 
 #[test]
-fn estimate_from_a_software_result_warns_and_names_the_assumption() {
-    let (code, stdout, stderr) = run(&[
+fn estimate_from_a_software_result_warns_and_gives_hours_not_dollars() {
+    let args = [
         "estimate",
         "--from",
         &fixture("lavapipe.json"),
         "--flops",
         "1e18",
-    ]);
+    ];
+    let (code, stdout, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("software adapter on the CPU: not a GPU figure"));
     assert!(stdout.contains("kernel tiled f32"));
-    // A measured rate is multiplied by matmul utilisation, not by a datasheet MFU.
     assert!(
-        stdout.contains("the default is matmul utilisation"),
+        stdout.contains("a CPU adapter has no rental price"),
         "{stdout}"
     );
-    assert!(stdout.contains("precision: your rate is f32"), "{stdout}");
-    assert!(!stdout.contains("ASSUMPTION: applying a datasheet-derived MFU"));
+    let rental = stdout.lines().find(|l| l.starts_with("Rental:")).unwrap();
+    assert!(!rental.contains('$'), "{rental}");
+    let mut explain = args.to_vec();
+    explain.push("--explain");
+    let (_, full, _) = run(&explain);
+    // A measured rate is multiplied by matmul utilisation, not by a datasheet MFU.
+    assert!(full.contains("the default is matmul utilisation"), "{full}");
+    assert!(full.contains("precision: your rate is f32"), "{full}");
+    let mut json = args.to_vec();
+    json.push("--json");
+    let e = json_of(&json);
+    assert!(e["price_per_hour"].is_null());
+    assert!(e["result"]["rental_cost_usd"].is_null());
 }
 
 #[test]
@@ -544,7 +564,7 @@ fn re_pricing_a_deepseek_run_on_its_own_hardware_returns_its_reported_hours() {
 fn backtest_estimates_every_calibration_run_with_itself_left_out() {
     let doc = json_of(&["backtest", "--json"]);
     let rows = doc["rows"].as_array().unwrap();
-    assert!(rows.len() >= 15, "{}", rows.len());
+    assert!(rows.len() >= 30, "{}", rows.len());
     for r in rows {
         let (low, high) = (
             r["interval_low_hours"].as_f64().unwrap(),
@@ -564,18 +584,24 @@ fn backtest_estimates_every_calibration_run_with_itself_left_out() {
         );
     }
     let inside = rows.iter().filter(|r| r["inside"] == true).count();
+    let overall = &doc["overall"];
     assert!(close(
-        doc["coverage"].as_f64().unwrap(),
+        overall["coverage"].as_f64().unwrap(),
         inside as f64 / rows.len() as f64,
         1e-12
     ));
-    assert_eq!(doc["nominal_coverage"].as_f64(), Some(0.8));
+    assert_eq!(overall["nominal_coverage"].as_f64(), Some(0.8));
     let skipped = doc["skipped"].as_array().unwrap();
     assert!(skipped.iter().any(|s| s["run"] == "gpt-3-175b"));
 
     let (code, text, _) = run(&["backtest"]);
     assert_eq!(code, 0);
-    for expected in ["median absolute error", "coverage", "skipped gpt-3-175b"] {
+    for expected in [
+        "median absolute error",
+        "achieved against 80.0% nominal",
+        "held out by source",
+        "skipped gpt-3-175b",
+    ] {
         assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
     }
 }
@@ -601,9 +627,12 @@ fn a_measured_catalog_accelerator_gets_both_paths_side_by_side() {
         path.to_str().unwrap(),
         "--flops",
         "1e21",
+        "--explain",
     ]);
     std::fs::remove_file(&path).ok();
     assert_eq!(e["throughput"]["accelerator"].as_str(), Some("h100-sxm"));
+    // The matched accelerator's own TDP, not the 300 W default.
+    assert_eq!(e["watts"]["value"].as_f64(), Some(700.0));
     let p = &e["side_by_side"];
     assert!(p["from_measured"]["rate"]
         .as_str()
@@ -617,4 +646,286 @@ fn a_measured_catalog_accelerator_gets_both_paths_side_by_side() {
     assert_eq!(code, 0);
     assert!(stdout.contains("Side by side, h100-sxm"), "{stdout}");
     assert!(stdout.contains("why they differ"), "{stdout}");
+}
+
+/// The calibration runs as `estimate --json` reports them.
+fn calibration_runs() -> Vec<Value> {
+    let e = json_of(&["estimate", "--flops", "1e21", "--tflops", "100", "--json"]);
+    e["calibration"]["runs"].as_array().unwrap().clone()
+}
+
+#[test]
+fn every_calibration_run_reprices_to_its_reported_hours_through_every_path() {
+    let catalog = catalog_file();
+    let model_of = |run: &str| {
+        let r = catalog["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == run)
+            .unwrap()
+            .clone();
+        let m = catalog["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == r["model"])
+            .unwrap()
+            .clone();
+        (r, m)
+    };
+    let runs = calibration_runs();
+    assert!(runs.len() >= 30);
+    for c in &runs {
+        let id = c["run"].as_str().unwrap();
+        let accel = c["accelerator"].as_str().unwrap();
+        let hours = c["device_hours"].as_f64().unwrap();
+        let mfu = format!("{}", c["mfu"].as_f64().unwrap());
+        let hours_of = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--accelerator", accel, "--json"]);
+            json_of(&all)["result"]["device_hours"].as_f64().unwrap()
+        };
+        // --run, with and without --recompute: the run's own MFU on its own accelerator.
+        for extra in [&[][..], &["--recompute"][..]] {
+            let mut args = vec!["estimate", "--run", id];
+            args.extend(extra);
+            let got = hours_of(&args);
+            assert!(close(got, hours, 1e-9), "{id} {extra:?}: {got} vs {hours}");
+        }
+        // --model and --params with the run's tokens, at the run's MFU: the work is counted
+        // the same way (a reported total is rounded by its source, hence 1%).
+        let (run, model) = model_of(id);
+        let Some(tokens) = run["tokens"]["value"].as_f64() else {
+            continue;
+        };
+        let tokens = format!("{tokens}");
+        let tolerance = if run["flops"].is_null() { 1e-9 } else { 1e-2 };
+        let got = hours_of(&[
+            "estimate",
+            "--model",
+            model["id"].as_str().unwrap(),
+            "--tokens",
+            &tokens,
+            "--efficiency",
+            &mfu,
+        ]);
+        assert!(
+            close(got, hours, tolerance),
+            "{id} --model: {got} vs {hours}"
+        );
+        if model["flops_per_token"].is_null() {
+            let n = model["active_params"]["value"]
+                .as_f64()
+                .or(model["params"]["value"].as_f64())
+                .unwrap();
+            let got = hours_of(&[
+                "estimate",
+                "--params",
+                &format!("{n}"),
+                "--tokens",
+                &tokens,
+                "--recompute",
+                "--efficiency",
+                &mfu,
+            ]);
+            assert!(
+                close(got, hours, tolerance),
+                "{id} --params: {got} vs {hours}"
+            );
+        }
+    }
+    // FP8: DeepSeek-V3 trained in FP8; at the FP8 peak the calibrated rate is the same.
+    let fp8 = json_of(&[
+        "estimate",
+        "--run",
+        "deepseek-v3-pretraining",
+        "--accelerator",
+        "h800",
+        "--precision",
+        "fp8",
+        "--json",
+    ]);
+    assert!(close(
+        fp8["result"]["device_hours"].as_f64().unwrap(),
+        2.664e6,
+        1e-9
+    ));
+}
+
+#[test]
+fn a_run_on_another_accelerator_uses_that_accelerators_calibration() {
+    let own = json_of(&[
+        "estimate",
+        "--run",
+        "llama-2-70b",
+        "--accelerator",
+        "a100-80gb",
+        "--json",
+    ]);
+    let other = json_of(&[
+        "estimate",
+        "--run",
+        "llama-2-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--json",
+    ]);
+    assert!(own["efficiency"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("the run itself"));
+    let source = other["efficiency"]["source"].as_str().unwrap();
+    assert!(!source.contains("the run itself"), "{source}");
+    assert!(source.contains("nvidia-hopper"), "{source}");
+}
+
+#[test]
+fn a_run_priced_from_its_own_hours_prints_no_interval_and_its_own_devices() {
+    let e = json_of(&[
+        "estimate",
+        "--run",
+        "deepseek-r1-zero",
+        "--accelerator",
+        "h800",
+        "--json",
+    ]);
+    assert_eq!(e["devices"]["value"].as_f64(), Some(512.0));
+    assert!(e["interval"].is_null());
+    assert!(e["interval_omitted"]
+        .as_str()
+        .unwrap()
+        .contains("by construction"));
+    // 101K GPU-hours on 512 GPUs: about 8 days, not 20 years.
+    assert!(close(
+        e["result"]["wall_hours"].as_f64().unwrap(),
+        101_000.0 / 512.0,
+        1e-9
+    ));
+    let (_, text, _) = run(&[
+        "estimate",
+        "--run",
+        "deepseek-r1-zero",
+        "--accelerator",
+        "h800",
+    ]);
+    assert!(text.contains("No interval:"), "{text}");
+}
+
+#[test]
+fn an_mi300x_is_slower_than_an_h100_and_says_it_has_no_calibration_runs() {
+    let hours = |accel: &str| {
+        json_of(&[
+            "estimate",
+            "--params",
+            "70B",
+            "--tokens",
+            "2T",
+            "--accelerator",
+            accel,
+            "--json",
+        ])["result"]["device_hours"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(hours("mi300x") > hours("h100-sxm"));
+    let (_, text, _) = run(&[
+        "estimate",
+        "--params",
+        "70B",
+        "--tokens",
+        "2T",
+        "--accelerator",
+        "mi300x",
+    ]);
+    assert!(text.contains("no calibration runs for mi300x"), "{text}");
+}
+
+#[test]
+fn the_default_estimate_is_short_and_explain_shows_the_rest() {
+    let args = [
+        "estimate",
+        "--params",
+        "7B",
+        "--tokens",
+        "2T",
+        "--accelerator",
+        "a100-80gb",
+    ];
+    let (code, short, _) = run(&args);
+    assert_eq!(code, 0);
+    let lines = short.lines().count();
+    assert!(lines <= 16, "{lines} lines:\n{short}");
+    let last = short.lines().last().unwrap();
+    assert!(
+        last.starts_with("Track record (back-test held out by source"),
+        "{last}"
+    );
+    assert!(last.contains("nvidia-ampere"), "{last}");
+    let mut explain = args.to_vec();
+    explain.push("--explain");
+    let (_, full, _) = run(&explain);
+    assert!(full.starts_with(&short));
+    for r in calibration_runs() {
+        assert!(full.contains(r["run"].as_str().unwrap()));
+    }
+    assert!(full.contains("skipped gpt-3-175b"));
+}
+
+#[test]
+fn a_catalog_with_impossible_near_zero_and_duplicate_runs_is_skipped_with_notices() {
+    let run = |id: &str, hours: &str| {
+        format!(
+            r#"{{"id": "{id}", "model": "bloom-176b", "stage": "s", "accelerator": "a100-80gb",
+                "gpu_hours": {{"value": {hours}, "kind": "reported", "source": "s"}},
+                "tokens": {{"value": 366e9, "kind": "reported", "source": "s"}}}}"#
+        )
+    };
+    let doc = format!(
+        r#"{{"runs": [{}, {}, {}]}}"#,
+        run("impossible", "1000"),
+        run("near-zero", "1e15"),
+        run("bloom-again", "1082990")
+    );
+    let path = temp_path("hostile-catalog.json");
+    std::fs::write(&path, doc).unwrap();
+    let b = json_of(&["--catalog", path.to_str().unwrap(), "backtest", "--json"]);
+    let plain = json_of(&["backtest", "--json"]);
+    std::fs::remove_file(&path).ok();
+    let reason = |id: &str| {
+        b["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["run"] == id)
+            .map(|s| s["reason"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(reason("impossible").contains("outside physical sense"));
+    assert!(reason("near-zero").contains("outside physical sense"));
+    assert!(reason("bloom-again").contains("duplicate of 'bloom-176b'"));
+    // None of them moves the back-test.
+    assert_eq!(b["rows"], plain["rows"]);
+}
+
+#[test]
+fn the_readme_back_test_table_is_what_backtest_prints() {
+    let readme =
+        std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let (code, out, _) = run(&["backtest"]);
+    assert_eq!(code, 0);
+    let printed: Vec<&str> = out
+        .lines()
+        .take_while(|l| !l.starts_with("method:"))
+        .collect();
+    let in_readme: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("run ") || !l.contains("fitted on"))
+        .take(printed.len())
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect();
+    assert_eq!(
+        in_readme, printed,
+        "README's back-test table differs from `flopcost backtest`: paste its output"
+    );
 }

@@ -1,11 +1,11 @@
 //! Exporters on a fixture report (no device needed), and the export flags on `bench`.
 
 mod common;
-use common::flopcost;
+use common::{fixture, flopcost, scratch};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use flopcost::gpu::SOFTWARE_WARNING;
+use flopcost::model::SOFTWARE_WARNING;
 use flopcost::model::{load_report as load_bench_report, BenchReport};
 use flopcost::report::export::HtmlExporter;
 use flopcost::report::export::{CsvExporter, Exporter, JsonExporter, MarkdownExporter};
@@ -13,19 +13,13 @@ use flopcost::report::plot::{roofline_svg, throughput_svg, Ceilings};
 
 /// Two timed kernels, one failed (its error and config hold commas, quotes and a pipe) and one
 /// unsupported.
-fn fixture() -> BenchReport {
-    load_bench_report(Path::new("tests/fixtures/report-lavapipe.json")).unwrap()
+/// A report saved from a run on lavapipe.
+fn lavapipe_report() -> BenchReport {
+    load_bench_report(Path::new(&fixture("report-lavapipe.json"))).unwrap()
 }
 
 fn text(exporter: &dyn Exporter, report: &BenchReport) -> String {
     String::from_utf8(exporter.serialize(report).unwrap()).unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("exports-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Rows of RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks.
@@ -59,7 +53,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn json_round_trips_to_the_same_report() {
-    let report = fixture();
+    let report = lavapipe_report();
     let back: BenchReport =
         serde_json::from_slice(&JsonExporter.serialize(&report).unwrap()).unwrap();
     assert_eq!(back, report);
@@ -67,7 +61,7 @@ fn json_round_trips_to_the_same_report() {
 
 #[test]
 fn markdown_has_a_header_and_one_row_per_result() {
-    let report = fixture();
+    let report = lavapipe_report();
     let md = text(&MarkdownExporter, &report);
     assert!(md.contains(&report.adapter.name));
     assert!(md.contains("timing: gpu-timestamp"));
@@ -85,14 +79,14 @@ fn markdown_has_a_header_and_one_row_per_result() {
 
 #[test]
 fn markdown_has_no_warning_for_a_real_gpu() {
-    let mut report = fixture();
+    let mut report = lavapipe_report();
     report.software_adapter = false;
     assert!(!text(&MarkdownExporter, &report).contains(SOFTWARE_WARNING));
 }
 
 #[test]
 fn csv_has_a_header_and_one_quoted_row_per_result() {
-    let report = fixture();
+    let report = lavapipe_report();
     let rows = parse_csv(&text(&CsvExporter, &report));
     assert_eq!(
         rows[0].join(","),
@@ -121,7 +115,7 @@ fn csv_has_a_header_and_one_quoted_row_per_result() {
 
 #[test]
 fn html_holds_header_table_and_inline_svg() {
-    let report = fixture();
+    let report = lavapipe_report();
     let plot = throughput_svg(&report, &Ceilings::default()).unwrap();
     let html = text(&HtmlExporter { plots: vec![plot] }, &report);
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -135,7 +129,7 @@ fn html_holds_header_table_and_inline_svg() {
 
 #[test]
 fn plots_draw_ceilings_when_given() {
-    let report = fixture();
+    let report = lavapipe_report();
     let ceilings = Ceilings {
         peak_gflops: Some(50.0),
         bandwidth_gbs: Some(20.0),

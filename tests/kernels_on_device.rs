@@ -1,16 +1,12 @@
 //! Every kernel against the f64 reference on the local adapter (lavapipe in CI), at odd and
 //! even shapes, and proof that the poisoned output catches a kernel that skips work.
 
-use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::gpu::AdapterRequest;
-use flopcost::gpu::GpuContext;
-use flopcost::kernels::{self, MatmulProblem};
-use flopcost::model::ResultStatus;
+mod common;
 
-fn context() -> GpuContext {
-    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
-        .expect("tests need an adapter: install mesa-vulkan-drivers")
-}
+use flopcost::bench::{run_kernel, MatmulInputs};
+use flopcost::gpu::GpuContext;
+use flopcost::kernels;
+use flopcost::model::{MatmulProblem, ResultStatus, RunPlan};
 
 fn quick() -> RunPlan {
     RunPlan {
@@ -31,7 +27,7 @@ fn runnable(ctx: &GpuContext, inputs: &MatmulInputs) -> Vec<kernels::MatmulKerne
 
 #[test]
 fn a_family_the_adapter_cannot_run_is_skipped_with_its_reason() {
-    let ctx = context();
+    let ctx = common::device();
     let inputs = MatmulInputs::random(MatmulProblem::square(32), 5);
     for kernel in kernels::registry() {
         let Err(reason) = kernel.check_fits(&inputs.problem, &ctx.description) else {
@@ -66,7 +62,7 @@ const SHAPES: [(u32, u32, u32); 6] = [
 
 #[test]
 fn every_kernel_matches_the_reference_on_odd_and_even_shapes() {
-    let ctx = context();
+    let ctx = common::device();
     for (m, n, k) in SHAPES {
         let inputs = MatmulInputs::random(MatmulProblem { m, n, k }, 0xF10C + m as u64);
         for kernel in runnable(&ctx, &inputs) {
@@ -88,7 +84,7 @@ fn every_kernel_matches_the_reference_on_odd_and_even_shapes() {
 
 #[test]
 fn a_kernel_that_leaves_outputs_unwritten_fails_and_reports_no_time() {
-    let ctx = context();
+    let ctx = common::device();
     // Claim each workgroup covers 32x32 outputs while it really computes 16x16: three quarters
     // of C are never written, as if part of the dispatch were skipped.
     let mut broken = kernels::naive();
@@ -104,7 +100,7 @@ fn a_kernel_that_leaves_outputs_unwritten_fails_and_reports_no_time() {
 
 #[test]
 fn a_kernel_with_a_wrong_formula_fails() {
-    let ctx = context();
+    let ctx = common::device();
     // Off by one in the inner loop: every element misses its last term.
     let mut broken = kernels::naive();
     broken.source = broken
@@ -119,7 +115,7 @@ fn a_kernel_with_a_wrong_formula_fails() {
 
 #[test]
 fn a_shader_that_does_not_compile_is_reported_not_panicked() {
-    let ctx = context();
+    let ctx = common::device();
     let mut broken = kernels::naive();
     broken.source = "this is not wgsl".into();
     let inputs = MatmulInputs::random(MatmulProblem::square(8), 3);
@@ -130,7 +126,7 @@ fn a_shader_that_does_not_compile_is_reported_not_panicked() {
 
 #[test]
 fn a_kernel_over_the_device_limits_is_unsupported() {
-    let ctx = context();
+    let ctx = common::device();
     let mut huge = kernels::naive();
     huge.workgroup_size = (4096, 4096);
     let inputs = MatmulInputs::random(MatmulProblem::square(8), 4);
@@ -141,7 +137,7 @@ fn a_kernel_over_the_device_limits_is_unsupported() {
 
 #[test]
 fn a_problem_split_into_many_dispatches_still_validates() {
-    let ctx = context();
+    let ctx = common::device();
     // A tiny per-dispatch allowance forces every kernel to split C's rows into many dispatches,
     // as a large problem on a slow GPU would be.
     let plan = RunPlan {

@@ -6,8 +6,9 @@
 //! the input shrunk to a small one.
 
 mod common;
+use common::{fixture, scratch};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
@@ -19,19 +20,8 @@ use flopcost::cost::measured::{best_passed, rate_of};
 use flopcost::cost::merge::merge_reports;
 use flopcost::model::{load_report, load_results, ResultsFile};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap()
-}
-
-/// A scratch directory of this test process's own.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flopcost-loaders-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap()
 }
 
 /// Every loader on one file; what loads is used the way the commands use it, which must not
@@ -196,23 +186,23 @@ fn mutate(place: &mut Value, choices: &[usize], mutation: &Mutation) {
 /// The real documents every loader reads: saved reports, a merged document, catalogs.
 fn real_documents() -> Vec<String> {
     let mut docs: Vec<String> = [
-        "tests/fixtures/gpu-a.json",
-        "tests/fixtures/gpu-b.json",
-        "tests/fixtures/lavapipe.json",
-        "tests/fixtures/report-lavapipe.json",
-        "tests/fixtures/browser-result.json",
-        "tests/fixtures/bad-gflops.json",
-        "tests/fixtures/bad-catalog.json",
-        "data/catalog.json",
+        "gpu-a.json",
+        "gpu-b.json",
+        "lavapipe.json",
+        "report-lavapipe.json",
+        "browser-result.json",
+        "bad-gflops.json",
+        "bad-catalog.json",
     ]
     .iter()
-    .map(|name| read(name))
+    .map(|name| read(&fixture(name)))
     .collect();
+    docs.push(include_str!("../data/catalog.json").to_string());
     let reports: Vec<_> = ["gpu-a.json", "gpu-b.json"]
         .iter()
         .map(|name| {
-            let path = fixture(&format!("tests/fixtures/{name}"));
-            (name.to_string(), load_report(&path).unwrap())
+            let path = fixture(name);
+            (name.to_string(), load_report(Path::new(&path)).unwrap())
         })
         .collect();
     docs.push(serde_json::to_string_pretty(&merge_reports(&reports)).unwrap());
@@ -284,9 +274,9 @@ fn the_binary_refuses_hostile_files_with_exit_2() {
     write("empty.json", String::new());
     write(
         "truncated.json",
-        read("tests/fixtures/gpu-a.json")[..700].to_string(),
+        read(&fixture("gpu-a.json"))[..700].to_string(),
     );
-    let mut report: Value = serde_json::from_str(&read("tests/fixtures/gpu-a.json")).unwrap();
+    let mut report: Value = serde_json::from_str(&read(&fixture("gpu-a.json"))).unwrap();
     report["results"][0]["m"] = json!(-5);
     write("negative-size.json", report.to_string());
     report["results"][0]["m"] = json!(64);

@@ -3,13 +3,9 @@
 //! default-run flag before a subcommand is refused like any other misplaced flag.
 
 mod common;
-use common::flopcost;
+use common::{fixture, flopcost};
 
 use std::path::{Path, PathBuf};
-
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `merge` writes a document without a GPU, so it stands in for every `--save`.
 fn merge_to(path: &Path) -> assert_cmd::assert::Assert {

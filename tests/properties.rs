@@ -4,23 +4,19 @@
 //! Bounded so the file stays under a minute on lavapipe: 24 cases, dimensions up to 200, one
 //! opened device shared by every case, and a fixed proptest seed so a failure repeats.
 
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
-use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::gpu::AdapterRequest;
+use flopcost::bench::{run_kernel, MatmulInputs};
 use flopcost::gpu::GpuContext;
-use flopcost::kernels::{families, MatmulKernel, MatmulProblem};
-use flopcost::model::ResultStatus;
+use flopcost::kernels::{families, MatmulKernel};
+use flopcost::model::{MatmulProblem, ResultStatus, RunPlan};
 
 const CASES: u32 = 24;
 /// Configurations tried per family besides its default.
 const SAMPLED_PER_FAMILY: usize = 2;
-
-fn context() -> GpuContext {
-    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
-        .expect("tests need an adapter: install mesa-vulkan-drivers")
-}
 
 /// Per family: its default, then every k-th candidate so that the sample spans the list
 /// (the first and a middle one at `SAMPLED_PER_FAMILY` = 2). Deterministic.
@@ -93,7 +89,7 @@ fn check_one(
 
 #[test]
 fn every_family_and_sampled_configurations_match_the_reference() {
-    let ctx = context();
+    let ctx = common::device();
     let kernels = kernels_under_test();
     let config = Config {
         cases: CASES,

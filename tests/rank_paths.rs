@@ -3,18 +3,11 @@
 //! runs several tasks. (`slurm_end_to_end.rs` runs the same under a real Slurm.)
 
 mod common;
-use common::flopcost;
+use common::{flopcost, scratch};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rank-paths-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// flopcost as task 1 of a two-task step, local rank 0, in `dir`.
 fn task_one_of_two(dir: &Path) -> Command {

@@ -11,21 +11,16 @@
 //! this test ends once the spin finishes, a few seconds later; a kernel that truly never ended
 //! would hang that drop until the driver's watchdog killed it.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use flopcost::bench::{run_kernel, MatmulInputs, RunPlan};
-use flopcost::gpu::AdapterRequest;
-use flopcost::gpu::GpuContext;
-use flopcost::kernels::{self, MatmulKernel, MatmulProblem};
-use flopcost::model::{failed_results_error, FailureKind, ResultStatus};
+use flopcost::bench::{run_kernel, MatmulInputs};
+use flopcost::kernels::{self, MatmulKernel};
+use flopcost::model::{failed_results_error, FailureKind, MatmulProblem, ResultStatus, RunPlan};
 
 /// Spin iterations per unit of K, in every invocation.
 const SPIN_PER_K: u32 = 50_000_000;
-
-fn context() -> GpuContext {
-    GpuContext::open(None, &AdapterRequest::from_flag_and_env(None))
-        .expect("tests need an adapter: install mesa-vulkan-drivers")
-}
 
 /// The naive kernel, still computing the right answer, but spinning first.
 fn spinning_kernel() -> MatmulKernel {
@@ -51,7 +46,7 @@ fn spinning_kernel() -> MatmulKernel {
 
 #[test]
 fn a_kernel_that_outlasts_its_timeout_fails_instead_of_hanging() {
-    let ctx = context();
+    let ctx = common::device();
     if !ctx.description.is_software() {
         // A real GPU spins through this in milliseconds, inside the floor; making it spin
         // for seconds instead would risk the OS watchdog resetting the display driver.

@@ -1,6 +1,7 @@
 //! `flopcost serve` against hostile requests: none of them writes anything, each gets a 4xx,
 //! and the server still answers afterwards. Raw HTTP over TCP to 127.0.0.1, no browser needed.
 
+mod common;
 #[path = "browser/server.rs"]
 mod server;
 
@@ -8,7 +9,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use server::{scratch, Served};
+use common::scratch;
+use server::Served;
 
 /// The server's address, "127.0.0.1:PORT".
 fn host(served: &Served) -> String {
@@ -53,7 +55,7 @@ fn post(host: &str, path: &str, content_type: &str, body: &[u8]) -> u16 {
 
 #[test]
 fn hostile_requests_write_nothing_and_the_server_keeps_answering() {
-    let results = scratch("serve-hostile");
+    let results = scratch("results");
     let served = Served::start(&results);
     let host = host(&served);
     let valid = std::fs::read("tests/fixtures/browser-result.json").unwrap();
@@ -161,7 +163,7 @@ fn a_non_loopback_bind_is_announced_loudly() {
     // fails, so nothing listens beyond loopback.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
         .args(["serve", "--bind", "192.0.2.1", "--port", "0", "--results"])
-        .arg(scratch("serve-bind"))
+        .arg(scratch("bind"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -1,9 +1,7 @@
 //! `flopcost sweep` on the local adapter, kept tiny: sizes ≤ 64, one run, no warm-up.
 
 mod common;
-use common::flopcost;
-
-use std::path::{Path, PathBuf};
+use common::{flopcost, scratch};
 
 use assert_cmd::Command;
 use flopcost::model::{load_report as load_bench_report, ResultStatus};
@@ -22,13 +20,6 @@ fn sweep() -> Command {
         "5",
     ]);
     cmd
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sweep-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Names of the opening tags, after checking every tag is closed in order.

@@ -601,7 +601,8 @@
       cell(row, run.mfu != null ? `${(run.mfu * 100).toFixed(1)}% (${run.mfu_kind})` : '');
       cell(row, run.hours_on_one_device != null ? fmtHours(run.hours_on_one_device * scale) : '');
       cell(row, run.user_devices_to_match != null ? fmtCount(run.user_devices_to_match * scale) : '');
-      cell(row, run.cost_usd != null ? `$${fmtCount(run.cost_usd * scale)}` : '');
+      // A CPU software adapter has no rental price: hours only, as the CLI prints it.
+      cell(row, gpu.software ? 'no rental price (CPU adapter)' : run.cost_usd != null ? `$${fmtCount(run.cost_usd * scale)}` : '');
       body.appendChild(row);
     }
     $('story-assumption').textContent = `Assumption: ${story.assumption}. Price: $${story.price_per_hour}/device-hour (${story.price_source}). Calibration: ${story.calibration_method}; ${(story.interval_coverage * 100).toFixed(0)}% interval ×${story.interval_low_ratio.toFixed(2)} to ×${story.interval_high_ratio.toFixed(2)} the device-hours.`;

@@ -109,24 +109,14 @@ pub fn upload(
             }))
         };
         bind_groups.push((
-            ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: src.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: dims.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: pass.dst_binding,
-                        resource: dst.binding(),
-                    },
+            ctx.bind_group(
+                &pipeline,
+                &[
+                    (0, src.as_entire_binding()),
+                    (1, dims.as_entire_binding()),
+                    (pass.dst_binding, dst.binding()),
                 ],
-            }),
+            ),
             (
                 cols4.div_ceil(PACK_WORKGROUP),
                 (dst_rows as u32).div_ceil(PACK_WORKGROUP),

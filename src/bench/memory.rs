@@ -3,7 +3,7 @@
 //! out-of-memory killer or an allocation abort.
 
 use crate::error::FlopcostError;
-use crate::kernels::MatmulProblem;
+use crate::model::MatmulProblem;
 
 /// Elements of C the reference keeps at most (see `validate::MAX_CHECKED_ELEMENTS`).
 const MAX_REFERENCE_ELEMENTS: u128 = 4_000_000;

@@ -4,17 +4,15 @@
 mod inputs;
 mod layout;
 pub mod memory;
-pub mod outliers;
-mod plan;
+mod outliers;
 mod runner;
 mod stats;
 mod timing;
 mod validate;
 
-pub use inputs::{random_seed, MatmulInputs, SplitMix64};
+pub use inputs::{random_seed, MatmulInputs};
 pub use outliers::Stability;
-pub use plan::RunPlan;
 pub use runner::{check_buffers_fit, run_kernel};
 pub use stats::Summary;
 pub use timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
-pub use validate::{check, tolerance, CheckPlan, Reference};
+pub use validate::{check, Reference};

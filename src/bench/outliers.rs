@@ -5,6 +5,8 @@
 //! textbook 3.5, because benchmark times have a long right tail and only a sample that is
 //! clearly apart from the rest (a context switch, a clock change, a cold cache) should count.
 
+use crate::model::median;
+
 /// A modified z-score above this makes a sample an outlier (hyperfine's `OUTLIER_THRESHOLD`).
 pub const OUTLIER_THRESHOLD: f64 = 14.0;
 
@@ -16,21 +18,6 @@ const MEAN_AD_TO_SIGMA: f64 = 1.253314;
 
 /// Above this relative spread (MAD / median) the median is not trusted without a warning.
 pub const SPREAD_WARNING_THRESHOLD: f64 = 0.10;
-
-/// The median of `values`; `None` when empty. NaN sorts last and so rarely lands in the middle.
-pub fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    Some(if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    })
-}
 
 /// Median absolute deviation from the median (unscaled); `None` when empty.
 pub fn median_absolute_deviation(values: &[f64]) -> Option<f64> {
@@ -58,16 +45,6 @@ pub fn modified_z_scores(values: &[f64]) -> Vec<f64> {
     values
         .iter()
         .map(|&x| if scale > 0.0 { (x - m) / scale } else { 0.0 })
-        .collect()
-}
-
-/// Indices of the samples whose |modified z-score| exceeds `threshold`.
-pub fn outlier_indices(values: &[f64], threshold: f64) -> Vec<usize> {
-    modified_z_scores(values)
-        .iter()
-        .enumerate()
-        .filter(|(_, z)| z.abs() > threshold)
-        .map(|(i, _)| i)
         .collect()
 }
 
@@ -119,6 +96,16 @@ impl Stability {
 mod tests {
     use super::*;
 
+    /// Which samples `Stability` counts as outliers.
+    fn outlier_indices(values: &[f64], threshold: f64) -> Vec<usize> {
+        modified_z_scores(values)
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| z.abs() > threshold)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     #[test]
     fn mad_of_known_data() {
         // Median 2; deviations 1,1,0,0,2,4,7 → median 1.
@@ -128,7 +115,6 @@ mod tests {
         );
         assert_eq!(median_absolute_deviation(&[5.0]), Some(0.0));
         assert_eq!(median_absolute_deviation(&[]), None);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
     }
 
     #[test]

@@ -3,14 +3,16 @@
 use std::time::Duration;
 
 use crate::error::FlopcostError;
-use crate::gpu::{read_buffer, GpuContext, MatmulLimits};
-use crate::kernels::{MatmulKernel, MatmulProblem};
-use crate::model::{BenchResult, FailureKind, Measurement, PowerFigure, ResultStatus, Validation};
+use crate::gpu::{read_buffer, GpuContext};
+use crate::kernels::MatmulKernel;
+use crate::model::{
+    BenchResult, FailureKind, MatmulLimits, MatmulProblem, Measurement, PowerFigure, ResultStatus,
+    RunPlan,
+};
 
 use super::inputs::MatmulInputs;
 use super::layout::{upload, DeviceInputs};
 use super::outliers::Stability;
-use super::plan::RunPlan;
 use super::stats::Summary;
 use super::timing::{batch_timeout, submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 
@@ -83,10 +85,7 @@ pub fn run_kernel(
         result.error = Some(reason);
         return result;
     }
-    let attempt = measure(ctx, kernel, inputs, plan);
-    result.layout_copy_s = attempt.layout_copy_s;
-    result.validation = attempt.validation;
-    match attempt.outcome {
+    match validate_and_time(ctx, kernel, inputs, plan, &mut result) {
         Ok(measurement) => {
             result.status = ResultStatus::Passed;
             result.measurement = Some(measurement);
@@ -109,14 +108,6 @@ fn failure_kind(e: &FlopcostError) -> FailureKind {
             FailureKind::Device
         }
     }
-}
-
-/// What one measuring attempt found: the outcome, and what it learned on the way even when it
-/// failed (the layout copy's time, the first check of the answer).
-struct Attempt {
-    layout_copy_s: Option<f64>,
-    validation: Option<Validation>,
-    outcome: Result<Measurement, FlopcostError>,
 }
 
 /// The GPU resources of one kernel run, built once and reused by every pass.
@@ -185,31 +176,17 @@ fn dispatch_in_chunks(
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            let words = [p.m, p.n, p.k, kernel.padded_k(p), row0, 0, 0, 0];
             ctx.queue
-                .write_buffer(&dims, 0, bytemuck::cast_slice(&words));
-            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &prepared.pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: prepared.inputs.a.binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: prepared.inputs.b.binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: prepared.c.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: dims.as_entire_binding(),
-                    },
+                .write_buffer(&dims, 0, bytemuck::cast_slice(&kernel.dims(p, row0)));
+            let bind_group = ctx.bind_group(
+                &prepared.pipeline,
+                &[
+                    (0, prepared.inputs.a.binding()),
+                    (1, prepared.inputs.b.binding()),
+                    (2, prepared.c.as_entire_binding()),
+                    (3, dims.as_entire_binding()),
                 ],
-            });
+            );
             parts.push((bind_group, (gx, rows, 1)));
             row0 += rows;
         }
@@ -220,33 +197,20 @@ fn dispatch_in_chunks(
     })
 }
 
-fn measure(
-    ctx: &GpuContext,
-    kernel: &MatmulKernel,
-    inputs: &MatmulInputs,
-    plan: &RunPlan,
-) -> Attempt {
-    let mut attempt = Attempt {
-        layout_copy_s: None,
-        validation: None,
-        outcome: Err(FlopcostError::Device("not run".into())),
-    };
-    attempt.outcome = validate_and_time(ctx, kernel, inputs, plan, &mut attempt);
-    attempt
-}
-
+/// Measures `kernel`, noting in `found` what it learns on the way even when it then fails (the
+/// layout copy's time, the first check of the answer).
 fn validate_and_time(
     ctx: &GpuContext,
     kernel: &MatmulKernel,
     inputs: &MatmulInputs,
     plan: &RunPlan,
-    attempt: &mut Attempt,
+    found: &mut BenchResult,
 ) -> Result<Measurement, FlopcostError> {
     let p = inputs.problem;
     let worst_case = Duration::from_secs_f64(p.flops() / SLOWEST_PLAUSIBLE_FLOPS);
     let first_timeout = plan.timeout_floor.max(worst_case);
     let (prepared, layout_copy_s) = prepare(ctx, kernel, inputs, first_timeout)?;
-    attempt.layout_copy_s = layout_copy_s;
+    found.layout_copy_s = layout_copy_s;
     let mut chunks = (p.flops() / plan.max_flops_per_dispatch)
         .ceil()
         .min(u32::MAX as f64) as u32;
@@ -262,7 +226,7 @@ fn validate_and_time(
     let validation = inputs.reference().check(&c, kernel.accumulator);
     let passed = validation.passed;
     let (err, tol) = (validation.max_rel_error, validation.tolerance);
-    attempt.validation = Some(validation);
+    found.validation = Some(validation);
     if !passed {
         return Err(FlopcostError::ValidationFailed(format!(
             "wrong result: max relative error {err:.3e} exceeds tolerance {tol:.3e}"

@@ -1,5 +1,7 @@
 //! Summary statistics of timed samples. Pure functions.
 
+use crate::model::median;
+
 /// Median (the headline figure: robust to the odd slow run), extremes, mean and spread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
@@ -20,11 +22,7 @@ impl Summary {
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
-        let median = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-        };
+        let median = median(&sorted)?;
         let mean = sorted.iter().sum::<f64>() / n as f64;
         let stddev = if n > 1 {
             (sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()

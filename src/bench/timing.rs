@@ -7,7 +7,7 @@ use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
 use crate::model::TimingSource;
 
-use super::plan::RunPlan;
+use crate::model::RunPlan;
 
 /// A pipeline and the dispatches of one run of the work being timed: usually one, several for
 /// a problem split to stay under GPU watchdogs, each with its bindings and workgroup count.

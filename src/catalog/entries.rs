@@ -108,6 +108,9 @@ pub struct Accelerator {
     pub adapter_names: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tdp_watts: Option<Figure>,
+    /// A sourced rental price per device-hour, where the catalog has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_hour: Option<Figure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_tb_s: Option<Figure>,
 }
@@ -155,6 +158,10 @@ pub struct Model {
     /// Training context length in tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<Figure>,
+    /// Training FLOPs per token where the source counts them (it may exceed 6·N: attention,
+    /// routers); the work of every estimate of this model is then tokens × this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flops_per_token: Option<Figure>,
 }
 
 impl Model {
@@ -174,6 +181,43 @@ impl Model {
     }
 }
 
+/// What a run's device-hours cover: the calibration compares like with like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoursDefinition {
+    /// GPU-hours of pre-training alone.
+    PreTraining,
+    /// The model's total training time, every stage the source counted.
+    AllStages,
+    /// A steady-state rate (GPU-hours per trillion tokens, say) the source quotes.
+    SteadyStateRate,
+    /// Devices × wall-clock time: restarts, failures and idle time included.
+    #[serde(rename = "devices_x_wall_time")]
+    DevicesTimesWallTime,
+}
+
+impl HoursDefinition {
+    pub const ALL: [HoursDefinition; 4] = [
+        HoursDefinition::PreTraining,
+        HoursDefinition::AllStages,
+        HoursDefinition::SteadyStateRate,
+        HoursDefinition::DevicesTimesWallTime,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HoursDefinition::PreTraining => "pre_training",
+            HoursDefinition::AllStages => "all_stages",
+            HoursDefinition::SteadyStateRate => "steady_state_rate",
+            HoursDefinition::DevicesTimesWallTime => "devices_x_wall_time",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<HoursDefinition> {
+        HoursDefinition::ALL.into_iter().find(|h| h.name() == name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
     pub id: String,
@@ -183,6 +227,14 @@ pub struct Run {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part_of: Option<String>,
     pub accelerator: String,
+    /// The paper or lab report the run comes from ("llama-2"): runs of one source are not
+    /// independent, so the back-test holds them out together. Absent: the run's own id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publication: Option<String>,
+    /// What its hours cover; absent: pre-training, or devices × wall time when only those are
+    /// given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours_definition: Option<HoursDefinition>,
     /// The number format the run trained in, where published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
@@ -206,6 +258,22 @@ pub struct Run {
 }
 
 impl Run {
+    /// The source group the back-test holds out together.
+    pub fn source_group(&self) -> &str {
+        self.publication.as_deref().unwrap_or(&self.id)
+    }
+
+    /// What its hours cover, as recorded or as its figures imply.
+    pub fn hours_covered(&self) -> HoursDefinition {
+        match self.hours_definition {
+            Some(h) => h,
+            None if self.gpu_hours.is_none() && self.wall_hours.is_some() => {
+                HoursDefinition::DevicesTimesWallTime
+            }
+            None => HoursDefinition::PreTraining,
+        }
+    }
+
     /// GPU-hours as reported, else devices × wall hours (derived).
     pub fn device_hours(&self) -> Option<Figure> {
         if let Some(hours) = &self.gpu_hours {

@@ -10,7 +10,7 @@ pub mod suggest;
 
 use std::path::Path;
 
-pub use entries::{Accelerator, Model, PeakRates, Precision, Run};
+pub use entries::{Accelerator, HoursDefinition, Model, PeakRates, Precision, Run};
 pub use figure::{Figure, FigureKind};
 use parse::CatalogFile;
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::entries::{Accelerator, Model, PeakRates, Precision, Run};
+use super::entries::{Accelerator, HoursDefinition, Model, PeakRates, Precision, Run};
 use super::figure::{Figure, FigureKind};
 use crate::error::FlopcostError;
 
@@ -232,6 +232,7 @@ fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accel
             "family",
             "adapter_names",
             "tdp_watts",
+            "usd_per_hour",
             "memory_tb_s",
         ],
         place,
@@ -264,6 +265,7 @@ fn parse_accelerator(object: &Map<String, Value>, place: &Place) -> Result<Accel
         family: optional_string(object, "family", place)?,
         adapter_names,
         tdp_watts: optional_figure(object, "tdp_watts", place)?,
+        usd_per_hour: optional_figure(object, "usd_per_hour", place)?,
         memory_tb_s: optional_figure(object, "memory_tb_s", place)?,
     })
 }
@@ -305,6 +307,7 @@ fn parse_model(object: &Map<String, Value>, place: &Place) -> Result<Model> {
             "d_model",
             "d_attn",
             "context",
+            "flops_per_token",
         ],
         place,
     )?;
@@ -331,6 +334,7 @@ fn parse_model(object: &Map<String, Value>, place: &Place) -> Result<Model> {
         d_model: optional_figure(object, "d_model", place)?,
         d_attn: optional_figure(object, "d_attn", place)?,
         context: optional_figure(object, "context", place)?,
+        flops_per_token: optional_figure(object, "flops_per_token", place)?,
     })
 }
 
@@ -343,6 +347,8 @@ fn parse_run(object: &Map<String, Value>, place: &Place) -> Result<Run> {
             "stage",
             "part_of",
             "accelerator",
+            "publication",
+            "hours_definition",
             "precision",
             "devices",
             "wall_hours",
@@ -355,6 +361,18 @@ fn parse_run(object: &Map<String, Value>, place: &Place) -> Result<Run> {
         ],
         place,
     )?;
+    let hours_definition = match optional_string(object, "hours_definition", place)? {
+        None => None,
+        Some(name) => Some(HoursDefinition::from_name(&name).ok_or_else(|| {
+            place.error(
+                "hours_definition",
+                format!(
+                    "'{name}' is not known (pre_training, all_stages, steady_state_rate, \
+                     devices_x_wall_time)"
+                ),
+            )
+        })?),
+    };
     let precision = match optional_string(object, "precision", place)? {
         None => None,
         Some(name) => Some(Precision::from_name(&name).ok_or_else(|| {
@@ -370,6 +388,8 @@ fn parse_run(object: &Map<String, Value>, place: &Place) -> Result<Run> {
         stage: string(object, "stage", place)?,
         part_of: optional_string(object, "part_of", place)?,
         accelerator: string(object, "accelerator", place)?,
+        publication: optional_string(object, "publication", place)?,
+        hours_definition,
         precision,
         devices: whole(optional_figure(object, "devices", place)?, "devices", place)?,
         wall_hours: optional_figure(object, "wall_hours", place)?,

@@ -2,7 +2,6 @@
 //! naming the entry and field.
 
 use super::*;
-use crate::cost::units::fmt_usd;
 
 fn catalog() -> Catalog {
     Catalog::built_in().expect("built-in catalog parses")
@@ -66,7 +65,6 @@ fn deepseek_r1_costs_reproduce_table_7() {
     check_cost(&c, "deepseek-r1-zero", 101_000.0, 202_000.0);
     check_cost(&c, "deepseek-r1-sft-data", 5_000.0, 10_000.0);
     check_cost(&c, "deepseek-r1-rl", 41_000.0, 82_000.0);
-    assert_eq!(fmt_usd(147_000.0 * 2.0), "$294.0K");
     let stages: f64 = c
         .stages_of("deepseek-r1")
         .map(|r| r.gpu_hours.as_ref().unwrap().value)
@@ -102,7 +100,6 @@ fn deepseek_v3_costs_reproduce_table_1() {
         .map(|r| r.gpu_hours.as_ref().unwrap().value)
         .sum();
     assert_eq!(stages, 2_788_000.0);
-    assert_eq!(fmt_usd(2_788_000.0 * 2.0), "$5.576M");
 }
 
 #[test]

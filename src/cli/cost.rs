@@ -7,11 +7,14 @@ use clap::Args;
 
 use super::values;
 use crate::catalog::Precision;
-use crate::commands::catalog::{CatalogCommand, Section};
+use crate::commands::catalog::CatalogCommand;
 use crate::commands::compare::CompareCommand;
-use crate::commands::estimate::EstimateOptions;
+use crate::commands::estimate::{EstimateCommand, ThroughputChoice};
 use crate::commands::merge::MergeCommand;
+use crate::cost::estimate::{Overrides, ThroughputSpec};
+use crate::cost::work::WorkSpec;
 use crate::model::Dtype;
+use crate::report::catalog_text::CatalogSection;
 
 #[derive(Debug, Clone, Args)]
 pub struct CatalogArgs {
@@ -27,9 +30,9 @@ impl From<CatalogArgs> for CatalogCommand {
     fn from(args: CatalogArgs) -> Self {
         CatalogCommand {
             section: args.section.as_deref().map(|s| match s {
-                "accelerators" => Section::Accelerators,
-                "models" => Section::Models,
-                _ => Section::Runs,
+                "accelerators" => CatalogSection::Accelerators,
+                "models" => CatalogSection::Models,
+                _ => CatalogSection::Runs,
             }),
             json: args.json,
         }
@@ -63,7 +66,8 @@ pub struct EstimateFlags {
     /// Re-price a reported catalog run.
     #[arg(long)]
     pub run: Option<String>,
-    /// Count activation recomputation: 8·N·D instead of 6·N·D.
+    /// Also show the hardware FLOPs with activation recomputation (8·N·D); the price stays on
+    /// model FLOPs (6·N·D), on which the efficiency is calibrated.
     #[arg(long)]
     pub recompute: bool,
 
@@ -106,31 +110,60 @@ pub struct EstimateFlags {
     /// Print the estimate as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print every calibration run, the work's terms and every note after the summary.
+    #[arg(long)]
+    pub explain: bool,
 }
 
-impl From<EstimateArgs> for EstimateOptions {
+impl From<EstimateArgs> for EstimateCommand {
     fn from(args: EstimateArgs) -> Self {
         let f = *args.options;
-        EstimateOptions {
-            model: f.model,
-            params: f.params,
-            active_params: f.active_params,
-            tokens: f.tokens,
-            flops: f.flops,
-            run: f.run,
+        // clap's conflicts leave at most one of --model, --params, --flops and --run.
+        let work = if let Some(name) = f.model {
+            WorkSpec::Model {
+                name,
+                tokens: f.tokens,
+            }
+        } else if let Some(params) = f.params {
+            WorkSpec::Params {
+                params,
+                active: f.active_params,
+                tokens: f.tokens,
+            }
+        } else if let Some(flops) = f.flops {
+            WorkSpec::Flops(flops)
+        } else if let Some(run) = f.run {
+            WorkSpec::Run(run)
+        } else {
+            WorkSpec::Unspecified { tokens: f.tokens }
+        };
+        let throughput = if let Some(t) = f.tflops {
+            ThroughputChoice::Given(ThroughputSpec::Tflops(t))
+        } else if let Some(name) = f.accelerator {
+            ThroughputChoice::Given(ThroughputSpec::Accelerator {
+                name,
+                precision: f.precision,
+            })
+        } else {
+            ThroughputChoice::Measured {
+                from: f.from,
+                dtype: f.dtype,
+            }
+        };
+        EstimateCommand {
+            work,
+            throughput,
             recompute: f.recompute,
-            from: f.from,
-            dtype: f.dtype,
-            tflops: f.tflops,
-            accelerator: f.accelerator,
-            precision: f.precision,
-            devices: f.devices,
-            efficiency: f.efficiency,
-            price_per_hour: f.price_per_hour,
-            watts: f.watts,
-            kwh_price: f.kwh_price,
-            pue: f.pue,
+            overrides: Overrides {
+                devices: f.devices,
+                efficiency: f.efficiency,
+                price_per_hour: f.price_per_hour,
+                watts: f.watts,
+                kwh_price: f.kwh_price,
+                pue: f.pue,
+            },
             json: f.json,
+            explain: f.explain,
         }
     }
 }

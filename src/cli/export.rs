@@ -1,32 +1,55 @@
-//! The `--export-*` flags shared by `bench`, `sweep` and the default run.
+//! The `--export-*` flags shared by `bench`, `sweep` and the default run, one per format of
+//! the exporters' registry, so a new format needs no change here.
 
-use clap::Args;
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::report::export::{Destination, ExportOptions};
+use crate::report::export::{Destination, ExportOptions, FORMATS};
 
-#[derive(Debug, Clone, Default, Args)]
-pub struct ExportArgs {
-    /// Write the full result (raw samples, adapter, system, seed) as JSON to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_json: Option<Destination>,
-    /// Write a Markdown table of the results to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_markdown: Option<Destination>,
-    /// Write one CSV row per result to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_csv: Option<Destination>,
-    /// Write a self-contained HTML page (header, table, plots) to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_html: Option<Destination>,
+#[derive(Debug, Clone, Default)]
+pub struct ExportArgs(pub ExportOptions);
+
+impl FromArgMatches for ExportArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut options = ExportOptions::default();
+        for format in &FORMATS {
+            if let Some(destination) = matches.get_one::<Destination>(id(format.flag)) {
+                options = options.with(format.flag, destination.clone());
+            }
+        }
+        Ok(ExportArgs(options))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for ExportArgs {
+    fn augment_args(command: Command) -> Command {
+        FORMATS.iter().fold(command, |command, format| {
+            command.arg(
+                Arg::new(id(format.flag))
+                    .long(id(format.flag))
+                    .value_name("FILE")
+                    .help(format.help)
+                    .value_parser(clap::value_parser!(Destination)),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        Self::augment_args(command)
+    }
+}
+
+/// `--export-json` → `export-json`: the flag without its dashes, as clap names it.
+fn id(flag: &'static str) -> &'static str {
+    flag.trim_start_matches('-')
 }
 
 impl From<ExportArgs> for ExportOptions {
     fn from(args: ExportArgs) -> Self {
-        ExportOptions {
-            export_json: args.export_json,
-            export_markdown: args.export_markdown,
-            export_csv: args.export_csv,
-            export_html: args.export_html,
-        }
+        args.0
     }
 }

@@ -7,14 +7,12 @@ use clap::Args;
 
 use super::export::ExportArgs;
 use super::values;
-use crate::bench::RunPlan;
 use crate::commands::bench::BenchCommand;
 use crate::commands::default_run::{DefaultRunCommand, DEFAULT_BUDGET_S};
 use crate::commands::peak::PeakCommand;
 use crate::commands::sweep::SweepCommand;
 use crate::commands::tune::TuneCommand;
-use crate::kernels::MatmulProblem;
-use crate::tune::TuningPolicy;
+use crate::model::{MatmulProblem, RunPlan, TuningPolicy};
 
 /// Tuning budget `bench` spends on families the cache lacks, unless told otherwise.
 const BENCH_TUNE_BUDGET_S: f64 = 30.0;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{Globals, Invocation};
-use crate::gpu::{AdapterRequest, BackendChoice};
+use crate::model::{AdapterRequest, BackendChoice};
 use crate::session::SessionOptions;
 
 pub use cost::{BacktestArgs, CatalogArgs, CompareArgs, EstimateArgs, MergeArgs};

@@ -2,7 +2,7 @@
 //! the flag named) before anything runs.
 
 use crate::catalog::Precision;
-use crate::gpu::BackendChoice;
+use crate::model::BackendChoice;
 use crate::model::Dtype;
 
 /// A non-negative, finite number of seconds, at most an hour.

@@ -4,16 +4,16 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::bench::RunPlan;
-use crate::cluster::{rank_optional_path, SlurmEnv};
+use crate::cluster::{rank_optional_path, rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
-use crate::kernels::{self, MatmulProblem};
-use crate::model::{failed_results_error, save_json, BenchReport};
-use crate::report::bench_text;
+use crate::kernels::{families, registry, KernelChoice};
+use crate::model::{
+    failed_results_error, save_json, BenchReport, MatmulProblem, RunPlan, TuningPolicy,
+};
 use crate::report::export::{self, ExportOptions};
+use crate::report::{bench_text, stopped_text};
 use crate::session::{BenchRequest, DefaultSize, Session};
-use crate::tune::TuningPolicy;
 
 use super::Globals;
 
@@ -43,37 +43,32 @@ pub struct BenchCommand {
 
 pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
     if command.list_kernels {
-        for k in kernels::registry() {
-            println!(
-                "{}  {}",
-                k.name,
-                serde_json::Value::Object(k.config.clone())
-            );
-        }
+        let defaults: Vec<_> = registry().into_iter().map(|k| (k.name, k.config)).collect();
+        print!("{}", bench_text::kernel_list(&defaults));
         return Ok(());
     }
     command
         .export
         .check_stdout(command.json.then_some("--json"))?;
     // Names are checked before the GPU is touched, so a typo fails fast.
-    if let Some(spec) = &command.kernels {
-        kernels::find(spec)?;
-    }
+    let kernels = KernelChoice::parse(command.kernels.as_deref())?;
     let slurm = SlurmEnv::from_env();
     let save = rank_optional_path("--save", command.save.as_deref(), &slurm)?;
-    let exports = command.export.for_rank(&slurm)?;
+    let exports = command
+        .export
+        .rename_files(|flag, path| rank_path(flag, path, &slurm))?;
     let mut options = globals.session.clone();
     options.tune_cache = command.tune_cache.clone();
     let session = Session::open(&options)?;
     let request = BenchRequest {
         problem: session.square_or_default(command.shape, DEFAULT_SIZE),
-        kernels: command.kernels.clone(),
+        kernels,
         seed: command.seed,
         plan: command.plan.clone(),
         tuning: command.tuning.clone(),
     };
     let report = session.bench(&request)?;
-    let reason = session.ctx.reason.clone();
+    let reason = session.reason().to_string();
     drop(session);
     if let Some(path) = &save {
         save_json(path, &report, "--save")?;
@@ -83,11 +78,9 @@ pub fn run(command: &BenchCommand, globals: &Globals) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if command.export.uses_stdout() {
         // stdout carries the export; the table still reaches a person, on stderr.
-        eprint!("{}", bench_text::header(&report, Some(&reason)));
-        eprint!("{}", bench_text::results_table(&report));
+        eprint!("{}", bench_text::render(&report, &reason));
     } else {
-        print!("{}", bench_text::header(&report, Some(&reason)));
-        print!("{}", bench_text::results_table(&report));
+        print!("{}", bench_text::render(&report, &reason));
     }
     let mut written: Vec<PathBuf> = save.into_iter().collect();
     written.extend(exports.files());
@@ -99,7 +92,7 @@ pub fn measure_default(globals: &Globals) -> Result<BenchReport> {
     let session = globals.open_session()?;
     let request = BenchRequest {
         problem: session.square_or_default(None, DEFAULT_SIZE),
-        kernels: None,
+        kernels: KernelChoice::Tuned(families()),
         seed: None,
         plan: RunPlan::default(),
         tuning: TuningPolicy {
@@ -116,17 +109,8 @@ pub fn measure_default(globals: &Globals) -> Result<BenchReport> {
 /// results measured before it are; failed, when a kernel did; else success.
 pub fn finish(report: &BenchReport, written: &[PathBuf]) -> Result<()> {
     if interrupted() {
-        let place = if written.is_empty() {
-            "printed above".to_string()
-        } else {
-            let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            format!("printed above and written to {}", files.join(", "))
-        };
-        return Err(FlopcostError::Interrupted(format!(
-            "stopped by Ctrl-C: the {} results measured before it are {place}",
-            report.results.len()
-        ))
-        .into());
+        let kept = stopped_text::results_kept(report.results.len(), written);
+        return Err(FlopcostError::Interrupted(kept).into());
     }
     fail_if_any_failed(report)
 }

@@ -11,8 +11,8 @@ use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::measured::software_warning;
 use crate::cost::merge::merge_reports;
 use crate::error::FlopcostError;
-use crate::model::{load_report, MERGED_MEANING};
-use crate::report::table::render_left;
+use crate::model::load_report;
+use crate::report::merge_text;
 
 use super::Globals;
 
@@ -51,54 +51,9 @@ pub fn run(args: &MergeCommand, globals: &Globals) -> Result<()> {
         println!("{json}");
         return Ok(());
     }
-    if software {
-        println!("{}", software_warning());
-    }
-    println!(
-        "merged: {MERGED_MEANING}; `estimate --from` applies to it the same calibrated \
-         efficiency as to one device"
-    );
-    for d in &merged.dtypes {
-        println!(
-            "{}: {:.1} GFLOP/s total over {} devices (sum of each device's best passed result)",
-            d.dtype.name(),
-            d.total_gflops,
-            d.devices
-        );
-        let rows: Vec<Vec<String>> = d
-            .per_device
-            .iter()
-            .map(|p| {
-                vec![
-                    format!("  {}", p.file),
-                    p.slurm_task
-                        .as_ref()
-                        .map_or("-".into(), |t| format!("{} on {}", t.rank, t.node)),
-                    p.adapter.clone(),
-                    p.kernel.clone(),
-                    format!("{}x{}x{}", p.m, p.n, p.k),
-                    format!("{:.1}", p.gflops),
-                ]
-            })
-            .collect();
-        print!(
-            "{}",
-            render_left(
-                &[
-                    "  file",
-                    "Slurm task",
-                    "adapter",
-                    "kernel",
-                    "shape",
-                    "GFLOP/s"
-                ],
-                5,
-                &rows
-            )
-        );
-    }
+    print!("{}", merge_text::render(&merged, software));
     if let Some(path) = &save {
-        println!("saved {}", path.display());
+        print!("{}", merge_text::saved_line(path));
     }
     Ok(())
 }

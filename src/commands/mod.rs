@@ -46,7 +46,7 @@ pub enum Invocation {
     Devices { json: bool },
     Bench(Box<bench::BenchCommand>),
     Catalog(catalog::CatalogCommand),
-    Estimate(Box<estimate::EstimateOptions>),
+    Estimate(Box<estimate::EstimateCommand>),
     Backtest { json: bool },
     Compare(compare::CompareCommand),
     Merge(merge::MergeCommand),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use crate::report::serve_text;
 use crate::serve::{serve, site_files, ServeOptions};
 
 use super::Globals;
@@ -31,10 +32,8 @@ pub fn run(args: &ServeCommand, globals: &Globals) -> Result<()> {
         .with_context(|| format!("creating {}", args.results.display()))?;
     if !args.bind.is_loopback() {
         eprintln!(
-            "WARNING: listening on {}, not loopback: anyone who can reach this port can open \
-             the page and post results into {}",
-            args.bind,
-            args.results.display()
+            "{}",
+            serve_text::not_loopback_warning(args.bind, &args.results)
         );
     }
     let options = ServeOptions {
@@ -47,12 +46,12 @@ pub fn run(args: &ServeCommand, globals: &Globals) -> Result<()> {
         let url = format!("http://{addr}/");
         // The first line of stdout is the address, for scripts that asked for port 0.
         println!("{url}");
-        eprintln!("flopcost serve: open {url} (results are saved in {results}; Ctrl-C stops)");
+        eprintln!("{}", serve_text::listening(&url, &results));
         if open {
             open_browser(&url);
         }
     })?;
-    eprintln!("flopcost serve: stopped");
+    eprintln!("{}", serve_text::STOPPED);
     Ok(())
 }
 
@@ -65,6 +64,6 @@ fn open_browser(url: &str) {
         "xdg-open"
     };
     if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
-        eprintln!("could not start {opener} ({e}); open {url} yourself");
+        eprintln!("{}", serve_text::open_failed(opener, &e, url));
     }
 }

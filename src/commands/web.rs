@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::catalog::Catalog;
 use crate::cost::defaults;
+use crate::report::serve_text;
 use crate::serve::{story, write_static_site, PageStory};
 
 use super::Globals;
@@ -14,12 +15,9 @@ use super::Globals;
 pub fn run(out: &Path, globals: &Globals) -> Result<()> {
     let written = write_static_site(out, &page_story(globals)?)?;
     if !globals.quiet {
-        for path in &written {
-            eprintln!("wrote {}", path.display());
-        }
-        eprintln!(
-            "open {} in a browser with WebGPU, or put the folder on any static host",
-            out.join("index.html").display()
+        eprint!(
+            "{}",
+            serve_text::site_written(&written, &out.join("index.html"))
         );
     }
     Ok(())

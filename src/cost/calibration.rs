@@ -1,33 +1,36 @@
 //! The calibration set and the efficiency model fitted on it.
 //!
-//! DECISION: a run's efficiency is stated two ways. MFU is its sustained rate (6·N·D, or the
-//! reported FLOPs, over its device-hours) against its accelerator's dense BF16 datasheet peak,
-//! the denominator DeepSeek and Meta use. Matmul utilisation is the same rate against that
-//! accelerator's maximum achievable matmul (MAMF), where a source measured one. An estimate
-//! from a datasheet peak multiplies by MFU; an estimate from a measured matmul rate multiplies
-//! by matmul utilisation, because a measured rate is already that device's achievable matmul.
+//! DECISION: runs are compared on what their devices could actually do. A run's utilisation is
+//! its sustained rate (its model FLOPs, counted by `work`, over its device-hours) against its
+//! accelerator's maximum achievable matmul (MAMF) where a source measured one, else against
+//! the dense BF16 datasheet peak. MFU (against the datasheet peak) is derived from it for
+//! estimates that start from a datasheet. So an accelerator without runs inherits a
+//! utilisation of what it can do, not of what its datasheet promises: the MI300X (1307
+//! TFLOP/s on paper, 668 achievable) comes out slower than an H100 (989.5, 794.5), as it is.
 //!
-//! The model: MFU = the mean MFU of the calibration runs on the same accelerator family
-//! (generation), when the family has at least `MIN_GROUP_RUNS` of them (else of all runs), plus
-//! a slope per tenfold of activated parameters, measured within families and shared by all:
-//! a larger model multiplies larger matrices and keeps the devices busier (Llama 3.1 8B, 70B
-//! and 405B on one H100 cluster: 14%, 25%, 35% MFU). Where the model's size is unknown, the
-//! family's mean is used as it is. Its misses, each run estimated with itself left out, give
-//! the interval: the family's own misses when it has enough of them, since families spread
-//! differently.
+//! The model (`fit`): ln utilisation = the mean of the accelerator family's runs when it has at
+//! least `MIN_FAMILY_RUNS` (else the families' means, each family weighted once), plus a slope
+//! per tenfold of activated parameters and a factor per way of counting hours (all stages, a
+//! steady-state rate, devices × wall time), measured within families and shared. Its misses on runs of sources it did not see size the interval (see
+//! `interval`), with the same threshold: a family's own misses when it has
+//! `MIN_FAMILY_RUNS`, else the misses of every run estimated without its family.
 
 use serde::Serialize;
 
-use super::efficiency::{counted_flops, median, mfu, sustained_per_device};
-use super::interval::{Interval, MIN_RATIOS};
+use super::efficiency::{mfu, sustained_per_device};
+use super::fit::{fit, lofo_misses, loso_misses, Fitted};
+use super::interval::Interval;
 use super::units::{SECONDS_PER_HOUR, TERA};
-use crate::catalog::{Accelerator, Catalog, Precision, Run};
+use super::work::run_flops;
+use crate::catalog::{Accelerator, Catalog, HoursDefinition, Precision, Run};
+use crate::model::median;
 
-/// A family's own mean is used only when it has at least this many runs.
-pub const MIN_GROUP_RUNS: usize = 3;
+/// A family's own fit and its own interval both need this many runs.
+pub const MIN_FAMILY_RUNS: usize = 3;
 
-/// The model never predicts outside this range, however far a size lies from the runs'.
-const MFU_RANGE: (f64, f64) = (0.05, 0.75);
+/// A run's MFU outside this range is not a training run as the catalog records it (a typo,
+/// hours of another stage, a unit slip), and is left out with a notice.
+pub const PHYSICAL_MFU: (f64, f64) = (0.03, 0.80);
 
 /// Used only when no catalog run can be calibrated (a user catalog without runs): Epoch AI's
 /// 30-40% utilisation default for LLM runs, centred.
@@ -40,6 +43,9 @@ pub struct CalibrationRun {
     pub accelerator: String,
     /// The accelerator's family: runs are grouped by it.
     pub group: String,
+    /// The paper or lab report: the back-test holds a source's runs out together.
+    pub source: String,
+    pub hours_definition: HoursDefinition,
     pub flops: f64,
     pub flops_method: String,
     pub device_hours: f64,
@@ -61,9 +67,23 @@ pub struct CalibrationRun {
 }
 
 impl CalibrationRun {
-    /// Device-hours at `mfu` of this run's accelerator's BF16 peak.
-    pub fn hours_at(&self, mfu: f64) -> f64 {
-        self.flops / (self.peak_bf16_tflops * TERA * mfu) / SECONDS_PER_HOUR
+    /// What the model fits: utilisation of the achievable matmul, else of the datasheet peak.
+    pub fn utilisation(&self) -> f64 {
+        self.matmul_utilisation.unwrap_or(self.mfu)
+    }
+
+    /// The ceiling that utilisation is of, in TFLOP/s.
+    pub fn ceiling_tflops(&self) -> f64 {
+        self.mamf_bf16_tflops.unwrap_or(self.peak_bf16_tflops)
+    }
+
+    pub fn wall_time(&self) -> bool {
+        self.hours_definition == HoursDefinition::DevicesTimesWallTime
+    }
+
+    /// Device-hours at `utilisation` of this run's ceiling.
+    pub fn hours_at(&self, utilisation: f64) -> f64 {
+        self.flops / (self.ceiling_tflops() * TERA * utilisation) / SECONDS_PER_HOUR
     }
 }
 
@@ -76,10 +96,16 @@ pub struct SkippedRun {
 
 /// The runs the model can be fitted on, and a notice for every other run.
 pub fn calibration_runs(catalog: &Catalog) -> (Vec<CalibrationRun>, Vec<SkippedRun>) {
-    let mut runs = Vec::new();
+    let mut runs: Vec<CalibrationRun> = Vec::new();
     let mut skipped = Vec::new();
     for run in &catalog.runs {
-        match calibration_run(run, catalog) {
+        let outcome = calibration_run(run, catalog).and_then(|c| match duplicate_of(&c, &runs) {
+            Some(first) => Err(format!(
+                "a duplicate of '{first}' (same model, accelerator, hours and work): counted once"
+            )),
+            None => Ok(c),
+        });
+        match outcome {
             Ok(c) => runs.push(c),
             Err(reason) => skipped.push(SkippedRun {
                 run: run.id.clone(),
@@ -88,6 +114,18 @@ pub fn calibration_runs(catalog: &Catalog) -> (Vec<CalibrationRun>, Vec<SkippedR
         }
     }
     (runs, skipped)
+}
+
+fn duplicate_of<'a>(c: &CalibrationRun, runs: &'a [CalibrationRun]) -> Option<&'a str> {
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+    runs.iter()
+        .find(|r| {
+            r.accelerator == c.accelerator
+                && r.active_params == c.active_params
+                && same(r.device_hours, c.device_hours)
+                && same(r.flops, c.flops)
+        })
+        .map(|r| r.run.as_str())
 }
 
 fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, String> {
@@ -100,7 +138,7 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
         .ok_or("no GPU-hours (nor devices × wall hours) published")?
         .value;
     let (flops, flops_method) =
-        counted_flops(run, catalog).ok_or("no FLOPs or tokens published to count its work")?;
+        run_flops(run, catalog).ok_or("no FLOPs or tokens published to count its work")?;
     let accel = catalog
         .accelerator(&run.accelerator)
         .map_err(|e| e.to_string())?;
@@ -115,10 +153,21 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
     if !run_mfu.is_finite() || run_mfu <= 0.0 {
         return Err(format!("its MFU is not a positive number ({run_mfu})"));
     }
+    if !(PHYSICAL_MFU.0..=PHYSICAL_MFU.1).contains(&run_mfu) {
+        return Err(format!(
+            "its utilisation is outside physical sense: {:.3}% of the BF16 peak (accepted {}% \
+             to {}%); check its hours and work",
+            run_mfu * 100.0,
+            PHYSICAL_MFU.0 * 100.0,
+            PHYSICAL_MFU.1 * 100.0
+        ));
+    }
     Ok(CalibrationRun {
         run: run.id.clone(),
         accelerator: accel.id.clone(),
         group: accel.group().to_string(),
+        source: run.source_group().to_string(),
+        hours_definition: run.hours_covered(),
         flops,
         flops_method,
         device_hours: hours,
@@ -135,136 +184,15 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
     })
 }
 
-/// What the model predicts for one accelerator family and model size, and from which runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fit {
-    pub mfu: f64,
-    /// "nvidia-hopper", or "all calibration runs" when the family has too few.
-    pub group: String,
-    pub runs: Vec<String>,
-    /// MFU gained per tenfold of activated parameters (shared by every family).
-    pub slope_per_decade: f64,
-    /// The size the prediction is for: the one asked, else the group's mean size.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_params: Option<f64>,
-}
-
-/// The model fitted on `runs` for `group`, at `params` activated parameters (None: unknown).
-/// None when there are no runs at all.
-pub fn fit(runs: &[CalibrationRun], group: Option<&str>, params: Option<f64>) -> Option<Fit> {
-    let in_group: Vec<&CalibrationRun> = runs
-        .iter()
-        .filter(|r| Some(r.group.as_str()) == group)
-        .collect();
-    let (label, used): (String, Vec<&CalibrationRun>) = match group {
-        Some(g) if in_group.len() >= MIN_GROUP_RUNS => (g.to_string(), in_group),
-        _ => ("all calibration runs".to_string(), runs.iter().collect()),
-    };
-    if used.is_empty() {
-        return None;
+/// The ceiling an accelerator's utilisation is of: its BF16 MAMF, else its BF16 peak.
+fn ceiling(accel: &Accelerator) -> Option<(f64, bool)> {
+    match accel.mamf_tflops.get(Precision::Bf16) {
+        Some(m) => Some((m.value, true)),
+        None => accel
+            .peak_tflops
+            .get(Precision::Bf16)
+            .map(|p| (p.value, false)),
     }
-    let mean_mfu = mean(used.iter().map(|r| r.mfu));
-    let slope = size_slope(runs);
-    let sizes: Vec<f64> = used
-        .iter()
-        .filter_map(|r| r.active_params)
-        .map(f64::log10)
-        .collect();
-    let (mfu, at_params) = match (params.filter(|p| *p > 0.0), sizes.is_empty()) {
-        (Some(p), false) => {
-            let centre = mean(sizes.iter().copied());
-            (mean_mfu + slope * (p.log10() - centre), Some(p))
-        }
-        _ => (mean_mfu, None),
-    };
-    Some(Fit {
-        mfu: mfu.clamp(MFU_RANGE.0, MFU_RANGE.1),
-        group: label,
-        runs: used.iter().map(|r| r.run.clone()).collect(),
-        slope_per_decade: slope,
-        at_params,
-    })
-}
-
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 {
-        0.0
-    } else {
-        sum / n as f64
-    }
-}
-
-/// The least-squares slope of MFU on log10(activated parameters) within each family, pooled:
-/// each family is centred on its own means, so that the generations' different levels do not
-/// pass for a size effect. 0 when no family has two runs of known, different sizes.
-pub fn size_slope(runs: &[CalibrationRun]) -> f64 {
-    let mut groups: Vec<&str> = runs.iter().map(|r| r.group.as_str()).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for g in groups {
-        let points: Vec<(f64, f64)> = runs
-            .iter()
-            .filter(|r| r.group == g)
-            .filter_map(|r| Some((r.active_params?.log10(), r.mfu)))
-            .collect();
-        if points.len() < 2 {
-            continue;
-        }
-        let mx = mean(points.iter().map(|p| p.0));
-        let my = mean(points.iter().map(|p| p.1));
-        for (x, y) in points {
-            sxy += (x - mx) * (y - my);
-            sxx += (x - mx) * (x - mx);
-        }
-    }
-    if sxx > 0.0 {
-        sxy / sxx
-    } else {
-        0.0
-    }
-}
-
-/// For each run, its family and reported ÷ estimated device-hours, estimated by the model
-/// fitted on the others.
-pub fn leave_one_out_ratios(runs: &[CalibrationRun]) -> Vec<(String, f64)> {
-    (0..runs.len())
-        .filter_map(|i| {
-            let others = without(runs, i);
-            let f = fit(&others, Some(&runs[i].group), runs[i].active_params)?;
-            Some((
-                runs[i].group.clone(),
-                runs[i].device_hours / runs[i].hours_at(f.mfu),
-            ))
-        })
-        .collect()
-}
-
-/// The interval for an estimate on `group`: from that family's leave-one-out misses when it
-/// has at least `MIN_RATIOS` of them (families differ in how widely their runs spread), else
-/// from all runs' misses.
-pub fn interval_for(runs: &[CalibrationRun], group: Option<&str>) -> Interval {
-    let ratios = leave_one_out_ratios(runs);
-    let in_group: Vec<f64> = ratios
-        .iter()
-        .filter(|(g, _)| Some(g.as_str()) == group)
-        .map(|(_, r)| *r)
-        .collect();
-    match group {
-        Some(g) if in_group.len() >= MIN_RATIOS => Interval::from_ratios(&in_group, g),
-        _ => {
-            let all: Vec<f64> = ratios.iter().map(|(_, r)| *r).collect();
-            Interval::from_ratios(&all, "all calibration runs")
-        }
-    }
-}
-
-/// Every run but the i-th.
-pub fn without(runs: &[CalibrationRun], i: usize) -> Vec<CalibrationRun> {
-    let mut others = runs.to_vec();
-    others.remove(i);
-    others
 }
 
 /// An efficiency to multiply a throughput by, with what it is relative to and where it came from.
@@ -278,25 +206,24 @@ pub struct Efficiency {
     /// How the model's size moved the figure, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_term: Option<String>,
-    /// Set when the model fell back (no runs, no MAMF): says what was done instead.
+    /// Set when the model fell back (no runs for the family, no MAMF): says what was done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
 }
 
 impl Efficiency {
-    /// "41.3% MFU, mean of nvidia-ampere (9 runs: ...) at 7B parameters (+3.2 points per
-    /// tenfold)".
+    /// "41.3% MFU, fitted on nvidia-ampere (9 runs) at 7.000e9 activated parameters (+3.2%
+    /// per tenfold)".
     pub fn describe(&self) -> String {
         let mut s = if self.group.starts_with("the run itself") {
             format!("{:.1}% {}, {}", self.value * 100.0, self.basis, self.group)
         } else {
             format!(
-                "{:.1}% {}, mean of {} ({} runs: {})",
+                "{:.1}% {}, fitted on {} ({} runs)",
                 self.value * 100.0,
                 self.basis,
                 self.group,
-                self.runs.len(),
-                self.runs.join(", ")
+                self.runs.len()
             )
         };
         if let Some(t) = &self.size_term {
@@ -309,14 +236,21 @@ impl Efficiency {
     }
 }
 
-/// The calibration every command uses: the runs, the skipped runs, and the interval over all
-/// of them (each estimate prints its own family's, see `interval_for`).
+/// The calibration every command uses: the runs, the skipped runs, the fitted model, and the
+/// interval over all of them (each estimate prints its own family's, see `interval_for`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
     pub runs: Vec<CalibrationRun>,
     pub skipped: Vec<SkippedRun>,
     pub interval: Interval,
+    /// Device-hours of a devices × wall-time run ÷ those of its compute alone (fitted; 1
+    /// where the data show none).
+    pub downtime_factor: f64,
+    /// The same for every way of counting hours: (definition, factor).
+    pub hours_factors: Vec<(HoursDefinition, f64)>,
     pub method: String,
+    #[serde(skip)]
+    fitted: Option<Fitted>,
 }
 
 impl Calibration {
@@ -326,20 +260,41 @@ impl Calibration {
     }
 
     pub fn from_runs(runs: Vec<CalibrationRun>, skipped: Vec<SkippedRun>) -> Calibration {
+        let fitted = fit(&runs);
         let interval = interval_for(&runs, None);
+        let slope = fitted.as_ref().map_or(0.0, |f| f.slope_per_decade);
+        let hours_factors: Vec<(HoursDefinition, f64)> = HoursDefinition::ALL
+            .iter()
+            .map(|h| (*h, fitted.as_ref().map_or(1.0, |f| f.hours_factor(*h))))
+            .collect();
+        let factor = |h: HoursDefinition| {
+            hours_factors
+                .iter()
+                .find(|(d, _)| *d == h)
+                .map_or(1.0, |(_, f)| *f)
+        };
+        let downtime = factor(HoursDefinition::DevicesTimesWallTime);
         Calibration {
             method: format!(
-                "per accelerator family, the mean MFU (6·N·D or reported FLOPs / device-hours \
-                 / 3600 / dense BF16 datasheet peak) of its catalog runs if it has at least \
-                 {MIN_GROUP_RUNS} (else of all {} calibration runs), plus {:+.1} points per \
-                 tenfold of activated parameters from the family's mean size (the slope within \
-                 families, pooled)",
+                "ln(utilisation of the achievable matmul, else of the BF16 peak) = the mean of \
+                 the accelerator family's runs if it has at least {MIN_FAMILY_RUNS} (else the \
+                 mean of the families' means, over {} calibration runs), {:+.3} per tenfold of \
+                 activated parameters from the family's mean size, and a factor on device-hours per way of counting them \
+                 (all stages ×{:.2}, a steady-state rate ×{:.2}, devices × wall time \
+                 ×{downtime:.2}), all fitted within families, a factor of impossible sign held \
+                 at 1; work counted as model FLOPs (reported, sourced FLOPs per token, else \
+                 6·N·D)",
                 runs.len(),
-                size_slope(&runs) * 100.0
+                slope,
+                factor(HoursDefinition::AllStages),
+                factor(HoursDefinition::SteadyStateRate),
             ),
+            downtime_factor: downtime,
+            hours_factors,
             runs,
             skipped,
             interval,
+            fitted,
         }
     }
 
@@ -348,42 +303,106 @@ impl Calibration {
         interval_for(&self.runs, accelerator.map(Accelerator::group))
     }
 
-    /// MFU for a run on `accelerator` (None: an unknown device, all runs) of a model of
-    /// `params` activated parameters (None: unknown, the family's mean size).
-    pub fn mfu_for(&self, accelerator: Option<&Accelerator>, params: Option<f64>) -> Efficiency {
-        match fit(&self.runs, accelerator.map(Accelerator::group), params) {
-            Some(f) => Efficiency {
-                value: f.mfu,
-                basis: "MFU".into(),
-                group: f.group,
-                runs: f.runs,
-                size_term: Some(match f.at_params {
-                    Some(p) => format!(
-                        "at {:.3e} activated parameters ({:+.1} points per tenfold)",
-                        p,
-                        f.slope_per_decade * 100.0
+    /// True when `accelerator`'s family has no calibration run.
+    pub fn has_no_runs(&self, accelerator: &Accelerator) -> bool {
+        !self.runs.iter().any(|r| r.group == accelerator.group())
+    }
+
+    /// Predicted utilisation of `group`'s ceiling for a model of `params` (None: unknown).
+    fn predict(&self, group: Option<&str>, params: Option<f64>) -> Option<(f64, Efficiency)> {
+        let f = self.fitted.as_ref()?;
+        let p = f.predict(
+            group,
+            params.filter(|p| *p > 0.0).map(f64::log10),
+            HoursDefinition::PreTraining,
+        );
+        let no_runs = group.filter(|g| !self.runs.iter().any(|r| r.group == *g));
+        Some((
+            p.utilisation,
+            Efficiency {
+                value: p.utilisation,
+                basis: String::new(),
+                group: p.group.clone(),
+                runs: p.runs.clone(),
+                size_term: Some(match p.at_log_params {
+                    Some(x) => format!(
+                        "at {:.3e} activated parameters ({:+.3} ln-utilisation per tenfold)",
+                        10f64.powf(x),
+                        f.slope_per_decade
                     ),
                     None => "at the family's mean model size (size not given)".into(),
                 }),
-                fallback: None,
+                fallback: no_runs.map(|g| {
+                    format!(
+                        "no calibration runs for {g}: the utilisation of all runs, applied to \
+                         its own achievable matmul"
+                    )
+                }),
             },
-            None => Efficiency {
-                value: FALLBACK_MFU,
-                basis: "MFU".into(),
-                group: "none".into(),
-                runs: Vec::new(),
-                size_term: None,
-                fallback: Some(
-                    "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% \
-                     utilisation default, centred"
-                        .into(),
-                ),
-            },
-        }
+        ))
     }
 
-    /// The efficiency an estimate uses unless given one: when re-pricing a calibration run, that
-    /// run's own (so that on its own hardware it returns its reported hours); else matmul
+    /// MFU for a run on `accelerator` (None: a rate given as a peak, all runs) of a model of
+    /// `params` activated parameters (None: unknown, the family's mean size).
+    pub fn mfu_for(&self, accelerator: Option<&Accelerator>, params: Option<f64>) -> Efficiency {
+        let Some((u, mut e)) = self.predict(accelerator.map(Accelerator::group), params) else {
+            return fallback_efficiency();
+        };
+        let to_peak = match accelerator.and_then(|a| Some((ceiling(a)?, a))) {
+            Some(((c, _), a)) => match a.peak_tflops.get(Precision::Bf16) {
+                Some(p) => c / p.value,
+                None => 1.0,
+            },
+            None => median(
+                &self
+                    .runs
+                    .iter()
+                    .map(|r| r.ceiling_tflops() / r.peak_bf16_tflops)
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or(1.0),
+        };
+        e.value = u * to_peak;
+        e.basis = "MFU".into();
+        e
+    }
+
+    /// Matmul utilisation for a measured matmul rate of `accelerator` (None: a device the
+    /// catalog does not know: all runs).
+    pub fn matmul_utilisation_for(
+        &self,
+        accelerator: Option<&Accelerator>,
+        params: Option<f64>,
+    ) -> Efficiency {
+        let Some((u, mut e)) = self.predict(accelerator.map(Accelerator::group), params) else {
+            let mut e = fallback_efficiency();
+            e.fallback = Some(
+                "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% default \
+                 applied to the measured rate as if it were a datasheet peak (overstates time)"
+                    .into(),
+            );
+            return e;
+        };
+        e.value = u;
+        e.basis = "matmul utilisation".into();
+        if let Some(a) = accelerator {
+            if let Some((_, false)) = ceiling(a) {
+                let note = format!(
+                    "no sourced MAMF for '{}': its datasheet peak stands in for its achievable \
+                     matmul",
+                    a.id
+                );
+                e.fallback = Some(match e.fallback {
+                    Some(f) => format!("{f}; {note}"),
+                    None => note,
+                });
+            }
+        }
+        e
+    }
+
+    /// The efficiency an estimate uses unless given one: when re-pricing a calibration run on
+    /// its own accelerator, that run's own (so it returns its reported hours); else matmul
     /// utilisation for a measured rate and MFU for a peak, of `accelerator`'s family.
     pub fn default_efficiency(
         &self,
@@ -392,7 +411,10 @@ impl Calibration {
         params: Option<f64>,
         measured: bool,
     ) -> Efficiency {
-        if let Some(own) = run.and_then(|r| self.own_efficiency(r, measured)) {
+        let own = run
+            .and_then(|r| self.runs.iter().find(|c| c.run.eq_ignore_ascii_case(r)))
+            .filter(|c| accelerator.is_some_and(|a| a.id == c.accelerator));
+        if let Some(own) = own.and_then(|c| self.own_efficiency(&c.run, measured)) {
             return own;
         }
         if measured {
@@ -427,63 +449,42 @@ impl Calibration {
             fallback,
         })
     }
+}
 
-    /// Matmul utilisation for a measured matmul rate of `accelerator` (None: a device the
-    /// catalog does not know, and then the median over the runs whose accelerator has a MAMF).
-    pub fn matmul_utilisation_for(
-        &self,
-        accelerator: Option<&Accelerator>,
-        params: Option<f64>,
-    ) -> Efficiency {
-        let Some(accel) = accelerator else {
-            let with_mamf: Vec<&CalibrationRun> = self
-                .runs
-                .iter()
-                .filter(|r| r.matmul_utilisation.is_some())
+fn fallback_efficiency() -> Efficiency {
+    Efficiency {
+        value: FALLBACK_MFU,
+        basis: "MFU".into(),
+        group: "none".into(),
+        runs: Vec::new(),
+        size_term: None,
+        fallback: Some(
+            "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% utilisation \
+             default, centred"
+                .into(),
+        ),
+    }
+}
+
+/// The interval for an estimate on `group`: from that family's misses on sources left out
+/// when it has at least `MIN_FAMILY_RUNS` runs (families spread differently), else from every
+/// run's misses with its whole family left out (what a family without runs faces).
+pub fn interval_for(runs: &[CalibrationRun], group: Option<&str>) -> Interval {
+    let in_group = group.map_or(0, |g| runs.iter().filter(|r| r.group == g).count());
+    match group {
+        Some(g) if in_group >= MIN_FAMILY_RUNS => {
+            let misses: Vec<f64> = loso_misses(runs)
+                .into_iter()
+                .filter(|(r, _)| runs[*r].group == g)
+                .map(|(_, m)| m)
                 .collect();
-            if with_mamf.is_empty() {
-                let mut e = self.mfu_for(None, params);
-                e.fallback = Some(
-                    "no calibration run's accelerator has a sourced MAMF: MFU applied to the \
-                     measured rate as if it were a datasheet peak (overstates time)"
-                        .into(),
-                );
-                return e;
-            }
-            let utils: Vec<f64> = with_mamf
-                .iter()
-                .filter_map(|r| r.matmul_utilisation)
-                .collect();
-            return Efficiency {
-                value: median(&utils),
-                basis: "matmul utilisation".into(),
-                group: "all calibration runs on accelerators with a sourced MAMF".into(),
-                runs: with_mamf.iter().map(|r| r.run.clone()).collect(),
-                size_term: None,
-                fallback: None,
-            };
-        };
-        let from_mfu = self.mfu_for(Some(accel), params);
-        let peak = accel.peak_tflops.get(Precision::Bf16).map(|p| p.value);
-        let mamf = accel.mamf_tflops.get(Precision::Bf16).map(|m| m.value);
-        match (peak, mamf) {
-            (Some(peak), Some(mamf)) => Efficiency {
-                value: from_mfu.value * peak / mamf,
-                basis: format!(
-                    "matmul utilisation (= MFU × {peak} / {mamf} TFLOP/s, {}'s BF16 peak / MAMF)",
-                    accel.id
-                ),
-                ..from_mfu
-            },
-            _ => Efficiency {
-                fallback: Some(format!(
-                    "no sourced MAMF for '{}': MFU applied to the measured rate as if it were \
-                     the datasheet peak (overstates time by the peak / achievable-matmul ratio)",
-                    accel.id
-                )),
-                ..from_mfu
-            },
+            Interval::from_log_misses(&misses, g, "each estimated without its source's runs")
         }
+        _ => Interval::from_log_misses(
+            &lofo_misses(runs),
+            "all calibration runs",
+            "each estimated without its accelerator family's runs",
+        ),
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::calibration::Calibration;
 use super::efficiency::{mfu, sustained_per_device};
-use super::run_work::run_work;
+use super::run_work::{run_work, FROM_HARDWARE};
 use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
 use crate::catalog::{Catalog, Precision};
 use crate::model::{Dtype, RunComparison};
@@ -40,7 +40,8 @@ pub fn versus_runs(
     calibration: &Calibration,
     user_gflops: f64,
     user_devices: f64,
-    price_per_hour: f64,
+    // None for a CPU software adapter: hours, no dollars (see `estimate::price_for`).
+    price_per_hour: Option<f64>,
 ) -> Vec<RunComparison> {
     let user_rate = user_gflops * GIGA;
     catalog
@@ -58,7 +59,7 @@ pub fn versus_runs(
                 .map(|m| m.value * TERA);
             let counted = work
                 .as_ref()
-                .filter(|w| !w.method.starts_with("from hardware"));
+                .filter(|w| !w.method.starts_with(FROM_HARDWARE));
             let sustained = match (counted, hours) {
                 (Some(w), Some(h)) => Some(sustained_per_device(w.total_flops, h)),
                 _ => None,
@@ -107,7 +108,7 @@ pub fn versus_runs(
                 user_devices_to_match: cluster.map(|c| c / user_effective),
                 hours_on_one_device: one,
                 hours_on_user_devices: one.map(|h| h / user_devices),
-                cost_usd: one.map(|h| h * price_per_hour),
+                cost_usd: one.zip(price_per_hour).map(|(h, p)| h * p),
             }
         })
         .collect()
@@ -144,7 +145,7 @@ mod tests {
         let cal = Calibration::from_catalog(&catalog);
         // A device whose measured matmul rate is the H800's achievable matmul (794.5 TFLOP/s),
         // 1000 of them, $2/h.
-        let rows = versus_runs(&catalog, &cal, 794_500.0, 1000.0, 2.0);
+        let rows = versus_runs(&catalog, &cal, 794_500.0, 1000.0, Some(2.0));
         assert_eq!(rows.len(), catalog.runs.len());
         let v3 = rows
             .iter()

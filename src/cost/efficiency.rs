@@ -1,8 +1,7 @@
-//! The arithmetic of efficiency: a run's sustained rate, its utilisation of a peak, and the
-//! compute counted from its figures. The calibration built on them is in `calibration`.
+//! The arithmetic of efficiency: a run's sustained rate and its utilisation of a peak. The
+//! work is counted in `work`; the calibration built on them is in `calibration`.
 
 use super::units::SECONDS_PER_HOUR;
-use crate::catalog::{Catalog, Run};
 
 /// Sustained FLOP/s per device: total FLOPs spread over the device-hours.
 pub fn sustained_per_device(flops: f64, device_hours: f64) -> f64 {
@@ -13,33 +12,6 @@ pub fn sustained_per_device(flops: f64, device_hours: f64) -> f64 {
 /// MFU; against the maximum achievable matmul it is matmul utilisation.
 pub fn mfu(sustained: f64, peak: f64) -> f64 {
     sustained / peak
-}
-
-/// Median of a non-empty list (mean of the two middle values for an even count).
-pub fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    } else {
-        sorted[mid]
-    }
-}
-
-/// A run's compute counted from operations: the reported figure, else 6·N·D from its model's
-/// activated parameters and its tokens. None when neither is known.
-pub fn counted_flops(run: &Run, catalog: &Catalog) -> Option<(f64, String)> {
-    if let Some(f) = &run.flops {
-        return Some((f.value, format!("reported ({})", f.source)));
-    }
-    let tokens = run.tokens.as_ref()?;
-    let model = catalog.model(&run.model).ok()?;
-    let n = model.flop_params().value;
-    Some((
-        6.0 * n * tokens.value,
-        format!("6·N·D = 6 × {n:.3e} × {:.3e} (derived)", tokens.value),
-    ))
 }
 
 #[cfg(test)]
@@ -53,11 +25,5 @@ mod tests {
         assert!((s / 1e12 - 342.6).abs() < 0.1, "{s}");
         let m = mfu(s, 989.5e12);
         assert!((m - 0.3462).abs() < 1e-3, "{m}");
-    }
-
-    #[test]
-    fn median_of_odd_and_even_lists() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
     }
 }

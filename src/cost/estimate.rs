@@ -1,13 +1,22 @@
-//! The estimate itself: work ÷ (throughput × efficiency) → device-hours, wall-clock time,
-//! rental cost and energy. Pure arithmetic on values the command has resolved; every input
-//! travels with the place it came from so the output can print it.
+//! The estimate: one typed request (what work, on what throughput, which overrides) resolved
+//! against the catalog and its calibration into device-hours, wall-clock time, rental cost and
+//! energy. Every input travels with the place it came from so the output can print it.
 
 use serde::Serialize;
 
+use super::backtest::{backtest, TrackRecord};
 use super::calibration::Calibration;
-use super::flops::FlopBreakdown;
+use super::defaults;
 use super::interval::Interval;
-use super::units::{days_to_years, energy_kwh, hours_to_days, SECONDS_PER_HOUR, TERA};
+use super::measured::{software_warning, MeasuredRate};
+use super::run_work::{run_work, FROM_HARDWARE};
+use super::two_paths::two_paths;
+use super::units::{
+    days_to_years, energy_kwh, fmt_count, fmt_usd, hours_to_days, SECONDS_PER_HOUR, TERA,
+};
+use super::work::{count, Work, WorkSpec};
+use crate::catalog::{Accelerator, Catalog, Precision};
+use crate::error::FlopcostError;
 use crate::model::TwoPaths;
 
 /// A value and where it came from ("--price-per-hour", "catalog: ...", "default: ...").
@@ -26,15 +35,39 @@ impl Assumption {
     }
 }
 
-/// The FLOPs to perform and how they were counted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Work {
-    pub description: String,
-    pub total_flops: f64,
-    /// How `total_flops` was obtained: reported, 6·N·D (+ attention), or from hardware.
-    pub method: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub breakdown: Option<FlopBreakdown>,
+/// Where one device's rate comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThroughputSpec {
+    /// A rate given, in TFLOP/s.
+    Tflops(f64),
+    /// A catalog accelerator's datasheet dense peak at `precision` (default BF16).
+    Accelerator {
+        name: String,
+        precision: Option<Precision>,
+    },
+    /// A measured rate (a saved result, or one measured now), and where it came from.
+    Measured { rate: MeasuredRate, origin: String },
+}
+
+/// The values a user may set instead of the defaults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub devices: Option<f64>,
+    pub efficiency: Option<f64>,
+    pub price_per_hour: Option<f64>,
+    pub watts: Option<f64>,
+    pub kwh_price: Option<f64>,
+    pub pue: Option<f64>,
+}
+
+/// What `estimate` is asked, every number already parsed and range-checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstimateRequest {
+    pub work: WorkSpec,
+    pub throughput: ThroughputSpec,
+    /// Show the hardware FLOPs with activation recomputation (8·N·D); never priced.
+    pub recompute: bool,
+    pub overrides: Overrides,
 }
 
 /// One device's rate before efficiency.
@@ -59,10 +92,12 @@ pub struct EstimateInputs {
     pub throughput: Throughput,
     pub efficiency: Assumption,
     pub calibration: Calibration,
-    /// The range printed with the estimate: its family's, else all runs'.
-    pub interval: Interval,
+    /// The range printed with the estimate: its family's, else all runs'. None when the work
+    /// was derived from the very hours being estimated.
+    pub interval: Option<Interval>,
     pub devices: Assumption,
-    pub price_per_hour: Assumption,
+    /// None for a CPU software adapter: it has no rental price.
+    pub price_per_hour: Option<Assumption>,
     pub watts: Assumption,
     pub kwh_price: Assumption,
     pub pue: Assumption,
@@ -77,7 +112,7 @@ pub struct Outcome {
     pub wall_hours: f64,
     pub wall_days: f64,
     pub wall_years: f64,
-    pub rental_cost_usd: f64,
+    pub rental_cost_usd: Option<f64>,
     pub energy_kwh: f64,
     pub energy_cost_usd: f64,
 }
@@ -91,15 +126,21 @@ pub struct Estimate {
     pub result: Outcome,
     /// The interval's ends: the efficiency divided by the interval's high and low ratio of
     /// reported to estimated device-hours (the slow and the fast end).
-    pub range_low_efficiency: Outcome,
-    pub range_high_efficiency: Outcome,
+    pub range_low_efficiency: Option<Outcome>,
+    pub range_high_efficiency: Option<Outcome>,
+    /// Why there is no interval, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_omitted: Option<String>,
+    /// The method's back-test, held out by source, for this accelerator's family.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_record: Option<TrackRecord>,
     /// For a measured catalog accelerator: the measured path beside the datasheet path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_by_side: Option<TwoPaths>,
     pub notes: Vec<String>,
 }
 
-/// Device-hours, wall time, cost and energy of `flops` at `efficiency` of the throughput.
+/// Device-hours, wall time, cost and energy of the work at `efficiency` of the throughput.
 pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
     let sustained = inputs.throughput.tflops_per_device * TERA * efficiency;
     let device_hours = inputs.work.total_flops / sustained / SECONDS_PER_HOUR;
@@ -112,29 +153,392 @@ pub fn outcome(inputs: &EstimateInputs, efficiency: f64) -> Outcome {
         wall_hours,
         wall_days: hours_to_days(wall_hours),
         wall_years: days_to_years(hours_to_days(wall_hours)),
-        rental_cost_usd: device_hours * inputs.price_per_hour.value,
+        rental_cost_usd: inputs
+            .price_per_hour
+            .as_ref()
+            .map(|p| device_hours * p.value),
         energy_kwh: kwh,
         energy_cost_usd: kwh * inputs.kwh_price.value,
     }
 }
 
+/// The estimate at the inputs' efficiency, with the interval's ends where there is one.
 pub fn estimate(inputs: EstimateInputs, notes: Vec<String>) -> Estimate {
     let result = outcome(&inputs, inputs.efficiency.value);
-    let interval = &inputs.interval;
-    // No throughput is sustained above itself: the fast end stops at 100%.
-    let range_low_efficiency = outcome(&inputs, inputs.efficiency.value / interval.high_ratio);
-    let range_high_efficiency = outcome(
-        &inputs,
-        (inputs.efficiency.value / interval.low_ratio).min(1.0),
-    );
+    let ends = inputs.interval.as_ref().map(|interval| {
+        (
+            outcome(&inputs, inputs.efficiency.value / interval.high_ratio),
+            // No throughput is sustained above itself: the fast end stops at 100%.
+            outcome(
+                &inputs,
+                (inputs.efficiency.value / interval.low_ratio).min(1.0),
+            ),
+        )
+    });
+    let (range_low_efficiency, range_high_efficiency) = ends.unzip();
     Estimate {
         inputs,
         result,
         range_low_efficiency,
         range_high_efficiency,
+        interval_omitted: None,
+        track_record: None,
         side_by_side: None,
         notes,
     }
+}
+
+/// The rental price of a device: none for a CPU software adapter, else the one given, else a
+/// sourced one (the run's own, the accelerator's), else the default. Every command that
+/// prices a device asks this.
+pub fn price_for(
+    software_adapter: bool,
+    given: Option<f64>,
+    sourced: Option<Assumption>,
+) -> Option<Assumption> {
+    if software_adapter {
+        return None;
+    }
+    Some(match (given, sourced) {
+        (Some(p), _) => Assumption::new(p, "--price-per-hour"),
+        (None, Some(p)) => p,
+        (None, None) => Assumption::new(defaults::PRICE_PER_HOUR, defaults::PRICE_SOURCE),
+    })
+}
+
+/// Printed in place of a cost for a software adapter.
+pub const NO_RENTAL_PRICE: &str = "a CPU adapter has no rental price: hours only";
+
+/// Resolves `request` against `catalog` into a full estimate.
+pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, FlopcostError> {
+    let calibration = Calibration::from_catalog(catalog);
+    let run = match &request.work {
+        WorkSpec::Run(name) => Some(catalog.run(name)?),
+        _ => None,
+    };
+    let work = match (count(&request.work, catalog, request.recompute)?, run) {
+        (Some(work), _) => work,
+        (None, Some(run)) => {
+            run_work(run, catalog, &calibration, request.recompute).ok_or_else(|| {
+                FlopcostError::bad_input(format!(
+                    "run '{}': no FLOPs, tokens or GPU-hours in the catalog to count its \
+                     compute from",
+                    run.id
+                ))
+            })?
+        }
+        (None, None) => return Err(FlopcostError::bad_input("no work to count")),
+    };
+    let (throughput, measured) = resolve_throughput(&request.throughput, catalog)?;
+    let accel = throughput
+        .accelerator
+        .as_deref()
+        .and_then(|id| catalog.accelerator(id).ok());
+    let o = &request.overrides;
+    let mut notes = Vec::new();
+    if throughput.software_adapter {
+        notes.push(software_warning());
+    }
+
+    let efficiency = match o.efficiency {
+        Some(e) => Assumption::new(e, "--efficiency"),
+        None => {
+            let e = calibration.default_efficiency(
+                run.map(|r| r.id.as_str()),
+                accel,
+                work.params,
+                throughput.measured,
+            );
+            let (value, converted) = to_precision(e.value, &throughput, accel);
+            Assumption::new(
+                value,
+                format!("default: calibrated, {}{converted}", e.describe()),
+            )
+        }
+    };
+
+    let own_hours = run.is_some_and(|r| {
+        work.method.starts_with(FROM_HARDWARE) && accel.is_some_and(|a| a.id == r.accelerator)
+    });
+    let interval = (!own_hours).then(|| calibration.interval_for(accel));
+
+    let devices = match (o.devices, measured.as_ref().map(|m| m.devices)) {
+        (Some(n), _) => Assumption::new(n, "--devices"),
+        (None, Some(n)) if n > 1 => Assumption::new(n as f64, "the merged document's device count"),
+        _ => match run.and_then(|r| r.devices.as_ref()) {
+            Some(d) => Assumption::new(d.value, format!("the run's devices ({})", d.cite())),
+            None => Assumption::new(1.0, "default"),
+        },
+    };
+    // A run's price is for its own accelerator; on another, that accelerator's (if sourced).
+    let run_price = run
+        .filter(|r| accel.is_none_or(|a| a.id == r.accelerator))
+        .and_then(|r| r.usd_per_gpu_hour.as_ref())
+        .map(|p| {
+            Assumption::new(
+                p.value,
+                format!("the run's reported $/GPU-hour ({})", p.source),
+            )
+        });
+    let accel_price = accel.and_then(|a| {
+        a.usd_per_hour
+            .as_ref()
+            .map(|p| Assumption::new(p.value, format!("{} price ({})", a.id, p.cite())))
+    });
+    let price_per_hour = price_for(
+        throughput.software_adapter,
+        o.price_per_hour,
+        run_price.or(accel_price),
+    );
+    let tdp = accel.and_then(|a| {
+        a.tdp_watts
+            .as_ref()
+            .map(|t| Assumption::new(t.value, format!("{} TDP ({})", a.id, t.cite())))
+    });
+    let watts = match (
+        o.watts,
+        measured.as_ref().and_then(|m| m.measured_watts.clone()),
+        tdp,
+    ) {
+        (Some(w), _, _) => Assumption::new(w, "--watts"),
+        (None, Some((w, by)), _) => Assumption::new(
+            w,
+            format!("measured during that result's timed runs ({by})"),
+        ),
+        (None, None, Some(t)) => t,
+        (None, None, None) => Assumption::new(
+            defaults::WATTS,
+            "ASSUMPTION: no TDP known for this device; give --watts",
+        ),
+    };
+    let kwh_price = Assumption::new(
+        o.kwh_price.unwrap_or(defaults::KWH_PRICE),
+        if o.kwh_price.is_some() {
+            "--kwh-price"
+        } else {
+            "default"
+        },
+    );
+    let pue = Assumption::new(
+        o.pue.unwrap_or(defaults::PUE),
+        if o.pue.is_some() { "--pue" } else { "default" },
+    );
+
+    notes.extend(explanations(
+        request,
+        &work,
+        &throughput,
+        accel,
+        &calibration,
+    ));
+    if let Some(i) = &interval {
+        notes.push(format!("interval: {}", i.method));
+    }
+    if let Some(run) = run {
+        notes.push(format!(
+            "reported for '{}': {} GPU-hours on {} ({}), cost {}",
+            run.id,
+            run.device_hours()
+                .map_or("-".into(), |h| fmt_count(h.value)),
+            run.accelerator,
+            run.hours_covered().name(),
+            run.cost_usd
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.value))
+        ));
+    }
+
+    let inputs = EstimateInputs {
+        work,
+        throughput,
+        efficiency,
+        calibration,
+        interval,
+        devices,
+        price_per_hour,
+        watts,
+        kwh_price,
+        pue,
+    };
+    let side_by_side = side_by_side(&inputs, accel);
+    let track = backtest(&inputs.calibration.runs, vec![]).map(|b| {
+        let family = accel
+            .map(Accelerator::group)
+            .filter(|g| inputs.calibration.runs.iter().any(|r| r.group == *g));
+        b.record_for(family).clone()
+    });
+    let mut result = estimate(inputs, notes);
+    result.side_by_side = side_by_side;
+    result.track_record = track;
+    if own_hours {
+        result.interval_omitted = Some(
+            "the work was derived from these very GPU-hours (no tokens published), so \
+             re-pricing them on their own accelerator returns them by construction"
+                .into(),
+        );
+    }
+    Ok(result)
+}
+
+/// The calibrated efficiency, stated against BF16 peaks, restated against the precision of a
+/// datasheet peak at another precision: the same sustained rate.
+fn to_precision(value: f64, throughput: &Throughput, accel: Option<&Accelerator>) -> (f64, String) {
+    let bf16 = accel.and_then(|a| a.peak_tflops.get(Precision::Bf16));
+    match (throughput.measured, bf16, throughput.precision.as_deref()) {
+        (false, Some(bf16), Some(p)) if p != Precision::Bf16.name() => {
+            let ratio = bf16.value / throughput.tflops_per_device;
+            (
+                value * ratio,
+                format!(
+                    " × {:.3} ({} BF16 peak ÷ {p} peak: the calibration's rates are against BF16 \
+                     peaks, FP8 runs included, so the same sustained rate)",
+                    ratio,
+                    accel.map_or("", |a| a.id.as_str())
+                ),
+            )
+        }
+        _ => (value, String::new()),
+    }
+}
+
+/// The notes that say what the estimate stands on.
+fn explanations(
+    request: &EstimateRequest,
+    work: &Work,
+    throughput: &Throughput,
+    accel: Option<&Accelerator>,
+    calibration: &Calibration,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(a) = accel.filter(|a| calibration.has_no_runs(a)) {
+        notes.push(format!(
+            "no calibration runs for {} (family {}): its utilisation is all runs', applied to \
+             its own achievable matmul, and its interval is sized from runs estimated without \
+             their family",
+            a.id,
+            a.group()
+        ));
+    }
+    if let Some(b) = &work.breakdown {
+        if request.recompute || b.attention_flops > 0.0 {
+            notes.push(format!(
+                "hardware FLOPs {:.3e} ({}·N·D{}) are shown, not priced: the calibrated \
+                 efficiency is of model FLOPs and already holds attention and recomputation",
+                b.hardware_flops,
+                b.factor,
+                if b.attention_flops > 0.0 {
+                    " + attention"
+                } else {
+                    ""
+                }
+            ));
+        }
+    } else if request.recompute {
+        notes.push("--recompute: the FLOPs were not counted from N and D".into());
+    }
+    notes.push(format!(
+        "efficiency is relative to the throughput given: {}",
+        if throughput.measured {
+            "a measured matmul rate, so the default is matmul utilisation (the calibration runs' \
+             rate over their accelerator's maximum achievable matmul)"
+        } else {
+            "a datasheet peak or the rate given, so the default is MFU (the calibration runs' \
+             rate over their accelerator's dense BF16 datasheet peak)"
+        }
+    ));
+    if throughput.measured && throughput.precision.as_deref() != Some("bf16") {
+        notes.push(format!(
+            "precision: your rate is {}; the calibration runs trained in BF16/FP8 on tensor \
+             cores, so this is the time at your measured precision's rate",
+            throughput.precision.as_deref().unwrap_or("unknown")
+        ));
+    }
+    if throughput.software_adapter {
+        notes.push(NO_RENTAL_PRICE.into());
+    }
+    notes
+}
+
+fn resolve_throughput(
+    spec: &ThroughputSpec,
+    catalog: &Catalog,
+) -> Result<(Throughput, Option<MeasuredRate>), FlopcostError> {
+    match spec {
+        ThroughputSpec::Tflops(t) => Ok((
+            Throughput {
+                tflops_per_device: *t,
+                source: "--tflops".into(),
+                precision: None,
+                measured: false,
+                accelerator: None,
+                software_adapter: false,
+            },
+            None,
+        )),
+        ThroughputSpec::Accelerator { name, precision } => {
+            let accel = catalog.accelerator(name)?;
+            let p = precision.unwrap_or(Precision::Bf16);
+            let peak = accel.peak_tflops.get(p).ok_or_else(|| {
+                FlopcostError::bad_input(format!(
+                    "accelerator '{}': no {} peak in the catalog",
+                    accel.id,
+                    p.name()
+                ))
+            })?;
+            Ok((
+                Throughput {
+                    tflops_per_device: peak.value,
+                    source: format!(
+                        "catalog: {} dense {} datasheet peak{} ({})",
+                        accel.id,
+                        p.name(),
+                        if precision.is_none() {
+                            " (default precision)"
+                        } else {
+                            ""
+                        },
+                        peak.cite()
+                    ),
+                    precision: Some(p.name().into()),
+                    measured: false,
+                    accelerator: Some(accel.id.clone()),
+                    software_adapter: false,
+                },
+                None,
+            ))
+        }
+        ThroughputSpec::Measured { rate, origin } => {
+            let matched = catalog.accelerator_for_adapters(&rate.adapters);
+            Ok((
+                Throughput {
+                    tflops_per_device: rate.per_device_gflops / 1000.0,
+                    source: format!("measured ({origin}): {}", rate.description),
+                    precision: Some(rate.dtype.name().into()),
+                    measured: true,
+                    accelerator: matched.map(|a| a.id.clone()),
+                    software_adapter: rate.software_adapter,
+                },
+                Some(rate.clone()),
+            ))
+        }
+    }
+}
+
+/// Both paths, when the measured adapter is a catalog accelerator.
+fn side_by_side(inputs: &EstimateInputs, accel: Option<&Accelerator>) -> Option<TwoPaths> {
+    let t = &inputs.throughput;
+    if !t.measured {
+        return None;
+    }
+    two_paths(
+        inputs.work.total_flops,
+        t.tflops_per_device,
+        t.precision.as_deref().unwrap_or("unknown"),
+        &t.source,
+        accel?,
+        inputs.work.params,
+        &inputs.calibration,
+    )
 }
 
 #[cfg(test)]
@@ -149,6 +553,7 @@ mod tests {
                 total_flops: flops,
                 method: "test".into(),
                 breakdown: None,
+                params: None,
             },
             throughput: Throughput {
                 tflops_per_device: tflops,
@@ -160,9 +565,13 @@ mod tests {
             },
             efficiency: a(eff),
             calibration: Calibration::from_runs(vec![], vec![]),
-            interval: Interval::from_ratios(&[0.8, 0.9, 1.0, 1.1, 1.2, 1.3], "test"),
+            interval: Some(Interval::from_log_misses(
+                &[0.1, -0.1, 0.2, -0.2, 0.0],
+                "test",
+                "test",
+            )),
             devices: a(devices),
-            price_per_hour: a(2.0),
+            price_per_hour: Some(a(2.0)),
             watts: a(700.0),
             kwh_price: a(0.15),
             pue: a(1.2),
@@ -180,7 +589,7 @@ mod tests {
         assert!((o.device_hours - 2.664e6).abs() < 1.0);
         assert!((o.wall_hours - 1300.78).abs() < 0.01);
         assert!((o.wall_days - 54.2).abs() < 0.01);
-        assert!((o.rental_cost_usd - 5.328e6).abs() < 10.0);
+        assert!((o.rental_cost_usd.unwrap() - 5.328e6).abs() < 10.0);
         // 2.664M h × 0.7 kW × 1.2 = 2.238M kWh, × $0.15 = $335.7K.
         assert!((o.energy_kwh - 2_237_760.0).abs() < 1.0);
         assert!((o.energy_cost_usd - 335_664.0).abs() < 1.0);
@@ -200,12 +609,58 @@ mod tests {
     #[test]
     fn range_brackets_the_chosen_efficiency() {
         let e = estimate(inputs(1e21, 100.0, 0.35, 8.0), vec![]);
-        assert!(e.range_low_efficiency.device_hours > e.result.device_hours);
-        assert!(e.range_high_efficiency.device_hours < e.result.device_hours);
-        // The ends are the estimate's device-hours times the interval's ratios.
-        let i = &e.inputs.interval;
+        let (low, high) = (
+            e.range_low_efficiency.as_ref().unwrap(),
+            e.range_high_efficiency.as_ref().unwrap(),
+        );
+        assert!(low.device_hours > e.result.device_hours);
+        assert!(high.device_hours < e.result.device_hours);
+        let i = e.inputs.interval.as_ref().unwrap();
         let hours = e.result.device_hours;
-        assert!((e.range_low_efficiency.device_hours - hours * i.high_ratio).abs() < 1e-6);
-        assert!((e.range_high_efficiency.device_hours - hours * i.low_ratio).abs() < 1e-6);
+        assert!((low.device_hours - hours * i.high_ratio).abs() < 1e-6);
+        assert!((high.device_hours - hours * i.low_ratio).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_software_adapter_has_no_rental_price() {
+        assert!(price_for(true, Some(2.0), None).is_none());
+        assert_eq!(price_for(false, None, None).unwrap().value, 2.0);
+        let mut i = inputs(1e21, 1.0, 0.5, 1.0);
+        i.price_per_hour = None;
+        assert_eq!(outcome(&i, 0.5).rental_cost_usd, None);
+    }
+
+    #[test]
+    fn a_catalog_accelerator_brings_its_own_tdp_and_sourced_price() {
+        let user = r#"{"accelerators": [{"id": "priced", "name": "Priced",
+            "peak_tflops": {"bf16": {"value": 100, "kind": "reported", "source": "s"}},
+            "tdp_watts": {"value": 250, "kind": "reported", "source": "sheet"},
+            "usd_per_hour": {"value": 0.5, "kind": "reported", "source": "price list"}}]}"#;
+        let catalog = Catalog::from_documents(
+            include_str!("../../data/catalog.json"),
+            Some((user, "user")),
+        )
+        .unwrap();
+        let request = |accelerator: &str, work: WorkSpec| EstimateRequest {
+            work,
+            throughput: ThroughputSpec::Accelerator {
+                name: accelerator.into(),
+                precision: None,
+            },
+            recompute: false,
+            overrides: Overrides::default(),
+        };
+        let e = plan(&request("priced", WorkSpec::Flops(1e21)), &catalog).unwrap();
+        assert_eq!(e.inputs.watts.value, 250.0);
+        let price = e.inputs.price_per_hour.unwrap();
+        assert_eq!(price.value, 0.5);
+        assert!(price.source.contains("price list"));
+        // A run re-priced on another accelerator does not carry its own price along.
+        let e = plan(
+            &request("priced", WorkSpec::Run("deepseek-v3-pretraining".into())),
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(e.inputs.price_per_hour.unwrap().value, 0.5);
     }
 }

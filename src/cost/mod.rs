@@ -3,15 +3,19 @@
 
 pub mod backtest;
 pub mod calibration;
+pub mod catalog_comparison;
 pub mod compare;
 pub mod defaults;
 pub mod efficiency;
 pub mod estimate;
+pub mod fit;
 pub mod flops;
 pub mod interval;
 pub mod measured;
 pub mod merge;
+pub mod run_story;
 pub mod run_work;
 pub mod side_by_side;
 pub mod two_paths;
 pub mod units;
+pub mod work;

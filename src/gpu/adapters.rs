@@ -1,6 +1,6 @@
 //! Finding adapters and describing them.
 
-use crate::model::{AdapterDescription, AdapterFeatures, MatmulLimits};
+use crate::model::{AdapterDescription, AdapterFeatures, BackendChoice, MatmulLimits};
 
 /// Every adapter wgpu can see, in wgpu's order: the index is what `--adapter N` selects.
 ///
@@ -14,24 +14,6 @@ pub fn enumerate(backend: Option<BackendChoice>) -> (wgpu::Instance, Vec<wgpu::A
     let instance = wgpu::Instance::new(desc);
     let adapters = pollster::block_on(instance.enumerate_adapters(backends));
     (instance, adapters)
-}
-
-/// One graphics API, when the user narrows the search to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendChoice {
-    Vulkan,
-    Metal,
-    Dx12,
-    Gl,
-}
-
-impl BackendChoice {
-    pub const ALL: [(&'static str, BackendChoice); 4] = [
-        ("vulkan", BackendChoice::Vulkan),
-        ("metal", BackendChoice::Metal),
-        ("dx12", BackendChoice::Dx12),
-        ("gl", BackendChoice::Gl),
-    ];
 }
 
 fn backends_of(choice: BackendChoice) -> wgpu::Backends {

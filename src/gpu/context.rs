@@ -3,12 +3,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
+use crate::model::{AdapterDescription, AdapterRequest, BackendChoice};
 use crate::power::PowerMeter;
 
-use super::adapters::{describe, describe_all, enumerate, BackendChoice};
-use super::select::{choose_adapter, AdapterRequest};
-use crate::model::AdapterDescription;
+use super::adapters::{describe, describe_all, enumerate};
+use super::select::choose_adapter;
 
 /// Optional features flopcost's kernels and timers use, requested whenever the adapter has them.
 pub const WANTED_FEATURES: wgpu::Features = wgpu::Features::TIMESTAMP_QUERY
@@ -38,7 +39,7 @@ impl GpuContext {
     ) -> Result<GpuContext, FlopcostError> {
         let (_instance, adapters) = enumerate(backend);
         let descriptions = describe_all(&adapters);
-        let choice = choose_adapter(&descriptions, request)?;
+        let choice = choose_adapter(&descriptions, request, &SlurmEnv::from_env())?;
         let adapter = adapters
             .into_iter()
             .nth(choice.index)
@@ -128,6 +129,27 @@ impl GpuContext {
                 },
                 cache: None,
             })
+    }
+
+    /// The bind group for group 0 of `pipeline`, each resource at its binding number: the one
+    /// way kernels, packing passes and probes bind their buffers.
+    pub fn bind_group(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        resources: &[(u32, wgpu::BindingResource)],
+    ) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = resources
+            .iter()
+            .map(|(binding, resource)| wgpu::BindGroupEntry {
+                binding: *binding,
+                resource: resource.clone(),
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        })
     }
 
     pub fn has_timestamps(&self) -> bool {

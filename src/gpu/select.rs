@@ -4,43 +4,7 @@ use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
 
 use super::slurm_gpus::{cpu_adapter_note, slurm_adapter};
-use crate::model::AdapterDescription;
-
-/// What the user asked for: `--adapter` (or `WGPU_ADAPTER_NAME`) and `WGPU_POWER_PREF`.
-#[derive(Debug, Clone, Default)]
-pub struct AdapterRequest {
-    /// An index into the adapter list, or a case-insensitive substring of the name.
-    pub adapter: Option<String>,
-    /// Where the request came from, for the "why" line ("--adapter", "WGPU_ADAPTER_NAME").
-    pub adapter_origin: &'static str,
-    /// `WGPU_POWER_PREF=low` ranks integrated GPUs above discrete ones.
-    pub low_power: bool,
-    /// Under Slurm, its GPU variables or the task's rank on its node pick its GPU.
-    pub slurm: SlurmEnv,
-}
-
-impl AdapterRequest {
-    /// `--adapter` wins over `WGPU_ADAPTER_NAME`, as command-line flags do over the environment.
-    pub fn from_flag_and_env(flag: Option<&str>) -> Self {
-        let env_name = std::env::var("WGPU_ADAPTER_NAME")
-            .ok()
-            .filter(|s| !s.is_empty());
-        let (adapter, adapter_origin) = match (flag, env_name) {
-            (Some(f), _) => (Some(f.to_string()), "--adapter"),
-            (None, Some(e)) => (Some(e), "WGPU_ADAPTER_NAME"),
-            (None, None) => (None, ""),
-        };
-        let low_power = std::env::var("WGPU_POWER_PREF")
-            .map(|v| v.eq_ignore_ascii_case("low"))
-            .unwrap_or(false);
-        AdapterRequest {
-            adapter,
-            adapter_origin,
-            low_power,
-            slurm: SlurmEnv::from_env(),
-        }
-    }
-}
+use crate::model::{AdapterDescription, AdapterRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdapterChoice {
@@ -49,9 +13,12 @@ pub struct AdapterChoice {
     pub reason: String,
 }
 
+/// The adapter `request` names, else the one Slurm's variables give this task, else the most
+/// capable.
 pub fn choose_adapter(
     adapters: &[AdapterDescription],
     request: &AdapterRequest,
+    slurm: &SlurmEnv,
 ) -> Result<AdapterChoice, FlopcostError> {
     if adapters.is_empty() {
         return Err(FlopcostError::NoAdapter(
@@ -64,7 +31,7 @@ pub fn choose_adapter(
     if let Some(wanted) = &request.adapter {
         return pick_requested(adapters, wanted, request.adapter_origin);
     }
-    if let Some(choice) = slurm_adapter(adapters, &request.slurm)? {
+    if let Some(choice) = slurm_adapter(adapters, slurm)? {
         return Ok(choice);
     }
     let best = adapters
@@ -85,7 +52,7 @@ pub fn choose_adapter(
         reason.push_str(", WGPU_POWER_PREF=low preferring integrated GPUs");
     }
     if best.device_type == "cpu" {
-        reason.push_str(&cpu_adapter_note(&request.slurm));
+        reason.push_str(&cpu_adapter_note(slurm));
     }
     Ok(AdapterChoice {
         index: best.index,
@@ -209,7 +176,8 @@ mod tests {
 
     #[test]
     fn prefers_discrete_on_a_native_backend() {
-        let choice = choose_adapter(&machine(), &AdapterRequest::default()).unwrap();
+        let choice =
+            choose_adapter(&machine(), &AdapterRequest::default(), &SlurmEnv::default()).unwrap();
         assert_eq!(choice.index, 3);
     }
 
@@ -219,13 +187,19 @@ mod tests {
             low_power: true,
             ..Default::default()
         };
-        assert_eq!(choose_adapter(&machine(), &request).unwrap().index, 1);
+        assert_eq!(
+            choose_adapter(&machine(), &request, &SlurmEnv::default())
+                .unwrap()
+                .index,
+            1
+        );
     }
 
     #[test]
     fn cpu_adapter_only_when_nothing_else() {
         let only_cpu = vec![adapter(0, "llvmpipe", "cpu", "vulkan")];
-        let choice = choose_adapter(&only_cpu, &AdapterRequest::default()).unwrap();
+        let choice =
+            choose_adapter(&only_cpu, &AdapterRequest::default(), &SlurmEnv::default()).unwrap();
         assert_eq!(choice.index, 0);
         assert!(choice.reason.contains("CPU software adapter"));
     }
@@ -237,12 +211,22 @@ mod tests {
             adapter_origin: "--adapter",
             ..Default::default()
         };
-        assert_eq!(choose_adapter(&machine(), &by_index).unwrap().index, 1);
+        assert_eq!(
+            choose_adapter(&machine(), &by_index, &SlurmEnv::default())
+                .unwrap()
+                .index,
+            1
+        );
         let by_name = AdapterRequest {
             adapter: Some("h200".into()),
             ..by_index.clone()
         };
-        assert_eq!(choose_adapter(&machine(), &by_name).unwrap().index, 3);
+        assert_eq!(
+            choose_adapter(&machine(), &by_name, &SlurmEnv::default())
+                .unwrap()
+                .index,
+            3
+        );
     }
 
     #[test]
@@ -252,7 +236,7 @@ mod tests {
             adapter_origin: "--adapter",
             ..Default::default()
         };
-        let err = choose_adapter(&machine(), &request).unwrap_err();
+        let err = choose_adapter(&machine(), &request, &SlurmEnv::default()).unwrap_err();
         assert!(err.to_string().contains("matches no adapter"));
         assert!(err.to_string().contains("NVIDIA H200"));
         assert_eq!(err.exit_code(), 3);
@@ -260,7 +244,7 @@ mod tests {
             adapter: Some("9".into()),
             ..request
         };
-        assert!(choose_adapter(&machine(), &request)
+        assert!(choose_adapter(&machine(), &request, &SlurmEnv::default())
             .unwrap_err()
             .to_string()
             .contains("no adapter with that index"));
@@ -279,20 +263,18 @@ mod tests {
     #[test]
     fn slurm_tasks_sharing_the_cpu_adapter_are_told_so() {
         let only_cpu = vec![adapter(0, "llvmpipe", "cpu", "vulkan")];
-        let request = AdapterRequest {
-            slurm: SlurmEnv {
-                node_tasks: Some(2),
-                ..rank(1)
-            },
-            ..Default::default()
+        let request = AdapterRequest::default();
+        let sharing = SlurmEnv {
+            node_tasks: Some(2),
+            ..rank(1)
         };
-        let choice = choose_adapter(&only_cpu, &request).unwrap();
+        let choice = choose_adapter(&only_cpu, &request, &sharing).unwrap();
         assert_eq!(choice.index, 0);
         assert!(choice.reason.contains("2 Slurm tasks"), "{}", choice.reason);
         // Slurm handed it a GPU that wgpu cannot see: said, not hidden.
-        let mut bound = request.clone();
-        bound.slurm.gpu_vars = vec![("CUDA_VISIBLE_DEVICES", "1".into())];
-        let choice = choose_adapter(&only_cpu, &bound).unwrap();
+        let mut bound = sharing.clone();
+        bound.gpu_vars = vec![("CUDA_VISIBLE_DEVICES", "1".into())];
+        let choice = choose_adapter(&only_cpu, &request, &bound).unwrap();
         assert!(
             choice.reason.contains("CUDA_VISIBLE_DEVICES=1"),
             "{}",
@@ -306,31 +288,29 @@ mod tests {
         let mut node = machine();
         node.push(adapter(4, "NVIDIA H200", "discrete", "vulkan"));
         // Vulkan sees three GPUs (1, 3, 4); rank 2 takes the third.
-        let request = AdapterRequest {
-            slurm: rank(2),
-            ..Default::default()
-        };
-        let choice = choose_adapter(&node, &request).unwrap();
+        let request = AdapterRequest::default();
+        let choice = choose_adapter(&node, &request, &rank(2)).unwrap();
         assert_eq!(choice.index, 4);
         assert!(choice.reason.contains("Slurm local rank 2"));
-        let too_many = AdapterRequest {
-            slurm: rank(5),
-            ..Default::default()
-        };
-        assert_eq!(choose_adapter(&node, &too_many).unwrap_err().exit_code(), 3);
+        assert_eq!(
+            choose_adapter(&node, &request, &rank(5))
+                .unwrap_err()
+                .exit_code(),
+            3
+        );
         // --adapter still wins over the rank.
         let explicit = AdapterRequest {
             adapter: Some("1".into()),
             adapter_origin: "--adapter",
-            slurm: rank(1),
             ..Default::default()
         };
-        assert_eq!(choose_adapter(&node, &explicit).unwrap().index, 1);
+        assert_eq!(choose_adapter(&node, &explicit, &rank(1)).unwrap().index, 1);
     }
 
     #[test]
     fn no_adapter_names_the_fix() {
-        let err = choose_adapter(&[], &AdapterRequest::default()).unwrap_err();
+        let err =
+            choose_adapter(&[], &AdapterRequest::default(), &SlurmEnv::default()).unwrap_err();
         assert!(err.to_string().contains("mesa-vulkan-drivers"));
         assert_eq!(err.exit_code(), 3);
     }

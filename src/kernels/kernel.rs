@@ -3,32 +3,9 @@
 
 use std::borrow::Cow;
 
-use crate::gpu::AdapterDescription;
-use crate::model::Dtype;
+use crate::model::{AdapterDescription, Dtype, MatmulProblem};
 
 use super::coop::COOP_SHAPE;
-
-/// The shape of one `C = A·B`: A is M×K, B is K×N, C is M×N, all row-major.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MatmulProblem {
-    pub m: u32,
-    pub n: u32,
-    pub k: u32,
-}
-
-impl MatmulProblem {
-    pub fn square(size: u32) -> Self {
-        MatmulProblem {
-            m: size,
-            n: size,
-            k: size,
-        }
-    }
-
-    pub fn flops(&self) -> f64 {
-        2.0 * self.m as f64 * self.n as f64 * self.k as f64
-    }
-}
 
 /// How a kernel reads A and B.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +106,12 @@ impl MatmulKernel {
             (round_up(p.m, self.tile.1), kp),
             (kp, round_up(p.n, self.tile.0)),
         )
+    }
+
+    /// The `Dims` uniform of `shaders/matmul_dims.wgsl`, field by field, for the dispatch whose
+    /// first workgroup row is `wg_row0`.
+    pub fn dims(&self, p: &MatmulProblem, wg_row0: u32) -> [u32; 8] {
+        [p.m, p.n, p.k, self.padded_k(p), wg_row0, 0, 0, 0]
     }
 
     /// The padded K the shader loops to (K itself for row-major inputs).

@@ -12,7 +12,7 @@ mod tiled_vec4;
 mod unroll;
 
 pub use coop::{coop_matrix, COOP_SHAPE};
-pub use kernel::{InputLayout, MatmulKernel, MatmulProblem, SubgroupUse};
+pub use kernel::{InputLayout, MatmulKernel, SubgroupUse};
 pub use naive::naive;
 pub use pack::{pack_pass, PackPass, PACK_WORKGROUP};
 pub use texture::{texture, texture_candidates, TextureConfig};
@@ -23,6 +23,7 @@ use crate::error::FlopcostError;
 use crate::model::Dtype;
 
 /// A kernel family: its configuration without tuning, and every configuration `tune` may try.
+#[derive(Debug, Clone)]
 pub struct Family {
     pub name: &'static str,
     pub dtype: Dtype,
@@ -105,6 +106,32 @@ pub fn family(name: &str) -> Result<Family, FlopcostError> {
     all.into_iter().find(|f| f.name == name).ok_or_else(|| {
         FlopcostError::bad_input(format!("unknown kernel '{name}'; known kernels: {list}"))
     })
+}
+
+/// Which kernels a benchmark runs, as `--kernel` names them: resolved once, before a device is
+/// opened, so a typo fails fast.
+#[derive(Debug, Clone)]
+pub enum KernelChoice {
+    /// These families, each in its tuned configuration.
+    Tuned(Vec<Family>),
+    /// One configuration, run exactly as given.
+    Forced(MatmulKernel),
+}
+
+impl KernelChoice {
+    /// No spec: every family; `FAMILY`: that one, tuned as usual; `FAMILY:key=value,...`: one
+    /// configuration (see [`find`]).
+    pub fn parse(spec: Option<&str>) -> Result<KernelChoice, FlopcostError> {
+        Ok(match spec {
+            None => KernelChoice::Tuned(families()),
+            Some(spec) if spec.contains(':') => {
+                let mut kernel = find(spec)?;
+                kernel.tuning = Some("forced by --kernel".into());
+                KernelChoice::Forced(kernel)
+            }
+            Some(name) => KernelChoice::Tuned(vec![family(name)?]),
+        })
+    }
 }
 
 /// `NAME` (the family's default configuration) or `NAME:key=value,...` (the candidate whose

@@ -4,10 +4,9 @@
 
 use serde::Serialize;
 
-use crate::bench::{tolerance, CheckPlan};
-use crate::model::Dtype;
+use crate::model::{tolerance, CheckPlan, Dtype, MatmulProblem};
 
-use super::kernel::{InputLayout, MatmulKernel, MatmulProblem};
+use super::kernel::{InputLayout, MatmulKernel};
 use super::pack::{pack_pass, PACK_WORKGROUP};
 
 /// One family's default configuration at one problem shape.
@@ -144,7 +143,7 @@ pub fn plan(kernel: &MatmulKernel, p: &MatmulProblem) -> KernelPlan {
             c: 2,
             dims: 3,
         },
-        dims: [p.m, p.n, p.k, kernel.padded_k(p), 0, 0, 0, 0],
+        dims: kernel.dims(p, 0),
         workgroups: [gx, gy],
         pack: pack_plan(kernel, p),
         needs: needs(kernel, p),

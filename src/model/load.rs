@@ -1,10 +1,15 @@
 //! The one way a saved document comes back in: read as UTF-8 text, its schema version checked
 //! before anything else is believed, then every figure the cost model divides by checked.
 //!
+//! Flopcost's own caches (tuning winners, measured peaks) come in the same way, through
+//! [`load_cache`]: version first, then the fields.
+//!
 //! A `bench` report and a `merge` document are told apart by the merged document's
 //! `"kind": "flopcost-merged"` field, which a `BenchReport` never has.
 
 use std::path::Path;
+
+use serde::de::DeserializeOwned;
 
 use crate::error::FlopcostError;
 
@@ -90,6 +95,38 @@ pub fn load_report(path: &Path) -> anyhow::Result<BenchReport> {
         ))
         .into()),
     }
+}
+
+/// Why a cache file was not used. A cache only saves time, so a miss is never an error: the
+/// caller says so (or not) and measures again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CacheMiss {
+    Missing,
+    Unreadable(String),
+    /// Written with another version of its layout, which may mean other things by its fields.
+    OtherVersion(u64),
+    Corrupt(String),
+}
+
+/// Reads a cache file flopcost wrote: its `version_field` checked against `expected` before
+/// any other field is believed, then the whole parsed as `T`.
+pub fn load_cache<T: DeserializeOwned>(
+    path: &Path,
+    version_field: &str,
+    expected: u32,
+) -> Result<T, CacheMiss> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CacheMiss::Missing),
+        Err(e) => return Err(CacheMiss::Unreadable(e.to_string())),
+    };
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get(version_field).and_then(|v| v.as_u64()));
+    if let Some(version) = version.filter(|&v| v != expected as u64) {
+        return Err(CacheMiss::OtherVersion(version));
+    }
+    serde_json::from_str(&text).map_err(|e| CacheMiss::Corrupt(e.to_string()))
 }
 
 /// Every passed result must carry a usable rate: the cost model divides by it.

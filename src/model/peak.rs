@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::adapter::AdapterDescription;
 use super::kinds::{Dtype, ResultStatus, TimingSource};
 use super::power::PowerFigure;
-use crate::system::SystemInfo;
+use super::system::SystemInfo;
 
 /// One layout of the FMA probe: independent vec4 chains per invocation, invocations per
 /// workgroup (`peak::fma` generates and screens them).
@@ -158,4 +158,12 @@ impl PeakSummary {
             Dtype::F16 => self.fma_f16_gflops,
         }
     }
+}
+
+/// Whether the FMA probe screens its layouts again or reuses the winners cached for this
+/// adapter (screening where none is cached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FmaLayouts {
+    Screen,
+    ReuseCached,
 }

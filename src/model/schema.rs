@@ -10,8 +10,8 @@ use super::kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 use super::peak::PeakSummary;
 use super::power::PowerFigure;
 use super::slurm_task::SlurmTask;
+use super::system::SystemInfo;
 use crate::error::FlopcostError;
-use crate::system::SystemInfo;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

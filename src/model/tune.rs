@@ -1,6 +1,16 @@
-//! What `flopcost tune --json` prints: what each family's search did on this device.
+//! What a command allows tuning to spend, and what `flopcost tune --json` prints: what each
+//! family's search did on this device.
 
 use serde::{Deserialize, Serialize};
+
+/// How much tuning a command allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TuningPolicy {
+    /// Seconds the whole search may take, shared by the families that need one; 0: none.
+    pub budget_s: f64,
+    /// Search again even where the cache has a winner.
+    pub force: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TuneReport {

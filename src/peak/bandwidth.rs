@@ -1,10 +1,10 @@
 //! Memory bandwidth: a device-to-device copy (bytes read plus written) and a read-only
 //! reduction, over buffers far larger than any cache.
 
-use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, SplitMix64};
+use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::model::ResultStatus;
+use crate::model::{ResultStatus, RunPlan, SplitMix64};
 
 use crate::model::ProbeResult;
 
@@ -95,20 +95,7 @@ fn run(
             BandwidthProbe::Copy => (1, dst.as_entire_binding()),
             BandwidthProbe::Reduce => (2, sums.as_entire_binding()),
         };
-        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: src.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: output.0,
-                    resource: output.1,
-                },
-            ],
-        });
+        let bind_group = ctx.bind_group(&pipeline, &[(0, src.as_entire_binding()), output]);
         (
             Dispatch::single(pipeline, bind_group, (GROUPS, 1, 1)),
             dst,

@@ -3,11 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::gpu::AdapterDescription;
-use crate::model::save_json;
-use crate::tune::default_cache_path;
-
-use crate::model::{PeakReport, PEAK_SCHEMA_VERSION};
+use crate::cache_dir::cache_dir;
+use crate::model::{load_cache, save_json, AdapterDescription, PeakReport, PEAK_SCHEMA_VERSION};
 
 fn path_for(adapter: &AdapterDescription) -> PathBuf {
     // One file per adapter and driver; names are reduced to safe characters.
@@ -18,15 +15,14 @@ fn path_for(adapter: &AdapterDescription) -> PathBuf {
     .chars()
     .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
     .collect();
-    default_cache_path().with_file_name(format!("peak-{name}.json"))
+    cache_dir().join(format!("peak-{name}.json"))
 }
 
 /// The cached peak of this adapter and driver, if one was saved by this version of flopcost.
 pub fn load_cached_peak(adapter: &AdapterDescription) -> Option<PeakReport> {
-    let text = std::fs::read_to_string(path_for(adapter)).ok()?;
-    let report: PeakReport = serde_json::from_str(&text).ok()?;
-    (report.schema_version == PEAK_SCHEMA_VERSION
-        && report.flopcost_version == env!("CARGO_PKG_VERSION")
+    let report: PeakReport =
+        load_cache(&path_for(adapter), "schema_version", PEAK_SCHEMA_VERSION).ok()?;
+    (report.flopcost_version == env!("CARGO_PKG_VERSION")
         && report.adapter.name == adapter.name
         && report.adapter.driver_info == adapter.driver_info)
         .then_some(report)

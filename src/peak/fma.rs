@@ -12,10 +12,10 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, RunPlan, Timed};
+use crate::bench::{submit_and_wait, time_runs, warm_up, Dispatch, Timed};
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::model::{Dtype, FmaConfig, PowerFigure, ResultStatus};
+use crate::model::{Dtype, FmaConfig, PowerFigure, ResultStatus, RunPlan};
 
 use crate::model::ProbeResult;
 
@@ -245,20 +245,13 @@ impl<'a> FmaProbe<'a> {
                 "main",
                 &[("WG", config.workgroup as f64)],
             );
-            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: out.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: params.as_entire_binding(),
-                    },
+            let bind_group = ctx.bind_group(
+                &pipeline,
+                &[
+                    (0, out.as_entire_binding()),
+                    (1, params.as_entire_binding()),
                 ],
-            });
+            );
             let (x, y) = config.groups(invocations);
             (
                 Dispatch::single(pipeline, bind_group, (x, y, 1)),

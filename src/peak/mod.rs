@@ -6,25 +6,18 @@ mod cache;
 mod fma;
 mod recheck;
 
-pub use crate::model::{FmaConfig, PeakReport, ProbeResult, PEAK_SCHEMA_VERSION};
 pub use bandwidth::{probe_bandwidth, BandwidthProbe};
 pub use cache::{load_cached_peak, save_cached_peak};
 pub use fma::{probe_fma, FMA_CONFIGS};
 pub use recheck::{recheck_fma, RECHECK_PLAN};
 
-use crate::bench::{RunPlan, Summary, Timed};
+use crate::bench::{Summary, Timed};
 use crate::gpu::GpuContext;
-use crate::model::{Dtype, ResultStatus};
+use crate::model::{
+    Dtype, FmaLayouts, PeakReport, ProbeResult, ResultStatus, RunPlan, SystemInfo,
+    PEAK_SCHEMA_VERSION,
+};
 use crate::progress::Progress;
-use crate::system::SystemInfo;
-
-/// Whether the FMA probe screens its layouts again or reuses the winners cached for this
-/// adapter (screening where none is cached).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FmaLayouts {
-    Screen,
-    ReuseCached,
-}
 
 /// Every probe the adapter supports (f16 arithmetic where it has SHADER_F16), in report order.
 pub fn measure_peaks(
@@ -64,8 +57,6 @@ pub fn measure_peaks(
         probes,
     }
 }
-
-pub use crate::model::fma_name;
 
 /// A probe that passed its check, with its rate from the fastest run of `timed` (other load
 /// only ever slows a run, so a ceiling is what the device did at its best) and the median

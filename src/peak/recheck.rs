@@ -4,13 +4,11 @@
 //! timed longer, and if a kernel still outruns it the report says the probe trails rather than
 //! print a share above 100%.
 
-use crate::bench::RunPlan;
 use crate::gpu::GpuContext;
-use crate::model::{BenchResult, Dtype, ResultStatus};
+use crate::model::{fma_name, BenchResult, Dtype, PeakReport, ResultStatus, RunPlan};
 use crate::progress::Progress;
 
 use super::fma::probe_fma;
-use super::{fma_name, PeakReport};
 
 /// Longer than any default-run probe plan, so a second measurement is not noise again.
 pub const RECHECK_PLAN: RunPlan = RunPlan::DEFAULT;

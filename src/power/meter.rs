@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::gpu::AdapterDescription;
+use crate::model::AdapterDescription;
 
 use super::{average_watts, meter_for, Meter};
 

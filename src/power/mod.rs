@@ -13,7 +13,7 @@ pub use meter::PowerMeter;
 
 use std::path::PathBuf;
 
-use crate::gpu::AdapterDescription;
+use crate::model::AdapterDescription;
 
 /// Something that reads power or energy, again and again while a run is timed.
 pub trait Meter: Send {

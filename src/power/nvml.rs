@@ -3,7 +3,7 @@
 
 use nvml_wrapper::Nvml;
 
-use crate::gpu::AdapterDescription;
+use crate::model::AdapterDescription;
 
 use super::{Meter, Reading};
 

@@ -33,6 +33,19 @@ pub fn header(report: &BenchReport, reason: Option<&str>) -> String {
     out
 }
 
+/// The header, then the results table.
+pub fn render(report: &BenchReport, reason: &str) -> String {
+    format!("{}{}", header(report, Some(reason)), results_table(report))
+}
+
+/// `bench --list-kernels`: each family's name and default configuration, one a line.
+pub fn kernel_list(kernels: &[(String, serde_json::Map<String, serde_json::Value>)]) -> String {
+    kernels
+        .iter()
+        .map(|(name, config)| format!("{name}  {}\n", serde_json::Value::Object(config.clone())))
+        .collect()
+}
+
 pub fn results_table(report: &BenchReport) -> String {
     let mut table = Table::new(&[
         "kernel",

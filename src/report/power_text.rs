@@ -48,7 +48,7 @@ pub fn power_lines(report: &BenchReport, kernels: Option<&[&str]>) -> String {
 }
 
 /// One line per probe with a measured power, or one line saying why power is not available.
-pub fn probe_power_lines(probes: &[crate::peak::ProbeResult]) -> String {
+pub fn probe_power_lines(probes: &[crate::model::ProbeResult]) -> String {
     let figures: Vec<(&str, &PowerFigure)> = probes
         .iter()
         .filter_map(|p| Some((p.probe.as_str(), p.power.as_ref()?)))

@@ -10,7 +10,29 @@ use super::bench_text;
 use super::share::fmt_share_of_probe;
 use super::table::Table;
 use crate::model::PrecisionStory;
-use crate::model::{BenchReport, ResultStatus};
+use crate::model::{BenchReport, MergedReport, ResultStatus};
+
+/// `--all-adapters`: each adapter's story, a blank line after each, then each dtype's sum.
+pub fn render_all(
+    reports: &[&BenchReport],
+    merged: &MergedReport,
+    calibration: &Calibration,
+) -> String {
+    let mut out = String::new();
+    for report in reports {
+        out.push_str(&render(report, "--all-adapters", calibration));
+        out.push('\n');
+    }
+    for d in &merged.dtypes {
+        out.push_str(&format!(
+            "all {} GPUs together, {}: {:.2} GFLOP/s (the sum of each GPU's best validated kernel)\n",
+            d.devices,
+            d.dtype.name(),
+            d.total_gflops
+        ));
+    }
+    out
+}
 
 pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> String {
     let mut out = String::from("flopcost: what this machine's GPU really does\n\n");
@@ -147,11 +169,14 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
         let r = find(runs, id)?;
         let hours = r.hours_on_one_device?;
         Some(format!(
-            "  {label} ({} {} GPU-hours) would take {} on one of your devices ({} at ${price:.2}/h).\n",
+            "  {label} ({} {} GPU-hours) would take {} on one of your devices ({}).\n",
             fmt_count(r.gpu_hours?),
             r.accelerator.to_uppercase(),
             fmt_hours(hours),
-            fmt_usd(r.cost_usd?)
+            r.cost_usd
+                .map_or(crate::cost::estimate::NO_RENTAL_PRICE.to_string(), |c| {
+                    format!("{} at ${price:.2}/h", fmt_usd(c))
+                })
         ))
     };
     let cluster = |id: &str, label: &str| -> Option<String> {

@@ -23,7 +23,8 @@ pub struct PageStory {
     pub interval_high_ratio: f64,
     pub interval_coverage: f64,
     pub calibration_method: String,
-    /// DeepSeek's reported runs, as `flopcost compare` prints them, at [`REFERENCE_GFLOPS`].
+    /// The reported runs whose makers also reported what they cost (today DeepSeek's), as
+    /// `flopcost compare` prints them, at [`REFERENCE_GFLOPS`].
     pub runs: Vec<RunComparison>,
     pub assumption: String,
 }
@@ -31,9 +32,13 @@ pub struct PageStory {
 /// `price_per_hour` and its source are the command's defaults, as `compare` states them.
 pub fn story(catalog: &Catalog, price: f64, price_source: &str) -> PageStory {
     let calibration = Calibration::from_catalog(catalog);
-    let runs = versus_runs(catalog, &calibration, REFERENCE_GFLOPS, 1.0, price)
+    let runs = versus_runs(catalog, &calibration, REFERENCE_GFLOPS, 1.0, Some(price))
         .into_iter()
-        .filter(|row| row.run.starts_with("deepseek"))
+        .filter(|row| {
+            catalog
+                .run(&row.run)
+                .is_ok_and(|run| run.cost_usd.is_some())
+        })
         .collect();
     PageStory {
         reference_gflops: REFERENCE_GFLOPS,
@@ -58,13 +63,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn deepseek_rows_scale_as_one_over_the_rate() {
+    fn runs_with_a_reported_cost_scale_as_one_over_the_rate() {
         let catalog = Catalog::built_in().unwrap();
         let page = story(&catalog, 2.0, "test");
         assert!(page.runs.iter().any(|r| r.run == "deepseek-v3-pretraining"));
-        assert!(page.runs.iter().all(|r| r.run.starts_with("deepseek")));
+        let with_cost = catalog.runs.iter().filter(|r| r.cost_usd.is_some());
+        assert_eq!(page.runs.len(), with_cost.count());
         let calibration = Calibration::from_catalog(&catalog);
-        let at_ten = versus_runs(&catalog, &calibration, 10.0, 1.0, page.price_per_hour);
+        let at_ten = versus_runs(&catalog, &calibration, 10.0, 1.0, Some(page.price_per_hour));
         for row in &page.runs {
             let ten = at_ten.iter().find(|r| r.run == row.run).unwrap();
             if let (Some(one), Some(ten)) = (row.hours_on_one_device, ten.hours_on_one_device) {

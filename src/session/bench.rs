@@ -5,10 +5,9 @@ use crate::bench::{check_buffers_fit, random_seed, run_kernel, MatmulInputs};
 use crate::cluster::SlurmEnv;
 use crate::error::FlopcostError;
 use crate::interrupt::interrupted;
-use crate::kernels::{self, Family, MatmulKernel};
-use crate::model::{BenchReport, SCHEMA_VERSION};
+use crate::kernels::{KernelChoice, MatmulKernel};
+use crate::model::{BenchReport, SystemInfo, SCHEMA_VERSION};
 use crate::peak::load_cached_peak;
-use crate::system::SystemInfo;
 use crate::tune::{DeviceRunner, Tuner};
 
 use super::{BenchRequest, Session};
@@ -20,7 +19,7 @@ impl Session {
         check_buffers_fit(&problem, &ctx.description.limits)?;
         let seed = request.seed.unwrap_or_else(random_seed);
         let inputs = MatmulInputs::random(problem, seed);
-        let chosen = self.choose_kernels(request, &inputs)?;
+        let chosen = self.choose_kernels(request, &inputs);
 
         let mut results = Vec::new();
         for kernel in &chosen {
@@ -50,19 +49,10 @@ impl Session {
     }
 
     /// A forced configuration as given; else each family from the tuner.
-    fn choose_kernels(
-        &self,
-        request: &BenchRequest,
-        inputs: &MatmulInputs,
-    ) -> Result<Vec<MatmulKernel>, FlopcostError> {
-        let families: Vec<Family> = match request.kernels.as_deref() {
-            Some(spec) if spec.contains(':') => {
-                let mut kernel = kernels::find(spec)?;
-                kernel.tuning = Some("forced by --kernel".into());
-                return Ok(vec![kernel]);
-            }
-            Some(name) => vec![kernels::family(name)?],
-            None => kernels::families(),
+    fn choose_kernels(&self, request: &BenchRequest, inputs: &MatmulInputs) -> Vec<MatmulKernel> {
+        let families = match &request.kernels {
+            KernelChoice::Forced(kernel) => return vec![kernel.clone()],
+            KernelChoice::Tuned(families) => families,
         };
         let mut tuner = Tuner::open(
             self.tune_cache.clone(),
@@ -71,7 +61,7 @@ impl Session {
             &self.progress,
         );
         let mut runner = DeviceRunner::new(&self.ctx, inputs);
-        let chosen = tuner.choose(&families, &request.tuning, &mut runner, &self.progress);
+        let chosen = tuner.choose(families, &request.tuning, &mut runner, &self.progress);
         // A cache that cannot be written costs the next run a search, never this run's result.
         if let Err(e) = tuner.save() {
             self.progress.notice(&format!(
@@ -79,6 +69,6 @@ impl Session {
                 tuner.path().display()
             ));
         }
-        Ok(chosen.into_iter().map(|c| c.kernel).collect())
+        chosen.into_iter().map(|c| c.kernel).collect()
     }
 }

@@ -1,18 +1,24 @@
 //! What "measure this machine" means, offered to every command: a session holds the opened
-//! device, the progress display and the tuning cache's place, and runs benchmarks, tuning and
-//! peak probes on them. Commands build a request, call the session, and render what it returns.
+//! device, the progress display and the tuning cache's place, and runs benchmarks, tuning,
+//! peak probes, sweeps and the default run on them. It is the only door to a device: commands
+//! build a request, call the session, and render what it returns.
 
 mod bench;
+mod default_run;
+mod peak;
 mod request;
+mod sweep;
 mod tune;
 
-pub use request::{BenchRequest, TuneRequest};
+pub use default_run::DefaultRunMeasurement;
+pub use request::{BenchRequest, SweepRequest, TuneRequest};
 
 use std::path::PathBuf;
 
+use crate::cluster::real_gpus;
 use crate::error::FlopcostError;
-use crate::gpu::{AdapterRequest, BackendChoice, GpuContext};
-use crate::kernels::MatmulProblem;
+use crate::gpu::{describe_all, enumerate, GpuContext};
+use crate::model::{AdapterDescription, AdapterRequest, BackendChoice, MatmulProblem};
 use crate::progress::Progress;
 use crate::tune::default_cache_path;
 
@@ -28,8 +34,8 @@ pub struct SessionOptions {
 }
 
 pub struct Session {
-    pub ctx: GpuContext,
-    pub progress: Progress,
+    ctx: GpuContext,
+    progress: Progress,
     tune_cache: PathBuf,
 }
 
@@ -39,6 +45,50 @@ pub struct Session {
 pub struct DefaultSize {
     pub gpu: u32,
     pub software: u32,
+}
+
+/// Call first in `main`, before any thread starts: keeps Mesa's device-select layer from
+/// printing display-server errors when adapters are listed (see `gpu::quiet`).
+pub fn prepare_process() {
+    crate::gpu::skip_display_device_selection();
+}
+
+/// Every adapter wgpu can see, described; none is opened.
+pub fn list_adapters(backend: Option<BackendChoice>) -> Vec<AdapterDescription> {
+    let (_instance, adapters) = enumerate(backend);
+    describe_all(&adapters)
+}
+
+/// A real GPU found but not yet opened, so that each can be opened on its own thread.
+pub struct GpuSlot {
+    adapter: wgpu::Adapter,
+    index: usize,
+}
+
+impl GpuSlot {
+    /// The adapter's index in `flopcost devices`.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Opens the device; `reason` says why it was chosen, for the report.
+    pub fn open(self, progress: Progress, reason: &str) -> Result<Session, FlopcostError> {
+        let ctx = GpuContext::with_adapter(self.adapter, self.index, reason.to_string())?;
+        Ok(Session::with_context(ctx, progress, None))
+    }
+}
+
+/// Every real GPU (no CPU software adapter), for measuring them all at once.
+pub fn real_gpu_slots(backend: Option<BackendChoice>) -> Vec<GpuSlot> {
+    let (_instance, adapters) = enumerate(backend);
+    let descriptions = describe_all(&adapters);
+    let gpus: Vec<usize> = real_gpus(&descriptions).iter().map(|d| d.index).collect();
+    adapters
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| gpus.contains(index))
+        .map(|(index, adapter)| GpuSlot { adapter, index })
+        .collect()
 }
 
 impl Session {
@@ -51,13 +101,27 @@ impl Session {
         ))
     }
 
-    /// A session on a device opened elsewhere (one thread per GPU, tests).
-    pub fn with_context(ctx: GpuContext, progress: Progress, tune_cache: Option<PathBuf>) -> Self {
+    fn with_context(ctx: GpuContext, progress: Progress, tune_cache: Option<PathBuf>) -> Self {
         Session {
             ctx,
             progress,
             tune_cache: tune_cache.unwrap_or_else(default_cache_path),
         }
+    }
+
+    /// The opened adapter.
+    pub fn adapter(&self) -> &AdapterDescription {
+        &self.ctx.description
+    }
+
+    /// Why this adapter was chosen, for the report's header.
+    pub fn reason(&self) -> &str {
+        &self.ctx.reason
+    }
+
+    /// The progress display the session's work reports on.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
     }
 
     pub fn is_software(&self) -> bool {
@@ -81,15 +145,5 @@ impl Session {
                 MatmulProblem::square(default.gpu)
             }
         })
-    }
-
-    /// Every probe of the device's ceilings; the FMA probe's layouts screened again or reused
-    /// from the cache.
-    pub fn peaks(
-        &self,
-        plan: &crate::bench::RunPlan,
-        layouts: crate::peak::FmaLayouts,
-    ) -> crate::model::PeakReport {
-        crate::peak::measure_peaks(&self.ctx, plan, &self.progress, layouts)
     }
 }

@@ -1,16 +1,13 @@
 //! What a command asks a session for, typed and range-checked by the command line before any
 //! device is opened.
 
-use crate::bench::RunPlan;
-use crate::kernels::MatmulProblem;
-use crate::tune::TuningPolicy;
+use crate::kernels::{Family, KernelChoice};
+use crate::model::{MatmulProblem, RunPlan, TuningPolicy};
 
 #[derive(Debug, Clone)]
 pub struct BenchRequest {
     pub problem: MatmulProblem,
-    /// `None`: every family; `FAMILY`: one, tuned as usual; `FAMILY:key=value,...`: one
-    /// configuration, run exactly as given.
-    pub kernels: Option<String>,
+    pub kernels: KernelChoice,
     /// The inputs' seed; random (and reported) when `None`.
     pub seed: Option<u64>,
     pub plan: RunPlan,
@@ -20,8 +17,18 @@ pub struct BenchRequest {
 #[derive(Debug, Clone)]
 pub struct TuneRequest {
     pub problem: MatmulProblem,
-    /// `None`: every family.
-    pub family: Option<String>,
+    pub families: Vec<Family>,
     pub seed: Option<u64>,
     pub policy: TuningPolicy,
+}
+
+/// A benchmark over a series of square sizes within a time budget.
+#[derive(Debug, Clone)]
+pub struct SweepRequest {
+    /// Square sizes to run; default: 128, 256, 512... while the device and budget allow.
+    pub sizes: Option<Vec<u32>>,
+    pub budget_s: f64,
+    pub kernels: KernelChoice,
+    pub seed: Option<u64>,
+    pub plan: RunPlan,
 }

@@ -2,7 +2,6 @@
 //! family's search did.
 
 use crate::bench::{check_buffers_fit, random_seed, MatmulInputs};
-use crate::kernels::{self, Family};
 use crate::model::{FamilyTuning, TuneReport};
 use crate::tune::{DeviceRunner, HowChosen, Tuner};
 
@@ -10,10 +9,7 @@ use super::{Session, TuneRequest};
 
 impl Session {
     pub fn tune(&self, request: &TuneRequest) -> anyhow::Result<TuneReport> {
-        let families: Vec<Family> = match &request.family {
-            Some(name) => vec![kernels::family(name)?],
-            None => kernels::families(),
-        };
+        let families = &request.families;
         let problem = request.problem;
         check_buffers_fit(&problem, &self.ctx.description.limits)?;
         let seed = request.seed.unwrap_or_else(random_seed);
@@ -25,7 +21,7 @@ impl Session {
             &self.progress,
         );
         let mut runner = DeviceRunner::new(&self.ctx, &inputs);
-        let choices = tuner.choose(&families, &request.policy, &mut runner, &self.progress);
+        let choices = tuner.choose(families, &request.policy, &mut runner, &self.progress);
         tuner.save()?;
 
         let description = &self.ctx.description;

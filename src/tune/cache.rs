@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::save_json;
+use crate::model::{load_cache, save_json, CacheMiss};
 
 use super::key::TuningKey;
 
@@ -52,63 +52,39 @@ impl TuneCache {
     /// ignored with a notice (returned), since a wrong winner would only cost speed, never
     /// correctness, and the next tune rewrites it.
     pub fn load(path: &Path) -> (TuneCache, Option<String>) {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (TuneCache::default(), None)
-            }
-            Err(e) => {
-                return (
-                    TuneCache::default(),
-                    Some(format!(
-                        "tuning cache {} unreadable ({e}); ignoring it",
-                        path.display()
-                    )),
-                )
+        let file: CacheFile = match load_cache(path, "cache_version", CACHE_VERSION) {
+            Ok(file) => file,
+            Err(miss) => {
+                let why = match miss {
+                    CacheMiss::Missing => return (TuneCache::default(), None),
+                    CacheMiss::Unreadable(e) => format!("unreadable ({e})"),
+                    CacheMiss::OtherVersion(v) => {
+                        format!("has version {v} (expected {CACHE_VERSION})")
+                    }
+                    CacheMiss::Corrupt(e) => format!("is corrupt ({e})"),
+                };
+                let notice = format!("tuning cache {} {why}; ignoring it", path.display());
+                return (TuneCache::default(), Some(notice));
             }
         };
-        let version = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("cache_version").and_then(|v| v.as_u64()));
-        if let Some(version) = version.filter(|&v| v != CACHE_VERSION as u64) {
-            return (
-                TuneCache::default(),
-                Some(format!(
-                    "tuning cache {} has version {version} (expected {CACHE_VERSION}); \
-                     ignoring it",
-                    path.display()
-                )),
-            );
-        }
-        match serde_json::from_str::<CacheFile>(&text) {
-            Ok(file) => {
-                let before = file.entries.len();
-                // Winners found by another flopcost version or kernel list are never trusted:
-                // their keys cannot match, and they are dropped so the file does not grow.
-                let entries: BTreeMap<TuningKey, TunedEntry> = file
-                    .entries
-                    .into_iter()
-                    .filter(|e| e.key.is_current())
-                    .map(|e| (e.key, e.winner))
-                    .collect();
-                let stale = before - entries.len();
-                let notice = (stale > 0).then(|| {
-                    format!(
-                        "tuning cache {}: ignoring {stale} winner(s) found by another flopcost \
-                         version or kernel list",
-                        path.display()
-                    )
-                });
-                (TuneCache { entries }, notice)
-            }
-            Err(e) => (
-                TuneCache::default(),
-                Some(format!(
-                    "tuning cache {} is corrupt ({e}); ignoring it",
-                    path.display()
-                )),
-            ),
-        }
+        let before = file.entries.len();
+        // Winners found by another flopcost version or kernel list are never trusted: their
+        // keys cannot match, and they are dropped so the file does not grow.
+        let entries: BTreeMap<TuningKey, TunedEntry> = file
+            .entries
+            .into_iter()
+            .filter(|e| e.key.is_current())
+            .map(|e| (e.key, e.winner))
+            .collect();
+        let stale = before - entries.len();
+        let notice = (stale > 0).then(|| {
+            format!(
+                "tuning cache {}: ignoring {stale} winner(s) found by another flopcost version \
+                 or kernel list",
+                path.display()
+            )
+        });
+        (TuneCache { entries }, notice)
     }
 
     pub fn get(&self, key: &TuningKey) -> Option<&TunedEntry> {

@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kernels::{families, MatmulProblem};
+use crate::kernels::families;
 use crate::model::AdapterDescription;
+use crate::model::MatmulProblem;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TuningKey {

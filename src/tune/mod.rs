@@ -10,4 +10,4 @@ pub use cache::{default_cache_path, TuneCache, TunedEntry};
 pub use key::{bucket, kernel_list_checksum, TuningKey};
 pub use runner::{CandidateRunner, DeviceRunner};
 pub use search::{fair_share, tune_family, TuneOutcome};
-pub use tuner::{FamilyChoice, HowChosen, Tuner, TuningPolicy};
+pub use tuner::{FamilyChoice, HowChosen, Tuner};

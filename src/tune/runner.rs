@@ -4,10 +4,11 @@
 
 use std::time::Instant;
 
-use crate::bench::{run_kernel, MatmulInputs, RunPlan};
+use crate::bench::{run_kernel, MatmulInputs};
 use crate::gpu::GpuContext;
 use crate::kernels::MatmulKernel;
 use crate::model::ResultStatus;
+use crate::model::RunPlan;
 
 pub trait CandidateRunner {
     /// Why `kernel` cannot run on this device at this shape, if it cannot.

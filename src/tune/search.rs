@@ -2,9 +2,9 @@
 //! run, keep the fastest few, and measure those properly. Every candidate is validated before
 //! it is timed (the runner's job).
 
-use crate::bench::RunPlan;
 use crate::interrupt::interrupted;
 use crate::kernels::{Family, MatmulKernel};
+use crate::model::RunPlan;
 use crate::progress::Progress;
 
 use super::runner::CandidateRunner;

@@ -5,23 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::interrupt::interrupted;
-use crate::kernels::{Family, MatmulKernel, MatmulProblem};
-use crate::model::AdapterDescription;
+use crate::kernels::{Family, MatmulKernel};
+use crate::model::{AdapterDescription, MatmulProblem, TuningPolicy};
 use crate::progress::Progress;
 
 use super::cache::{TuneCache, TunedEntry};
 use super::key::TuningKey;
 use super::runner::CandidateRunner;
 use super::search::{fair_share, tune_family, TuneOutcome};
-
-/// How much tuning a command allows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TuningPolicy {
-    /// Seconds the whole search may take, shared by the families that need one; 0: none.
-    pub budget_s: f64,
-    /// Search again even where the cache has a winner.
-    pub force: bool,
-}
 
 /// How a family's configuration was chosen.
 #[derive(Debug)]
@@ -211,9 +202,9 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::bench::RunPlan;
     use crate::kernels::naive;
     use crate::model::Dtype;
+    use crate::model::RunPlan;
 
     /// A device where each candidate (by its `v` config value) has a fixed rate or failure,
     /// and every measurement costs one second of a pretend clock.

@@ -39,11 +39,3 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
-
-/// A fresh, empty folder under the target's scratch space.
-pub fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}

@@ -1,5 +1,6 @@
 //! Result exports in the style of hyperfine's `--export-*` flags: one file per format, all
-//! behind [`Exporter`], so `bench` and `sweep` write every format the same way.
+//! behind [`Exporter`], and [`FORMATS`] the one list of them. A new format is its file here
+//! and one entry in that list; the command line's flags are made from it.
 
 pub(crate) mod cells;
 mod csv;
@@ -23,28 +24,57 @@ pub trait Exporter {
     fn serialize(&self, report: &BenchReport) -> anyhow::Result<Vec<u8>>;
 }
 
+/// One export format: the flag that asks for it, what it writes, and its exporter.
+pub struct Format {
+    /// `--export-NAME`.
+    pub flag: &'static str,
+    /// The flag's help line.
+    pub help: &'static str,
+    /// The exporter, given the SVG plots a page may embed.
+    pub exporter: fn(plots: &[String]) -> Box<dyn Exporter>,
+}
+
+/// The JSON export's flag: `sweep` rewrites that file after every size.
+pub const JSON_FLAG: &str = "--export-json";
+
+/// Every export format, in the order `--help` lists them.
+pub const FORMATS: [Format; 4] = [
+    Format {
+        flag: JSON_FLAG,
+        help: "Write the full result (raw samples, adapter, system, seed) as JSON to FILE (`-`: stdout)",
+        exporter: |_| Box::new(JsonExporter),
+    },
+    Format {
+        flag: "--export-markdown",
+        help: "Write a Markdown table of the results to FILE (`-`: stdout)",
+        exporter: |_| Box::new(MarkdownExporter),
+    },
+    Format {
+        flag: "--export-csv",
+        help: "Write one CSV row per result to FILE (`-`: stdout)",
+        exporter: |_| Box::new(CsvExporter),
+    },
+    Format {
+        flag: "--export-html",
+        help: "Write a self-contained HTML page (header, table, plots) to FILE (`-`: stdout)",
+        exporter: |plots| {
+            Box::new(HtmlExporter {
+                plots: plots.to_vec(),
+            })
+        },
+    },
+];
+
 /// Writes every export `options` asks for. `plots` are the SVGs the HTML page embeds.
 pub fn write_all(
     options: &ExportOptions,
     report: &BenchReport,
     plots: &[String],
 ) -> anyhow::Result<()> {
-    let html = HtmlExporter {
-        plots: plots.to_vec(),
-    };
-    let targets: [(&Option<Destination>, &dyn Exporter, &str); 4] = [
-        (&options.export_json, &JsonExporter, "--export-json"),
-        (
-            &options.export_markdown,
-            &MarkdownExporter,
-            "--export-markdown",
-        ),
-        (&options.export_csv, &CsvExporter, "--export-csv"),
-        (&options.export_html, &html, "--export-html"),
-    ];
-    for (destination, exporter, flag) in targets {
-        if let Some(destination) = destination {
-            destination.write(&exporter.serialize(report)?, flag)?;
+    for format in &FORMATS {
+        if let Some(destination) = options.destination(format.flag) {
+            let bytes = (format.exporter)(plots).serialize(report)?;
+            destination.write(&bytes, format.flag)?;
         }
     }
     Ok(())

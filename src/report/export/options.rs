@@ -1,71 +1,75 @@
 //! Which exports a run writes, and where: what the `--export-*` flags ask for.
 
-use crate::cluster::{rank_path, SlurmEnv};
+use std::path::{Path, PathBuf};
+
 use crate::error::FlopcostError;
 
 use super::write::Destination;
 
-#[derive(Debug, Clone, Default)]
+/// Each asked-for format, by its flag (see [`super::FORMATS`]), with where it goes.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportOptions {
-    pub export_json: Option<Destination>,
-    pub export_markdown: Option<Destination>,
-    pub export_csv: Option<Destination>,
-    pub export_html: Option<Destination>,
+    targets: Vec<(&'static str, Destination)>,
 }
 
 impl ExportOptions {
-    fn destinations(&self) -> [(&'static str, &Option<Destination>); 4] {
-        [
-            ("--export-json", &self.export_json),
-            ("--export-markdown", &self.export_markdown),
-            ("--export-csv", &self.export_csv),
-            ("--export-html", &self.export_html),
-        ]
+    /// Adds (or replaces) the destination of the format `flag` names.
+    pub fn with(mut self, flag: &'static str, destination: Destination) -> Self {
+        self.targets.retain(|(f, _)| *f != flag);
+        self.targets.push((flag, destination));
+        self
+    }
+
+    /// Where the format `flag` names goes, if it was asked for.
+    pub fn destination(&self, flag: &str) -> Option<&Destination> {
+        self.targets
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .map(|(_, d)| d)
     }
 
     /// The files the exports write, for telling the user where their results are.
-    pub fn files(&self) -> Vec<std::path::PathBuf> {
-        self.destinations()
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.targets
             .iter()
             .filter_map(|(_, d)| match d {
-                Some(Destination::File(path)) => Some(path.clone()),
-                _ => None,
+                Destination::File(path) => Some(path.clone()),
+                Destination::Stdout => None,
             })
             .collect()
     }
 
     /// Whether any export goes to stdout, so the human-readable table must go to stderr.
     pub fn uses_stdout(&self) -> bool {
-        self.destinations()
+        self.targets
             .iter()
-            .any(|(_, d)| matches!(d, Some(Destination::Stdout)))
+            .any(|(_, d)| matches!(d, Destination::Stdout))
     }
 
-    /// The same exports with `%t` in each file name made the Slurm task's rank (see
-    /// [`rank_path`]); stdout stays stdout.
-    pub fn for_rank(&self, slurm: &SlurmEnv) -> Result<ExportOptions, FlopcostError> {
-        let rank = |flag: &str, destination: &Option<Destination>| match destination {
-            Some(Destination::File(path)) => {
-                rank_path(flag, path, slurm).map(|p| Some(Destination::File(p)))
-            }
-            other => Ok(other.clone()),
-        };
-        Ok(ExportOptions {
-            export_json: rank("--export-json", &self.export_json)?,
-            export_markdown: rank("--export-markdown", &self.export_markdown)?,
-            export_csv: rank("--export-csv", &self.export_csv)?,
-            export_html: rank("--export-html", &self.export_html)?,
-        })
+    /// The same exports with each file name passed through `rename` (given the flag and the
+    /// name); stdout stays stdout. Commands use it to put a Slurm task's rank into names.
+    pub fn rename_files<E>(
+        &self,
+        mut rename: impl FnMut(&str, &Path) -> Result<PathBuf, E>,
+    ) -> Result<ExportOptions, E> {
+        let mut targets = Vec::new();
+        for (flag, destination) in &self.targets {
+            let destination = match destination {
+                Destination::File(path) => Destination::File(rename(flag, path)?),
+                Destination::Stdout => Destination::Stdout,
+            };
+            targets.push((*flag, destination));
+        }
+        Ok(ExportOptions { targets })
     }
 
     /// Two outputs interleaved on stdout would parse as neither, so only one may claim it.
     /// `other` names a flag of the command itself that prints to stdout, when it is given.
     pub fn check_stdout(&self, other: Option<&str>) -> Result<(), FlopcostError> {
-        let mut claims: Vec<&str> = self
-            .destinations()
+        let mut claims: Vec<&str> = super::FORMATS
             .iter()
-            .filter(|(_, d)| matches!(d, Some(Destination::Stdout)))
-            .map(|(flag, _)| *flag)
+            .map(|f| f.flag)
+            .filter(|flag| matches!(self.destination(flag), Some(Destination::Stdout)))
             .collect();
         if claims.is_empty() {
             return Ok(());
@@ -84,28 +88,34 @@ impl ExportOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::SlurmRank;
 
     #[test]
-    fn export_files_are_named_by_rank_and_stdout_kept() {
-        let task = |global, tasks| SlurmEnv {
-            rank: Some(SlurmRank { global, local: 0 }),
-            step_tasks: Some(tasks),
-            ..SlurmEnv::default()
-        };
-        let options = ExportOptions {
-            export_json: Some(Destination::Stdout),
-            export_csv: Some(Destination::File("r-%t.csv".into())),
-            ..ExportOptions::default()
-        };
-        let ranked = options.for_rank(&task(3, 4)).unwrap();
-        assert_eq!(ranked.export_json, Some(Destination::Stdout));
-        assert_eq!(ranked.export_csv, Some(Destination::File("r-3.csv".into())));
-        let plain = ExportOptions {
-            export_html: Some(Destination::File("page.html".into())),
-            ..ExportOptions::default()
-        };
-        let err = plain.for_rank(&task(0, 4)).unwrap_err();
-        assert!(err.to_string().contains("--export-html page.html"), "{err}");
+    fn files_are_renamed_and_stdout_kept() {
+        let options = ExportOptions::default()
+            .with("--export-json", Destination::Stdout)
+            .with("--export-csv", Destination::File("r-%t.csv".into()));
+        let renamed = options
+            .rename_files(|flag, path| {
+                Ok::<_, String>(PathBuf::from(format!("{}{flag}", path.display())))
+            })
+            .unwrap();
+        assert_eq!(
+            renamed.destination("--export-json"),
+            Some(&Destination::Stdout)
+        );
+        assert_eq!(renamed.files(), [PathBuf::from("r-%t.csv--export-csv")]);
+        assert!(renamed.uses_stdout());
+    }
+
+    #[test]
+    fn only_one_output_may_claim_stdout() {
+        let options = ExportOptions::default()
+            .with("--export-csv", Destination::Stdout)
+            .with("--export-json", Destination::Stdout);
+        let err = options.check_stdout(None).unwrap_err().to_string();
+        assert!(err.contains("--export-json, --export-csv"), "{err}");
+        let one = ExportOptions::default().with("--export-csv", Destination::Stdout);
+        assert!(one.check_stdout(None).is_ok());
+        assert!(one.check_stdout(Some("--json")).is_err());
     }
 }

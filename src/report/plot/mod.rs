@@ -11,12 +11,25 @@ pub use roofline::roofline_svg;
 pub use series::{series, Point, Series};
 pub use throughput::throughput_svg;
 
-/// Measured device ceilings to draw over the data. None is measured yet; the plots take them
-/// so a later peak/bandwidth benchmark only has to pass its figures in.
+/// Measured device ceilings to draw over the data.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Ceilings {
     pub peak_gflops: Option<f64>,
     pub bandwidth_gbs: Option<f64>,
+}
+
+impl Ceilings {
+    /// The f32 FMA ceiling and the best bandwidth of the report's peak (from the last
+    /// `flopcost peak` on its adapter); none when it has no peak.
+    pub fn of(report: &crate::model::BenchReport) -> Ceilings {
+        report
+            .peak
+            .as_ref()
+            .map_or(Ceilings::default(), |p| Ceilings {
+                peak_gflops: p.fma_f32_gflops,
+                bandwidth_gbs: p.bandwidth_gbs,
+            })
+    }
 }
 
 /// Pixels; wide enough for a legend beside long adapter names.
