@@ -14,7 +14,9 @@
 # Knobs (environment): OUT_DIR, STEPS (10), WARMUP (3), REPEATS (2), LR (1e-3), MID_FLAGS (the
 #   mid-sized configuration), CORPUS (the texts, in flopcost's order: src/train/data.rs),
 #   FLOPCOST_EXTRA (more flags for flopcost train, e.g. --no-matmul-reference), STEP_TIMEOUT
-#   (seconds per run, 900).
+#   (seconds per run, 1800). burn autotunes its kernels in its first (untimed) step at burn's
+#   default effort; on lavapipe that step alone took ~10 minutes for tiny on 2 busy cores.
+#   CUBECL_AUTOTUNE_LEVEL=minimal in the environment shortens it (the peer's JSON says which).
 # Exit status: 0 when every run finished, 1 otherwise (the table still prints).
 set -euo pipefail
 
@@ -36,7 +38,7 @@ LR=${LR:-1e-3}
 CORPUS=${CORPUS:-data/train/declaration.txt data/train/constitution.txt}
 MID_FLAGS=${MID_FLAGS:---vocab 256 --ctx 256 --width 384 --layers 4 --heads 6 --batch 4}
 FLOPCOST_EXTRA=${FLOPCOST_EXTRA:-}
-STEP_TIMEOUT=${STEP_TIMEOUT:-900}
+STEP_TIMEOUT=${STEP_TIMEOUT:-1800}
 
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)

@@ -41,12 +41,18 @@ impl Source {
     pub fn text(path: &str, config: &GptConfig) -> Result<Source, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read --text {path}: {e}"))?;
         if config.vocab < 256 {
-            return Err(format!("byte-level text needs --vocab 256 or more, not {}", config.vocab));
+            return Err(format!(
+                "byte-level text needs --vocab 256 or more, not {}",
+                config.vocab
+            ));
         }
         if bytes.is_empty() {
             return Err(format!("{path} is empty"));
         }
-        Ok(Source::Text { path: path.to_string(), tokens: bytes.into_iter().map(i32::from).collect() })
+        Ok(Source::Text {
+            path: path.to_string(),
+            tokens: bytes.into_iter().map(i32::from).collect(),
+        })
     }
 
     pub fn describe(&self) -> serde_json::Value {
@@ -78,9 +84,12 @@ impl Source {
                 }
             }
             Source::Random { seed } => {
-                let mut rng = SplitMix::new(seed ^ (step as u64).wrapping_mul(0xA24B_AED4_963E_E407));
+                let mut rng =
+                    SplitMix::new(seed ^ (step as u64).wrapping_mul(0xA24B_AED4_963E_E407));
                 for _ in 0..b {
-                    let row: Vec<i32> = (0..=t).map(|_| (rng.next_u64() % config.vocab as u64) as i32).collect();
+                    let row: Vec<i32> = (0..=t)
+                        .map(|_| (rng.next_u64() % config.vocab as u64) as i32)
+                        .collect();
                     inputs.extend_from_slice(&row[..t]);
                     targets.extend_from_slice(&row[1..]);
                 }

@@ -44,12 +44,25 @@ fn parse_args() -> Result<Args, String> {
     let mut config = GptConfig::preset("tiny").expect("tiny is a preset");
     if let Some(i) = argv.iter().position(|a| a == "--preset") {
         let name = argv.get(i + 1).ok_or("--preset needs a value")?;
-        config = GptConfig::preset(name)
-            .ok_or_else(|| format!("unknown preset {name} (known: {})", GptConfig::PRESET_NAMES.join(", ")))?;
+        config = GptConfig::preset(name).ok_or_else(|| {
+            format!(
+                "unknown preset {name} (known: {})",
+                GptConfig::PRESET_NAMES.join(", ")
+            )
+        })?;
         preset = Some(name.clone());
     }
     // flopcost train's defaults: seed 1234, lr 1e-3, weight decay 0, 3 warm-up steps.
-    let mut a = Args { preset, config, steps: 10, warmup: 3, text: None, seed: 1234, lr: 1e-3, weight_decay: 0.0 };
+    let mut a = Args {
+        preset,
+        config,
+        steps: 10,
+        warmup: 3,
+        text: None,
+        seed: 1234,
+        lr: 1e-3,
+        weight_decay: 0.0,
+    };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -117,7 +130,10 @@ fn main() -> ExitCode {
     };
 
     // Pinned to Vulkan (flopcost's adapter here), WGSL kernels as flopcost's; autodiff on top.
-    let (device, setup) = match Device::wgpu_options().graphics_api(WgpuBackend::Vulkan).init_with_setup() {
+    let (device, setup) = match Device::wgpu_options()
+        .graphics_api(WgpuBackend::Vulkan)
+        .init_with_setup()
+    {
         Ok(x) => x,
         Err(e) => {
             eprintln!("peer-burn-train: no wgpu device on Vulkan: {e}");
@@ -174,7 +190,10 @@ fn main() -> ExitCode {
         if step >= args.warmup {
             samples.push(elapsed);
         }
-        eprintln!("peer-burn-train: step {step:>3}  loss {value:.4}  {:.3} s", elapsed);
+        eprintln!(
+            "peer-burn-train: step {step:>3}  loss {value:.4}  {:.3} s",
+            elapsed
+        );
     }
 
     let mut sorted = samples.clone();
@@ -213,6 +232,7 @@ fn main() -> ExitCode {
         "first_step_s": first_step_s,
         "tokens_per_second": tokens_per_second,
         "achieved_gflops": config.flops_per_token() * tokens_per_second / 1e9,
+        "autotune_level": std::env::var("CUBECL_AUTOTUNE_LEVEL").unwrap_or_else(|_| "balanced (burn's default)".into()),
         "timing": "wall clock per step: batch upload, forward, backward, AdamW, device sync; loss read after",
         "adapter": {
             "name": info.name,

@@ -34,16 +34,33 @@ impl GptConfig {
             "mid" => (256, 256, 384, 4, 6, 4),
             _ => return None,
         };
-        Some(GptConfig { vocab, ctx, width, layers, heads, batch })
+        Some(GptConfig {
+            vocab,
+            ctx,
+            width,
+            layers,
+            heads,
+            batch,
+        })
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        let all = [self.vocab, self.ctx, self.width, self.layers, self.heads, self.batch];
+        let all = [
+            self.vocab,
+            self.ctx,
+            self.width,
+            self.layers,
+            self.heads,
+            self.batch,
+        ];
         if all.contains(&0) {
             return Err("every dimension must be positive".into());
         }
         if self.width % self.heads != 0 {
-            return Err(format!("--width {} is not a multiple of --heads {}", self.width, self.heads));
+            return Err(format!(
+                "--width {} is not a multiple of --heads {}",
+                self.width, self.heads
+            ));
         }
         Ok(())
     }
@@ -51,7 +68,12 @@ impl GptConfig {
     /// Every parameter, the tied embedding counted once.
     pub fn param_count(&self) -> usize {
         let (v, t, c, l) = (self.vocab, self.ctx, self.width, self.layers);
-        let per_layer = 2 * c + (3 * c * c + 3 * c) + (c * c + c) + 2 * c + (4 * c * c + 4 * c) + (4 * c * c + c);
+        let per_layer = 2 * c
+            + (3 * c * c + 3 * c)
+            + (c * c + c)
+            + 2 * c
+            + (4 * c * c + 4 * c)
+            + (4 * c * c + c);
         v * c + t * c + l * per_layer + 2 * c
     }
 
@@ -92,8 +114,13 @@ struct Init<'a> {
 
 impl Init<'_> {
     fn normal(&mut self, shape: [usize; 2], std: f64) -> Param<Tensor<2>> {
-        let values: Vec<f32> = (0..shape[0] * shape[1]).map(|_| (self.rng.next_normal() * std) as f32).collect();
-        Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), self.device))
+        let values: Vec<f32> = (0..shape[0] * shape[1])
+            .map(|_| (self.rng.next_normal() * std) as f32)
+            .collect();
+        Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, shape),
+            self.device,
+        ))
     }
 
     fn zeros(&self, n: usize) -> Param<Tensor<1>> {
@@ -103,23 +130,33 @@ impl Init<'_> {
     /// A burn Linear stores its weight as [in, out] (Y = X·W + b); llm.c's (out, in) is its
     /// transpose, the same product.
     fn linear(&mut self, d_in: usize, d_out: usize, std: f64) -> Linear {
-        Linear { weight: self.normal([d_in, d_out], std), bias: Some(self.zeros(d_out)) }
+        Linear {
+            weight: self.normal([d_in, d_out], std),
+            bias: Some(self.zeros(d_out)),
+        }
     }
 
     fn embedding(&mut self, rows: usize, width: usize) -> Embedding {
-        Embedding { weight: self.normal([rows, width], 0.02) }
+        Embedding {
+            weight: self.normal([rows, width], 0.02),
+        }
     }
 
     fn layer_norm(&self, width: usize) -> LayerNorm {
         // burn's defaults are llm.c's: gamma 1, beta 0, eps 1e-5.
-        LayerNormConfig::new(width).with_epsilon(1e-5).init(self.device)
+        LayerNormConfig::new(width)
+            .with_epsilon(1e-5)
+            .init(self.device)
     }
 }
 
 impl Gpt {
     pub fn new(config: &GptConfig, seed: u64, device: &Device) -> Gpt {
         let c = config.width;
-        let mut init = Init { rng: SplitMix::new(seed), device };
+        let mut init = Init {
+            rng: SplitMix::new(seed),
+            device,
+        };
         let proj_std = 0.02 / ((2 * config.layers) as f64).sqrt();
         let wte = init.embedding(config.vocab, c);
         let wpe = init.embedding(config.ctx, c);
@@ -135,7 +172,12 @@ impl Gpt {
             })
             .collect();
         let lnf = init.layer_norm(c);
-        Gpt { wte, wpe, blocks, lnf }
+        Gpt {
+            wte,
+            wpe,
+            blocks,
+            lnf,
+        }
     }
 
     /// Mean cross-entropy of next-token prediction; `inputs` and `targets` are [B, T].
@@ -150,7 +192,9 @@ impl Gpt {
         let x = self.lnf.forward(x);
         let c = x.dims()[2];
         // Tied head: logits = x · wteᵀ, no bias.
-        let logits = x.reshape([b * t, c]).matmul(self.wte.weight.val().transpose());
+        let logits = x
+            .reshape([b * t, c])
+            .matmul(self.wte.weight.val().transpose());
         let loss = CrossEntropyLossConfig::new().init(&logits.device());
         loss.forward(logits, targets.reshape([b * t]))
     }
@@ -161,13 +205,23 @@ impl Block {
         let [b, t, c] = x.dims();
         let (h, hs) = (self.heads, c / self.heads);
         let qkv = self.qkv.forward(self.ln1.forward(x.clone()));
-        let heads = |i: usize| qkv.clone().narrow(2, i * c, c).reshape([b, t, h, hs]).swap_dims(1, 2);
+        let heads = |i: usize| {
+            qkv.clone()
+                .narrow(2, i * c, c)
+                .reshape([b, t, h, hs])
+                .swap_dims(1, 2)
+        };
         // Scale 1/sqrt(hs) (burn's default), future positions masked.
-        let options = AttentionModuleOptions { is_causal: true, ..Default::default() };
+        let options = AttentionModuleOptions {
+            is_causal: true,
+            ..Default::default()
+        };
         let y = attention(heads(0), heads(1), heads(2), None, None, options);
         let y = y.swap_dims(1, 2).reshape([b, t, c]);
         let x = x + self.att_proj.forward(y);
-        let m = self.fc_proj.forward(gelu_approximate(self.fc.forward(self.ln2.forward(x.clone()))));
+        let m = self.fc_proj.forward(gelu_approximate(
+            self.fc.forward(self.ln2.forward(x.clone())),
+        ));
         x + m
     }
 }
