@@ -746,5 +746,9 @@
     if (params.get('autorun') === '1') $('run').click();
   }
 
+  // What the training tab (train.js) shares with this page: the device, and the adapter and
+  // statistics as result documents describe them.
+  window.flopcostPage = { openDevice, describeAdapter, summarise };
+
   start();
 })();

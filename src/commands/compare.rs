@@ -35,6 +35,18 @@ pub struct CompareCommand {
 }
 
 pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
+    if let Some(reports) = train_reports(&args.files)? {
+        if args.json {
+            let list: Vec<&crate::model::TrainReport> = reports.iter().map(|(_, r)| r).collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        } else {
+            print!(
+                "{}",
+                crate::report::train_compare_text::side_by_side(&reports)
+            );
+        }
+        return Ok(());
+    }
     if args.files.len() >= 2 {
         return run_side_by_side(args, globals);
     }
@@ -85,4 +97,34 @@ fn run_side_by_side(args: &CompareCommand, globals: &Globals) -> Result<()> {
         print!("{}", compare_text::side_by_side(&groups, &software));
     }
     Ok(())
+}
+
+/// The files as train reports (`flopcost train --save`, the page's training tab), when they
+/// are; `None` when none is. Train reports are set beside each other, never beside bench
+/// results, which measure a different thing.
+fn train_reports(files: &[PathBuf]) -> Result<Option<Vec<(String, crate::model::TrainReport)>>> {
+    let mut reports = Vec::new();
+    for path in files {
+        let text = crate::model::read_text(path, "results")?;
+        let kind = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_string)));
+        if kind.as_deref() == Some(crate::model::TRAIN_KIND) {
+            let origin = path.display().to_string();
+            reports.push((
+                origin.clone(),
+                crate::model::parse_train_report(&text, &origin)?,
+            ));
+        }
+    }
+    if reports.is_empty() {
+        return Ok(None);
+    }
+    if reports.len() != files.len() {
+        return Err(FlopcostError::bad_input(
+            "compare train reports with train reports, bench results with bench results",
+        )
+        .into());
+    }
+    Ok(Some(reports))
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use thiserror::Error;
 
 use crate::model::{parse_results, ResultsFile};
+use crate::model::{parse_train_report, TrainReport, TRAIN_KIND};
 use crate::model::{BenchReport, SCHEMA_VERSION};
 
 /// A browser result is a few kilobytes; this leaves room for many samples and no more.
@@ -29,15 +30,68 @@ pub enum AcceptError {
     Io(#[from] std::io::Error),
 }
 
-/// Checks `body` and saves it in `dir` as `browser-<ms>-<n>.json`; returns the path written.
+/// Checks `body` (a bench report, or a train report from the training tab) and saves it in
+/// `dir` as `browser-<ms>-<n>.json` (`browser-train-…` for a train report); returns the path
+/// written.
 pub fn accept_result(body: &[u8], dir: &Path) -> Result<PathBuf, AcceptError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(AcceptError::TooLarge);
     }
+    let text =
+        std::str::from_utf8(body).map_err(|_| AcceptError::NotAResult("not UTF-8 text".into()))?;
+    if is_train_report(text) {
+        let report = check_train(text)?;
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| AcceptError::NotAResult(e.to_string()))?;
+        return save_new(dir, "browser-train", text.as_bytes());
+    }
     let report = check(body)?;
     let text = serde_json::to_string_pretty(&report)
         .map_err(|e| AcceptError::NotAResult(e.to_string()))?;
-    save_new(dir, text.as_bytes())
+    save_new(dir, "browser", text.as_bytes())
+}
+
+/// Whether `text` says it is a train report (the page's training tab posts those).
+fn is_train_report(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.get("kind")
+                .and_then(|k| k.as_str())
+                .map(|k| k == TRAIN_KIND)
+        })
+        .unwrap_or(false)
+}
+
+/// The most steps the page runs; a longer report is not from the page.
+const MAX_TRAIN_STEPS: usize = 100_000;
+
+/// A train report from the page: read by the loader `flopcost train`'s reports go through, and
+/// only one that says it was measured in a browser, with finite losses and positive times.
+fn check_train(text: &str) -> Result<TrainReport, AcceptError> {
+    let bad = |msg: String| AcceptError::NotAResult(msg);
+    let report = parse_train_report(text, "posted").map_err(|e| bad(e.to_string()))?;
+    if report.adapter.backend != BROWSER_BACKEND {
+        return Err(bad(format!(
+            "adapter backend '{}': this server takes only results measured in a browser \
+             ('{BROWSER_BACKEND}')",
+            report.adapter.backend
+        )));
+    }
+    if report.steps.is_empty() || report.steps.len() > MAX_TRAIN_STEPS {
+        return Err(bad(format!(
+            "{} steps (1 to {MAX_TRAIN_STEPS} expected)",
+            report.steps.len()
+        )));
+    }
+    if report.steps.iter().any(|s| !s.loss.is_finite()) {
+        return Err(bad("every step's loss must be finite".into()));
+    }
+    let times = &report.step_time.samples_s;
+    if times.is_empty() || times.iter().any(|t| !t.is_finite() || *t <= 0.0) {
+        return Err(bad("timed steps must be positive finite seconds".into()));
+    }
+    Ok(report)
 }
 
 fn check(body: &[u8]) -> Result<BenchReport, AcceptError> {
@@ -91,7 +145,7 @@ fn check(body: &[u8]) -> Result<BenchReport, AcceptError> {
 
 /// Creates a file no one else has: a name from the clock and a counter, written through the
 /// model's `write_new`, so an existing file is never replaced and no reader sees half a file.
-fn save_new(dir: &Path, bytes: &[u8]) -> Result<PathBuf, AcceptError> {
+fn save_new(dir: &Path, prefix: &str, bytes: &[u8]) -> Result<PathBuf, AcceptError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -101,7 +155,7 @@ fn save_new(dir: &Path, bytes: &[u8]) -> Result<PathBuf, AcceptError> {
     body.push(b'\n');
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("browser-{millis}-{n}.json"));
+        let path = dir.join(format!("{prefix}-{millis}-{n}.json"));
         match crate::model::write_new(&path, &body) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

@@ -9,7 +9,8 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::kernels::plan::{plans_for, SizePlans};
-use crate::model::SCHEMA_VERSION;
+use crate::model::{SCHEMA_VERSION, TRAIN_KIND, TRAIN_SCHEMA_VERSION};
+use crate::train::web_plan::{base64, page_configs, web_train_plan};
 
 use super::accept::{BROWSER_BACKEND, MAX_BODY_BYTES};
 use super::story::PageStory;
@@ -70,6 +71,30 @@ fn share_shaders(sizes: &mut serde_json::Value) -> Vec<String> {
     shaders
 }
 
+/// The training tab's data: the step of each page configuration as plans exported from the
+/// training registry (`train/web_plan.rs`), its initial parameters, the corpus and the f64
+/// reference of its first step. A configuration that cannot be planned carries its reason.
+fn train_data() -> serde_json::Value {
+    let configs: Vec<serde_json::Value> = page_configs()
+        .into_iter()
+        .map(|(name, config)| match web_train_plan(name, &config) {
+            Ok(plan) => serde_json::to_value(plan).expect("train plans serialise"),
+            Err(e) => serde_json::json!({ "name": name, "error": e.to_string() }),
+        })
+        .collect();
+    let corpus: Vec<u8> = crate::train::data::corpus_tokens()
+        .iter()
+        .map(|&t| t as u8)
+        .collect();
+    serde_json::json!({
+        "kind": TRAIN_KIND,
+        "schema_version": TRAIN_SCHEMA_VERSION,
+        "corpus_base64": base64(&corpus),
+        "data": "the shipped public-domain text, byte-level",
+        "configs": configs,
+    })
+}
+
 /// Every file of the page; `served` says whether results can be posted back.
 pub fn site_files(story: &PageStory, served: bool) -> Vec<SiteFile> {
     let plans: Vec<SizePlans> = PAGE_SIZES.iter().map(|&s| plans_for(s)).collect();
@@ -112,6 +137,16 @@ pub fn site_files(story: &PageStory, served: bool) -> Vec<SiteFile> {
             "text/javascript; charset=utf-8",
             format!("window.FLOPCOST_DATA = {json};\n").as_bytes(),
         ),
+        file(
+            "train.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../../web/train.js"),
+        ),
+        file(
+            "train-data.js",
+            "text/javascript; charset=utf-8",
+            format!("window.FLOPCOST_TRAIN = {};\n", train_data()).as_bytes(),
+        ),
         // The same data for anything but the page: plans and story as flopcost computed them.
         file(
             "data.json",
@@ -140,7 +175,15 @@ mod tests {
     /// The page is a generic executor: no shader code and no family is named in its script.
     #[test]
     fn the_page_knows_no_kernel() {
-        let script = include_str!("../../web/app.js");
+        for script in [
+            include_str!("../../web/app.js"),
+            include_str!("../../web/train.js"),
+        ] {
+            assert_script_knows_no_kernel(script);
+        }
+    }
+
+    fn assert_script_knows_no_kernel(script: &str) {
         for wgsl in [
             "@compute",
             "@group",
@@ -148,11 +191,11 @@ mod tests {
             "var<storage",
             "@workgroup_size",
         ] {
-            assert!(!script.contains(wgsl), "app.js holds WGSL: {wgsl}");
+            assert!(!script.contains(wgsl), "a page script holds WGSL: {wgsl}");
         }
         for family in crate::kernels::families() {
             for quoted in [format!("'{}'", family.name), format!("\"{}\"", family.name)] {
-                assert!(!script.contains(&quoted), "app.js names {quoted}");
+                assert!(!script.contains(&quoted), "a page script names {quoted}");
             }
         }
     }
@@ -165,7 +208,15 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|f| f.name).collect();
         assert_eq!(
             names,
-            ["index.html", "app.js", "style.css", "data.js", "data.json"]
+            [
+                "index.html",
+                "app.js",
+                "style.css",
+                "data.js",
+                "train.js",
+                "train-data.js",
+                "data.json"
+            ]
         );
         let data = String::from_utf8(files[3].body.clone()).unwrap();
         let json = data

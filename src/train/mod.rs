@@ -21,6 +21,7 @@ pub mod params;
 pub mod plan;
 pub mod reference;
 pub mod step;
+pub mod web_plan;
 
 pub use config::GptConfig;
 pub use params::{init_params, AdamW, ParamLayout, ParamTensor, TensorSlot};

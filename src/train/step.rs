@@ -36,59 +36,66 @@ pub struct Op {
     pub bytes: f64,
 }
 
-struct LayerActs {
-    ln1: wgpu::Buffer,
-    ln1_mean: wgpu::Buffer,
-    ln1_rstd: wgpu::Buffer,
-    qkv: wgpu::Buffer,
-    atty: wgpu::Buffer,
-    att: Vec<wgpu::Buffer>,
-    residual2: wgpu::Buffer,
-    ln2: wgpu::Buffer,
-    ln2_mean: wgpu::Buffer,
-    ln2_rstd: wgpu::Buffer,
-    fch: wgpu::Buffer,
-    fch_gelu: wgpu::Buffer,
-    residual3: wgpu::Buffer,
+struct LayerActs<B> {
+    ln1: B,
+    ln1_mean: B,
+    ln1_rstd: B,
+    qkv: B,
+    atty: B,
+    att: Vec<B>,
+    residual2: B,
+    ln2: B,
+    ln2_mean: B,
+    ln2_rstd: B,
+    fch: B,
+    fch_gelu: B,
+    residual3: B,
 }
 
-/// Everything the step allocates.
-pub struct Buffers {
-    pub params: Vec<wgpu::Buffer>,
-    pub grads: Vec<wgpu::Buffer>,
-    m: Vec<wgpu::Buffer>,
-    v: Vec<wgpu::Buffer>,
-    tokens: wgpu::Buffer,
-    targets: wgpu::Buffer,
-    encoded: wgpu::Buffer,
-    layers: Vec<LayerActs>,
-    dpreatt: Vec<wgpu::Buffer>,
-    projection: wgpu::Buffer,
-    lnf: wgpu::Buffer,
-    lnf_mean: wgpu::Buffer,
-    lnf_rstd: wgpu::Buffer,
-    logits: wgpu::Buffer,
-    losses: wgpu::Buffer,
-    loss: wgpu::Buffer,
-    history: wgpu::Buffer,
-    dresidual: wgpu::Buffer,
-    dlnf: wgpu::Buffer,
-    dfch_gelu: wgpu::Buffer,
-    dfch: wgpu::Buffer,
-    dln2: wgpu::Buffer,
-    datty: wgpu::Buffer,
-    dqkv: wgpu::Buffer,
-    dln1: wgpu::Buffer,
+/// Everything the step allocates; `B` is a wgpu buffer, or a name for the page's plan.
+pub struct Buffers<B = wgpu::Buffer> {
+    pub params: Vec<B>,
+    pub grads: Vec<B>,
+    m: Vec<B>,
+    v: Vec<B>,
+    pub(super) tokens: B,
+    pub(super) targets: B,
+    encoded: B,
+    layers: Vec<LayerActs<B>>,
+    dpreatt: Vec<B>,
+    projection: B,
+    lnf: B,
+    lnf_mean: B,
+    lnf_rstd: B,
+    logits: B,
+    losses: B,
+    pub(super) loss: B,
+    history: B,
+    dresidual: B,
+    dlnf: B,
+    dfch_gelu: B,
+    dfch: B,
+    dln2: B,
+    datty: B,
+    dqkv: B,
+    dln1: B,
     /// Bytes allocated, to hold the plan to its count.
     pub allocated: u64,
 }
 
 impl Buffers {
     fn new(device: &wgpu::Device, plan: &StepPlan) -> Buffers {
+        Buffers::build(plan, |label, bytes| storage(device, label, bytes))
+    }
+}
+
+impl<B> Buffers<B> {
+    /// Every buffer of `plan`, each made by `alloc(label, bytes)`.
+    pub(super) fn build(plan: &StepPlan, mut alloc: impl FnMut(&str, u64) -> B) -> Buffers<B> {
         let mut allocated = 0u64;
         let mut make = |label: &str, elements: u64| {
             allocated += elements * 4;
-            storage(device, label, elements * 4)
+            alloc(label, elements * 4)
         };
         let cfg = &plan.config;
         let (v, t, c, b, nh) = (
@@ -169,8 +176,14 @@ impl Buffers {
         }
     }
 
+    /// The two gradient buffers the backward pass adds into besides the parameters' gradients:
+    /// the residual stream's and the final LayerNorm output's.
+    pub(super) fn backward_sums(&self) -> [&B; 2] {
+        [&self.dresidual, &self.dlnf]
+    }
+
     /// Every activation and scratch gradient: what poisoning fills with NaN.
-    fn scratch(&self) -> Vec<&wgpu::Buffer> {
+    pub(super) fn scratch(&self) -> Vec<&B> {
         let mut all = vec![
             &self.encoded,
             &self.projection,
@@ -251,6 +264,48 @@ struct Recorder<'a> {
     textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
 }
 
+/// Where the step's dispatches are recorded: on the device ([`Recorder`]), or as the page's plan
+/// (`web_plan`), so both take the one recording of the step and neither derives it again.
+pub(super) trait Sink {
+    type Buf;
+
+    fn path(&self) -> MatmulPath;
+
+    /// One dispatch of `kernel` over `groups` on `buffers` plus a uniform of `words`.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kernel: TrainKernel,
+        buffers: &[&Self::Buf],
+        words: &[u32],
+        groups: (u32, u32),
+        flops: f64,
+        bytes: f64,
+    );
+
+    /// The texture family's product, packs included; asked only of a sink whose path is
+    /// [`MatmulPath::Texture`] and whose textures fit `layout`.
+    fn texture_matmul(
+        &mut self,
+        variant: MatmulVariant,
+        gemm: Gemm,
+        layout: TextureLayout,
+        buffers: [&Self::Buf; 4],
+    ) -> bool;
+
+    fn items(
+        &mut self,
+        kernel: TrainKernel,
+        buffers: &[&Self::Buf],
+        words: &[u32],
+        items: u64,
+        bytes: f64,
+    ) {
+        let groups = kernel.grid.for_items(items);
+        self.push(kernel, buffers, words, groups, 0.0, bytes);
+    }
+}
+
 impl Recorder<'_> {
     fn pipeline(&mut self, kernel: TrainKernel) -> usize {
         if let Some(i) = self
@@ -262,34 +317,6 @@ impl Recorder<'_> {
         }
         self.pipelines.push(Pipeline::new(self.device, kernel));
         self.pipelines.len() - 1
-    }
-
-    /// One dispatch of `kernel` over `groups` on `buffers` plus a uniform of `words`.
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        kernel: TrainKernel,
-        buffers: &[&wgpu::Buffer],
-        words: &[u32],
-        groups: (u32, u32),
-        flops: f64,
-        bytes: f64,
-    ) {
-        let (name, class) = (kernel.name, kernel.class);
-        let index = self.pipeline(kernel);
-        let params = uniform(self.device, words);
-        let mut all: Vec<&wgpu::Buffer> = buffers.to_vec();
-        all.push(&params);
-        let bind_group = self.pipelines[index].bind(self.device, &all);
-        self.ops.push(Op {
-            kernel: name,
-            class,
-            pipeline: index,
-            bind_group,
-            groups,
-            flops,
-            bytes,
-        });
     }
 
     /// One dispatch on `resources`, uniforms included, as the kernel's bindings list them.
@@ -322,23 +349,59 @@ impl Recorder<'_> {
             .map(|(_, view)| view.clone())
             .expect("the plan counted every texture the step packs into")
     }
+}
 
-    fn items(
+impl Sink for Recorder<'_> {
+    type Buf = wgpu::Buffer;
+
+    fn path(&self) -> MatmulPath {
+        self.path
+    }
+
+    fn push(
         &mut self,
         kernel: TrainKernel,
         buffers: &[&wgpu::Buffer],
         words: &[u32],
-        items: u64,
+        groups: (u32, u32),
+        flops: f64,
         bytes: f64,
     ) {
-        let groups = kernel.grid.for_items(items);
-        self.push(kernel, buffers, words, groups, 0.0, bytes);
+        let (name, class) = (kernel.name, kernel.class);
+        let index = self.pipeline(kernel);
+        let params = uniform(self.device, words);
+        let mut all: Vec<&wgpu::Buffer> = buffers.to_vec();
+        all.push(&params);
+        let bind_group = self.pipelines[index].bind(self.device, &all);
+        self.ops.push(Op {
+            kernel: name,
+            class,
+            pipeline: index,
+            bind_group,
+            groups,
+            flops,
+            bytes,
+        });
+    }
+
+    fn texture_matmul(
+        &mut self,
+        variant: MatmulVariant,
+        gemm: Gemm,
+        layout: TextureLayout,
+        buffers: [&wgpu::Buffer; 4],
+    ) -> bool {
+        if !layout.fits(self.max_texture) {
+            return false;
+        }
+        matmul_texture(self, variant, gemm, layout, buffers);
+        true
     }
 }
 
 /// One matmul: its shape, strides and offsets as the shader's `Params` takes them.
 #[derive(Clone, Copy)]
-struct Gemm {
+pub(super) struct Gemm {
     m: u32,
     n: u32,
     k: u32,
@@ -415,34 +478,7 @@ impl GpuStep {
         };
         record_forward_backward(&mut rec, &plan, &buffers);
         let forward_backward = std::mem::take(&mut rec.ops);
-        for (i, piece) in plan.pieces.iter().enumerate() {
-            let n = piece.range.len() as u64;
-            let kernel = kernels::adamw();
-            let groups = kernel.grid.for_items(n);
-            let index = rec.pipeline(kernel);
-            let size = uniform(device, &[n as u32]);
-            let bind_group = rec.pipelines[index].bind(
-                device,
-                &[
-                    &buffers.params[i],
-                    &buffers.grads[i],
-                    &buffers.m[i],
-                    &buffers.v[i],
-                    &hyper,
-                    &size,
-                ],
-            );
-            rec.ops.push(Op {
-                kernel: "adamw",
-                class: KernelClass::Optimizer,
-                pipeline: index,
-                bind_group,
-                groups,
-                flops: 0.0,
-                // Reads θ, g, m, v; writes θ, m, v.
-                bytes: 7.0 * 4.0 * n as f64,
-            });
-        }
+        record_update(&mut rec, &plan, &buffers, &hyper);
         let update = std::mem::take(&mut rec.ops);
         GpuStep {
             plan,
@@ -494,8 +530,9 @@ impl GpuStep {
         for g in &self.buffers.grads {
             encoder.clear_buffer(g, 0, None);
         }
-        encoder.clear_buffer(&self.buffers.dresidual, 0, None);
-        encoder.clear_buffer(&self.buffers.dlnf, 0, None);
+        for sum in self.buffers.backward_sums() {
+            encoder.clear_buffer(sum, 0, None);
+        }
     }
 
     /// Records `ops`: in one compute pass, or with `timer`, one pass each with its own pair of
@@ -600,9 +637,42 @@ impl GpuStep {
     }
 }
 
+/// AdamW over every parameter piece, its per-step values in `hyper`.
+pub(super) fn record_update<S: Sink>(
+    rec: &mut S,
+    plan: &StepPlan,
+    bufs: &Buffers<S::Buf>,
+    hyper: &S::Buf,
+) {
+    for (i, piece) in plan.pieces.iter().enumerate() {
+        let n = piece.range.len() as u64;
+        let kernel = kernels::adamw();
+        let groups = kernel.grid.for_items(n);
+        rec.push(
+            kernel,
+            &[
+                &bufs.params[i],
+                &bufs.grads[i],
+                &bufs.m[i],
+                &bufs.v[i],
+                hyper,
+            ],
+            &[n as u32],
+            groups,
+            0.0,
+            // Reads θ, g, m, v; writes θ, m, v.
+            7.0 * 4.0 * n as f64,
+        );
+    }
+}
+
 /// The forward pass, the loss, and the backward pass, as llm.c's gpt2_forward and
 /// gpt2_backward order them.
-fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) {
+pub(super) fn record_forward_backward<S: Sink>(
+    rec: &mut S,
+    plan: &StepPlan,
+    bufs: &Buffers<S::Buf>,
+) {
     let cfg = &plan.config;
     let (v, t, c, l, nh, b) = (
         cfg.vocab as u32,
@@ -621,34 +691,29 @@ fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) 
     let att_chunks = att_chunk_sizes(plan);
 
     // Y = X·Wᵀ + b for a linear layer of `ic` inputs and `oc` outputs.
-    let linear = |rec: &mut Recorder,
-                  x: &wgpu::Buffer,
-                  w: &wgpu::Buffer,
-                  bias: &wgpu::Buffer,
-                  y: &wgpu::Buffer,
-                  ic: u32,
-                  oc: u32| {
-        let gemm = Gemm {
-            m: bt,
-            n: oc,
-            k: ic,
-            lda: ic,
-            ldb: ic,
-            ldc: oc,
-            a_off: 0,
-            b_off: 0,
-            c_off: 0,
+    let linear =
+        |rec: &mut S, x: &S::Buf, w: &S::Buf, bias: &S::Buf, y: &S::Buf, ic: u32, oc: u32| {
+            let gemm = Gemm {
+                m: bt,
+                n: oc,
+                k: ic,
+                lda: ic,
+                ldb: ic,
+                ldc: oc,
+                a_off: 0,
+                b_off: 0,
+                c_off: 0,
+            };
+            matmul(rec, MatmulVariant::Forward, gemm, [x, w, bias, y]);
         };
-        matmul(rec, MatmulVariant::Forward, gemm, [x, w, bias, y]);
-    };
     // dX = dY·W, dW += dYᵀ·X, db += Σ dY.
-    let linear_backward = |rec: &mut Recorder,
-                           dy: &wgpu::Buffer,
-                           x: &wgpu::Buffer,
-                           w: &wgpu::Buffer,
-                           dx: &wgpu::Buffer,
-                           dw: &wgpu::Buffer,
-                           db: &wgpu::Buffer,
+    let linear_backward = |rec: &mut S,
+                           dy: &S::Buf,
+                           x: &S::Buf,
+                           w: &S::Buf,
+                           dx: &S::Buf,
+                           dw: &S::Buf,
+                           db: &S::Buf,
                            ic: u32,
                            oc: u32| {
         let dx_gemm = Gemm {
@@ -683,13 +748,13 @@ fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) 
             4.0 * (btf + 2.0) * oc as f64,
         );
     };
-    let layernorm = |rec: &mut Recorder,
-                     inp: &wgpu::Buffer,
-                     w: &wgpu::Buffer,
-                     bias: &wgpu::Buffer,
-                     out: &wgpu::Buffer,
-                     mean: &wgpu::Buffer,
-                     rstd: &wgpu::Buffer| {
+    let layernorm = |rec: &mut S,
+                     inp: &S::Buf,
+                     w: &S::Buf,
+                     bias: &S::Buf,
+                     out: &S::Buf,
+                     mean: &S::Buf,
+                     rstd: &S::Buf| {
         rec.items(
             kernels::layernorm_forward(),
             &[inp, w, bias, out, mean, rstd],
@@ -698,15 +763,15 @@ fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) 
             4.0 * (2.0 * btf * cf + 2.0 * cf + 2.0 * btf),
         );
     };
-    let layernorm_backward = |rec: &mut Recorder,
-                              dout: &wgpu::Buffer,
-                              inp: &wgpu::Buffer,
-                              w: &wgpu::Buffer,
-                              mean: &wgpu::Buffer,
-                              rstd: &wgpu::Buffer,
-                              dinp: &wgpu::Buffer,
-                              dw: &wgpu::Buffer,
-                              db: &wgpu::Buffer| {
+    let layernorm_backward = |rec: &mut S,
+                              dout: &S::Buf,
+                              inp: &S::Buf,
+                              w: &S::Buf,
+                              mean: &S::Buf,
+                              rstd: &S::Buf,
+                              dinp: &S::Buf,
+                              dw: &S::Buf,
+                              db: &S::Buf| {
         rec.items(
             kernels::layernorm_backward_input(),
             &[dout, inp, w, mean, rstd, dinp],
@@ -1075,13 +1140,7 @@ fn record_forward_backward(rec: &mut Recorder, plan: &StepPlan, bufs: &Buffers) 
     );
 }
 
-fn residual_add(
-    rec: &mut Recorder,
-    a: &wgpu::Buffer,
-    b: &wgpu::Buffer,
-    out: &wgpu::Buffer,
-    n: u32,
-) {
+fn residual_add<S: Sink>(rec: &mut S, a: &S::Buf, b: &S::Buf, out: &S::Buf, n: u32) {
     rec.items(
         kernels::residual_forward(),
         &[a, b, out],
@@ -1091,7 +1150,7 @@ fn residual_add(
     );
 }
 
-fn matmul(rec: &mut Recorder, variant: MatmulVariant, gemm: Gemm, buffers: [&wgpu::Buffer; 4]) {
+fn matmul<S: Sink>(rec: &mut S, variant: MatmulVariant, gemm: Gemm, buffers: [&S::Buf; 4]) {
     let problem = MatmulProblem {
         m: gemm.m,
         n: gemm.n,
@@ -1101,12 +1160,12 @@ fn matmul(rec: &mut Recorder, variant: MatmulVariant, gemm: Gemm, buffers: [&wgp
         * (gemm.m as f64 * gemm.k as f64
             + gemm.k as f64 * gemm.n as f64
             + gemm.m as f64 * gemm.n as f64);
-    let tiles = match rec.path {
+    let tiles = match rec.path() {
         MatmulPath::Tiled(tiles) => tiles,
         MatmulPath::Texture => {
             let layout = TextureLayout::for_problem(problem);
-            if layout.fits(rec.max_texture) {
-                return matmul_texture(rec, variant, gemm, layout, buffers);
+            if rec.texture_matmul(variant, gemm, layout, buffers) {
+                return;
             }
             // Too large for the device's textures: read in place instead.
             TiledConfig::default()
