@@ -12,6 +12,10 @@ use slurm::{run_ok, OneNodeSlurm, Skip};
 
 const FLOPCOST: &str = env!("CARGO_BIN_EXE_flopcost");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/flopcost.sbatch");
+const TRAIN_EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/flopcost-train.sbatch"
+);
 
 #[test]
 fn srun_and_sbatch_on_a_one_node_slurm() {
@@ -29,6 +33,44 @@ fn srun_and_sbatch_on_a_one_node_slurm() {
     srun_default_run_then_merge(&cluster);
     srun_train_then_merge(&cluster);
     sbatch_example_then_its_merged_result(&cluster);
+    sbatch_train_example_then_its_merged_result(&cluster);
+}
+
+/// The training example as a user submits it (few steps, so lavapipe finishes in time): each
+/// task's report and curve, and the merged tokens per second.
+fn sbatch_train_example_then_its_merged_result(cluster: &OneNodeSlurm) {
+    let output = cluster
+        .command("sbatch")
+        .env("FLOPCOST", FLOPCOST)
+        .args(["--wait", "--nodes=1", "--ntasks-per-node=2"])
+        .arg(TRAIN_EXAMPLE)
+        .args(["--steps", "2", "--warmup", "1", "--profile-steps", "1"])
+        .arg("--no-matmul-reference")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let job = stdout
+        .split_whitespace()
+        .last()
+        .unwrap_or_else(|| panic!("no job id in: {stdout}"));
+    let dir = cluster.work().join(format!("flopcost-train-{job}"));
+    let log = std::fs::read_to_string(cluster.work().join(format!("flopcost-train-{job}.out")))
+        .unwrap_or_default();
+    assert!(
+        output.status.success() && dir.join("cluster-train.json").exists(),
+        "job {job} failed ({}): {}\njob output:\n{log}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let merged = read_json(&dir.join("cluster-train.json"));
+    assert_eq!(merged["kind"], "flopcost-merged-train");
+    assert_eq!(merged["devices"], 2);
+    for rank in 0..2 {
+        assert!(dir.join(format!("train-{rank}.json")).exists());
+        let svg = std::fs::read_to_string(dir.join(format!("loss-{rank}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "rank {rank}");
+    }
+    assert!(log.contains("not a data-parallel run"), "{log}");
 }
 
 fn srun_bench_then_merge(cluster: &OneNodeSlurm) {
