@@ -12,6 +12,10 @@ use slurm::{run_ok, OneNodeSlurm, Skip};
 
 const FLOPCOST: &str = env!("CARGO_BIN_EXE_flopcost");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/flopcost.sbatch");
+const TRAIN_EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/flopcost-train.sbatch"
+);
 
 #[test]
 fn srun_and_sbatch_on_a_one_node_slurm() {
@@ -27,7 +31,46 @@ fn srun_and_sbatch_on_a_one_node_slurm() {
     srun_bench_then_merge(&cluster);
     one_file_for_two_tasks_is_refused(&cluster);
     srun_default_run_then_merge(&cluster);
+    srun_train_then_merge(&cluster);
     sbatch_example_then_its_merged_result(&cluster);
+    sbatch_train_example_then_its_merged_result(&cluster);
+}
+
+/// The training example as a user submits it (few steps, so lavapipe finishes in time): each
+/// task's report and curve, and the merged tokens per second.
+fn sbatch_train_example_then_its_merged_result(cluster: &OneNodeSlurm) {
+    let output = cluster
+        .command("sbatch")
+        .env("FLOPCOST", FLOPCOST)
+        .args(["--wait", "--nodes=1", "--ntasks-per-node=2"])
+        .arg(TRAIN_EXAMPLE)
+        .args(["--steps", "2", "--warmup", "1", "--profile-steps", "1"])
+        .arg("--no-matmul-reference")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let job = stdout
+        .split_whitespace()
+        .last()
+        .unwrap_or_else(|| panic!("no job id in: {stdout}"));
+    let dir = cluster.work().join(format!("flopcost-train-{job}"));
+    let log = std::fs::read_to_string(cluster.work().join(format!("flopcost-train-{job}.out")))
+        .unwrap_or_default();
+    assert!(
+        output.status.success() && dir.join("cluster-train.json").exists(),
+        "job {job} failed ({}): {}\njob output:\n{log}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let merged = read_json(&dir.join("cluster-train.json"));
+    assert_eq!(merged["kind"], "flopcost-merged-train");
+    assert_eq!(merged["devices"], 2);
+    for rank in 0..2 {
+        assert!(dir.join(format!("train-{rank}.json")).exists());
+        let svg = std::fs::read_to_string(dir.join(format!("loss-{rank}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "rank {rank}");
+    }
+    assert!(log.contains("not a data-parallel run"), "{log}");
 }
 
 fn srun_bench_then_merge(cluster: &OneNodeSlurm) {
@@ -88,6 +131,82 @@ fn srun_default_run_then_merge(cluster: &OneNodeSlurm) {
     assert!(text.contains("merged 2 devices"), "{text}");
     assert!(text.contains("no interconnect was exercised"), "{text}");
     assert!(text.contains("same calibrated efficiency"), "{text}");
+}
+
+/// Two tasks each train the tiny GPT on their own (lavapipe here); `merge` sums their tokens per
+/// second, says the sum is not a data-parallel run, and refuses a bench report among them.
+fn srun_train_then_merge(cluster: &OneNodeSlurm) {
+    let dir = folder(cluster, "train");
+    run_ok(cluster.command("srun").current_dir(&dir).args([
+        "-n",
+        "2",
+        FLOPCOST,
+        "-q",
+        "train",
+        "--preset",
+        "tiny",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--profile-steps",
+        "1",
+        "--no-matmul-reference",
+        "--save",
+        "train-%t.json",
+    ]));
+    assert!(!dir.join("train-%t.json").exists(), "%t was not expanded");
+    let ranks: Vec<Value> = (0..2)
+        .map(|rank| read_json(&dir.join(format!("train-{rank}.json"))))
+        .collect();
+    for (rank, report) in ranks.iter().enumerate() {
+        assert_eq!(report["kind"], "flopcost-train");
+        assert_eq!(report["slurm_task"]["rank"], rank as u64, "{report}");
+        assert_eq!(report["software_adapter"], true);
+    }
+    let merge = run_ok(cluster.command("sh").current_dir(&dir).args([
+        "-c",
+        &format!("'{FLOPCOST}' merge train-*.json --save cluster-train.json"),
+    ]));
+    let text = String::from_utf8_lossy(&merge.stdout);
+    assert!(text.contains("not a data-parallel run"), "{text}");
+    assert!(text.contains("tokens/s total over 2 devices"), "{text}");
+    let merged = read_json(&dir.join("cluster-train.json"));
+    assert_eq!(merged["kind"], "flopcost-merged-train");
+    assert!(merged["meaning"]
+        .as_str()
+        .unwrap()
+        .contains("not a data-parallel run"));
+    assert_eq!(merged["devices"], 2);
+    let sum: f64 = ranks
+        .iter()
+        .map(|r| r["tokens_per_s"].as_f64().unwrap())
+        .sum();
+    let total = merged["total_tokens_per_s"].as_f64().unwrap();
+    assert!((total - sum).abs() <= 1e-9 * sum, "{total} != {sum}");
+    let mut tasks: Vec<u64> = merged["per_device"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["slurm_task"]["rank"].as_u64().unwrap())
+        .collect();
+    tasks.sort();
+    assert_eq!(tasks, [0, 1]);
+    // The bench step's results beside these: one kind at a time, said so, nothing written.
+    let bench = cluster.work().join("bench/run-0.json");
+    let mixed = cluster
+        .command(FLOPCOST)
+        .current_dir(&dir)
+        .arg("merge")
+        .arg("train-0.json")
+        .arg(&bench)
+        .args(["--save", "mixed.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("one kind at a time"), "{stderr}");
+    assert!(!dir.join("mixed.json").exists());
 }
 
 fn sbatch_example_then_its_merged_result(cluster: &OneNodeSlurm) {

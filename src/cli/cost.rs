@@ -207,7 +207,7 @@ impl From<CompareArgs> for CompareCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// Saved `bench` results, one per device.
+    /// Saved `bench` results, one per device; or saved `train` reports (never both).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print JSON.

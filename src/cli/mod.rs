@@ -79,7 +79,7 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Set a measured result beside the catalog's reported runs, or saved results side by side.
     Compare(CompareArgs),
-    /// Sum saved results from several GPUs or machines into one cluster figure.
+    /// Sum saved results (bench, or train) from several GPUs or machines into one figure.
     Merge(MergeArgs),
     /// Search each kernel family's configurations on this device and cache the fastest.
     Tune(TuneArgs),

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::commands::train::{Dimensions, TrainCommand};
+use crate::commands::train_outputs::TrainOutputs;
+use crate::report::export::Destination;
 
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -65,9 +67,18 @@ pub struct TrainArgs {
     /// Print the report as JSON on stdout (every step's samples included).
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON report to FILE.
+    /// Also write the JSON report to FILE (`%t`: the Slurm task's rank).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Draw the loss against the step, and each timed step's tokens per second, as SVG.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Draw where a step's time goes, per kernel class, as SVG.
+    #[arg(long, value_name = "FILE")]
+    pub breakdown: Option<PathBuf>,
+    /// Write a self-contained HTML page (the report, both plots inline) to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_html: Option<Destination>,
 }
 
 impl From<TrainArgs> for TrainCommand {
@@ -94,6 +105,11 @@ impl From<TrainArgs> for TrainCommand {
             matmul: a.matmul,
             json: a.json,
             save: a.save,
+            outputs: TrainOutputs {
+                plot: a.plot,
+                breakdown: a.breakdown,
+                export_html: a.export_html,
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::catalog::{Catalog, Precision};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::train_mfu::catalog_mfu;
 use crate::error::FlopcostError;
 use crate::model::save_json;
@@ -15,6 +16,7 @@ use crate::train::kernels::MatmulPath;
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
 
+use super::train_outputs::TrainOutputs;
 use super::Globals;
 
 /// Dimensions given on the command line, each replacing the preset's.
@@ -45,6 +47,7 @@ pub struct TrainCommand {
     pub matmul: String,
     pub json: bool,
     pub save: Option<PathBuf>,
+    pub outputs: TrainOutputs,
 }
 
 /// The preset with the given dimensions replacing its own, checked.
@@ -84,6 +87,11 @@ fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
 
 pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
     let config = resolve(&command.preset, &command.dimensions)?;
+    let slurm = SlurmEnv::from_env();
+    // Each Slurm task's files get its rank (`%t`), checked before the device is touched.
+    let save = rank_optional_path("--save", command.save.as_deref(), &slurm)?;
+    let outputs = command.outputs.ranked(&slurm)?;
+    outputs.check_stdout(command.json)?;
     let matmul = matmul_choice(&command.matmul)?;
     let data = if command.random_data {
         DataSource::Random
@@ -131,13 +139,15 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
         Precision::Fp32,
         accelerator,
     ));
-    if let Some(path) = &command.save {
+    if let Some(path) = &save {
         save_json(path, &report, "--save")?;
     }
     if command.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if outputs.uses_stdout() {
+        eprint!("{}", train_text::render(&report));
     } else {
         print!("{}", train_text::render(&report));
     }
-    Ok(())
+    outputs.write(&report)
 }

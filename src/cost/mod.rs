@@ -13,6 +13,7 @@ pub mod flops;
 pub mod interval;
 pub mod measured;
 pub mod merge;
+pub mod merge_train;
 pub mod run_story;
 pub mod run_work;
 pub mod side_by_side;

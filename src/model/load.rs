@@ -15,6 +15,7 @@ use crate::error::FlopcostError;
 
 use super::kinds::ResultStatus;
 use super::merged::{MergedReport, MERGED_KIND, MERGED_SCHEMA_VERSION};
+use super::merged_train::{MergedTrainReport, MERGED_TRAIN_KIND, MERGED_TRAIN_SCHEMA_VERSION};
 use super::schema::{BenchReport, SCHEMA_VERSION};
 use super::train::{TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION};
 
@@ -66,6 +67,12 @@ pub fn parse_results(text: &str, origin: &str) -> Result<ResultsFile, FlopcostEr
     if kind == Some(TRAIN_KIND) {
         return Err(FlopcostError::bad_input(format!(
             "results {origin}: is a train report (from `flopcost train`), not a bench report"
+        )));
+    }
+    if kind == Some(MERGED_TRAIN_KIND) {
+        return Err(FlopcostError::bad_input(format!(
+            "results {origin}: is merged train reports (tokens per second, from `flopcost \
+             merge`), not a bench report"
         )));
     }
     let is_merged = kind == Some(MERGED_KIND);
@@ -123,6 +130,79 @@ pub fn parse_train_report(text: &str, origin: &str) -> Result<TrainReport, Flopc
         }
     }
     Ok(report)
+}
+
+/// A document `merge` takes: one device's bench report or one device's train report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MergeInput {
+    Bench(Box<BenchReport>),
+    Train(Box<TrainReport>),
+}
+
+/// Loads a bench or a train report, told apart by the train report's `kind`; a merged
+/// document is refused (merge sums devices, not sums).
+pub fn load_merge_input(path: &Path) -> anyhow::Result<MergeInput> {
+    let text = read_text(path, "results file")?;
+    let origin = path.display().to_string();
+    let kind = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string));
+    if kind.as_deref() == Some(TRAIN_KIND) {
+        return Ok(MergeInput::Train(Box::new(parse_train_report(
+            &text, &origin,
+        )?)));
+    }
+    match parse_results(&text, &origin)? {
+        ResultsFile::Bench(report) => Ok(MergeInput::Bench(report)),
+        ResultsFile::Merged(_) => Err(FlopcostError::bad_input(format!(
+            "results {origin}: is a merged document; give the individual bench reports"
+        ))
+        .into()),
+    }
+}
+
+/// Loads what `merge` wrote from train reports: kind and schema version first, then the
+/// figures a reader divides by.
+pub fn load_merged_train(path: &Path) -> anyhow::Result<MergedTrainReport> {
+    let text = read_text(path, "merged train document")?;
+    Ok(parse_merged_train(&text, &path.display().to_string())?)
+}
+
+pub fn parse_merged_train(text: &str, origin: &str) -> Result<MergedTrainReport, FlopcostError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        FlopcostError::bad_input(format!("merged train {origin}: not valid JSON: {e}"))
+    })?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(MERGED_TRAIN_KIND) {
+        return Err(FlopcostError::bad_input(format!(
+            "merged train {origin}: no `\"kind\": \"{MERGED_TRAIN_KIND}\"`: not merged train \
+             reports"
+        )));
+    }
+    check_schema_version(&value, MERGED_TRAIN_SCHEMA_VERSION, origin)?;
+    let merged: MergedTrainReport = serde_json::from_value(value)
+        .map_err(|e| FlopcostError::bad_input(format!("merged train {origin}: {e}")))?;
+    let positive = |field: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(FlopcostError::bad_input(format!(
+                "merged train {origin}: field '{field}' must be a positive finite number, got {v}"
+            )))
+        }
+    };
+    positive("total_tokens_per_s", merged.total_tokens_per_s)?;
+    for (i, d) in merged.per_device.iter().enumerate() {
+        positive(&format!("per_device[{i}].tokens_per_s"), d.tokens_per_s)?;
+    }
+    if merged.devices == 0 || merged.devices != merged.per_device.len() {
+        return Err(FlopcostError::bad_input(format!(
+            "merged train {origin}: field 'devices' ({}) must count the {} entries of \
+             'per_device', at least one",
+            merged.devices,
+            merged.per_device.len()
+        )));
+    }
+    Ok(merged)
 }
 
 /// Loads a file that must be a single `bench` report (compare and merge take only those).
@@ -261,5 +341,44 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("schema_version 99"));
+    }
+}
+
+#[cfg(test)]
+mod merged_train_tests {
+    use super::*;
+
+    const TRAIN: &str = include_str!("../../tests/fixtures/train/report-lavapipe.json");
+
+    fn merged() -> serde_json::Value {
+        let report: TrainReport = serde_json::from_str(TRAIN).unwrap();
+        let device = serde_json::json!({
+            "file": "train-0.json", "adapter": report.adapter.name, "software_adapter": true,
+            "tokens_per_s": report.tokens_per_s, "step_median_s": report.step_time.median_s,
+        });
+        serde_json::json!({
+            "kind": MERGED_TRAIN_KIND, "schema_version": MERGED_TRAIN_SCHEMA_VERSION,
+            "meaning": "m", "model": report.model, "precision": "f32",
+            "total_tokens_per_s": report.tokens_per_s, "devices": 1, "per_device": [device],
+        })
+    }
+
+    #[test]
+    fn a_merged_train_document_loads_and_is_checked() {
+        let good = merged();
+        assert!(parse_merged_train(&good.to_string(), "m.json").is_ok());
+        let mut bad = good.clone();
+        bad["total_tokens_per_s"] = serde_json::json!(0.0);
+        let err = parse_merged_train(&bad.to_string(), "m.json").unwrap_err();
+        assert!(err.to_string().contains("total_tokens_per_s"), "{err}");
+        let mut other = good.clone();
+        other["schema_version"] = serde_json::json!(99);
+        let err = parse_merged_train(&other.to_string(), "m.json").unwrap_err();
+        assert!(err.to_string().contains("schema_version 99"), "{err}");
+        // Where a bench report is wanted, it is named for what it is.
+        let err = parse_results(&good.to_string(), "m.json").unwrap_err();
+        assert!(err.to_string().contains("merged train reports"), "{err}");
+        // And a train report is not a merged one.
+        assert!(parse_merged_train(TRAIN, "t.json").is_err());
     }
 }

@@ -11,6 +11,7 @@ mod kinds;
 mod load;
 mod median;
 mod merged;
+mod merged_train;
 mod peak;
 mod power;
 mod problem;
@@ -29,12 +30,17 @@ pub use adapter_request::{AdapterRequest, BackendChoice};
 pub use check::{tolerance, CheckPlan};
 pub use kinds::{Dtype, FailureKind, ResultStatus, TimingSource};
 pub use load::{
-    load_cache, load_report, load_results, load_train_report, parse_results, parse_train_report,
-    read_text, CacheMiss, ResultsFile,
+    load_cache, load_merge_input, load_merged_train, load_report, load_results, load_train_report,
+    parse_merged_train, parse_results, parse_train_report, read_text, CacheMiss, MergeInput,
+    ResultsFile,
 };
 pub use median::median;
 pub use merged::{
     DeviceBest, MergedDtype, MergedReport, MERGED_KIND, MERGED_MEANING, MERGED_SCHEMA_VERSION,
+};
+pub use merged_train::{
+    MergedTrainReport, TrainDevice, MERGED_TRAIN_KIND, MERGED_TRAIN_MEANING,
+    MERGED_TRAIN_SCHEMA_VERSION,
 };
 pub use peak::{
     fma_name, FmaConfig, FmaLayouts, PeakReport, PeakSummary, ProbeResult, PEAK_SCHEMA_VERSION,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adapter::AdapterDescription;
 use super::kinds::TimingSource;
+use super::slurm_task::SlurmTask;
 use super::system::SystemInfo;
 
 pub const TRAIN_SCHEMA_VERSION: u32 = 1;
@@ -57,6 +58,9 @@ pub struct TrainReport {
     /// there is none.
     pub mfu: Vec<MfuFigure>,
     pub breakdown: Breakdown,
+    /// The Slurm task that ran it, when one did (`srun flopcost train --save 'train-%t.json'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_task: Option<SlurmTask>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

@@ -284,6 +284,7 @@ impl Session {
                 classes,
                 copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
             },
+            slurm_task: crate::cluster::SlurmEnv::from_env().task(&self.ctx.reason),
         }
     }
 }

@@ -11,7 +11,7 @@ pub struct HtmlExporter {
     pub plots: Vec<String>,
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
+pub(super) const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}\
 th,td{border:1px solid #ccc;padding:.3em .6em}td.num{text-align:right}\
 th{background:#f0f0f0}.warning{color:#b00;font-weight:bold}\

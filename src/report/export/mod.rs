@@ -9,6 +9,7 @@ mod json;
 mod markdown;
 mod options;
 mod train_html;
+mod train_page;
 mod write;
 
 pub use self::csv::CsvExporter;
@@ -17,6 +18,7 @@ pub use self::json::JsonExporter;
 pub use self::markdown::MarkdownExporter;
 pub use options::ExportOptions;
 pub use train_html::training_plots_html;
+pub use train_page::train_page;
 pub use write::Destination;
 
 use crate::model::BenchReport;
