@@ -21,6 +21,7 @@ mod slurm_task;
 mod story;
 mod system;
 mod train;
+mod train_prediction;
 mod tune;
 mod write;
 
@@ -51,5 +52,6 @@ pub use train::{
     Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
     StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
+pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};
 pub use write::{save_json, write_new, write_output, OutputError};

@@ -57,6 +57,9 @@ pub struct TrainReport {
     /// there is none.
     pub mfu: Vec<MfuFigure>,
     pub breakdown: Breakdown,
+    /// `--predict`: the step predicted from isolated measurements, beside the measured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<super::train_prediction::StepPrediction>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

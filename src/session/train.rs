@@ -90,6 +90,14 @@ impl Session {
             });
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
+        if request.predict {
+            report.prediction = Some(crate::train::predict::predict(
+                ctx,
+                &step,
+                &report,
+                &self.progress,
+            )?);
+        }
         Ok(report)
     }
 
@@ -284,6 +292,7 @@ impl Session {
                 classes,
                 copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
             },
+            prediction: None,
         }
     }
 }
