@@ -105,7 +105,10 @@ fn the_text_sets_predicted_beside_measured_with_the_gap_explained() {
     };
     let text = flopcost::report::train_predict_text::render(&p);
     assert!(text.contains("layernorm"), "{text}");
-    assert!(text.contains("10.00 ms") && text.contains("20.00 ms"), "{text}");
+    assert!(
+        text.contains("10.00 ms") && text.contains("20.00 ms"),
+        "{text}"
+    );
     assert!(text.contains("-50.0%"), "{text}");
     assert!(text.contains("per-row reductions"), "{text}");
     assert!(text.contains("whole step: predicted 950.00 ms"), "{text}");

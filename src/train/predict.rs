@@ -65,7 +65,12 @@ pub fn predict(
             }
             let isolated_s = (!class.memory_bound()).then(|| {
                 mine.iter()
-                    .map(|op| products.iter().find(|p| p.0.same_work(op)).map_or(0.0, |p| p.1))
+                    .map(|op| {
+                        products
+                            .iter()
+                            .find(|p| p.0.same_work(op))
+                            .map_or(0.0, |p| p.1)
+                    })
                     .sum()
             });
             Some(ClassWork {
