@@ -64,6 +64,12 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_matmul_reference: bool,
 
+    /// Also predict the step from what is measured in isolation (each product alone, the
+    /// memory-bound kernels at the copy bandwidth, the dispatch overhead) and set the
+    /// prediction beside the measured step, class by class.
+    #[arg(long)]
+    pub predict: bool,
+
     /// Print the report as JSON on stdout (every step's samples included).
     #[arg(long)]
     pub json: bool,
@@ -103,6 +109,7 @@ impl From<TrainArgs> for TrainCommand {
             random_data: a.random_data,
             measure_matmul: !a.no_matmul_reference,
             matmul: a.matmul,
+            predict: a.predict,
             json: a.json,
             save: a.save,
             outputs: TrainOutputs {

@@ -10,7 +10,7 @@ use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::train_mfu::catalog_mfu;
 use crate::error::FlopcostError;
 use crate::model::save_json;
-use crate::report::train_text;
+use crate::report::{train_predict_text, train_text};
 use crate::session::{MatmulChoice, Session, TrainRequest};
 use crate::train::kernels::MatmulPath;
 use crate::train::measure::{DataSource, TrainPlan};
@@ -45,6 +45,8 @@ pub struct TrainCommand {
     pub measure_matmul: bool,
     /// "auto", "tiled" or "texture".
     pub matmul: String,
+    /// Issue 19's premise check.
+    pub predict: bool,
     pub json: bool,
     pub save: Option<PathBuf>,
     pub outputs: TrainOutputs,
@@ -130,6 +132,7 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
         },
         measure_matmul: command.measure_matmul,
         matmul,
+        predict: command.predict,
     };
     let mut report = session.train(&request)?;
     drop(session);
@@ -148,6 +151,9 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
         eprint!("{}", train_text::render(&report));
     } else {
         print!("{}", train_text::render(&report));
+        if let Some(prediction) = &report.prediction {
+            print!("{}", train_predict_text::render(prediction));
+        }
     }
     outputs.write(&report)
 }

@@ -22,6 +22,7 @@ mod slurm_task;
 mod story;
 mod system;
 mod train;
+mod train_prediction;
 mod tune;
 mod write;
 
@@ -57,5 +58,6 @@ pub use train::{
     Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
     StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
+pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};
 pub use write::{save_json, write_new, write_output, OutputError};

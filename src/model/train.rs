@@ -61,6 +61,9 @@ pub struct TrainReport {
     /// The Slurm task that ran it, when one did (`srun flopcost train --save 'train-%t.json'`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm_task: Option<SlurmTask>,
+    /// `--predict`: the step predicted from isolated measurements, beside the measured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<super::train_prediction::StepPrediction>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

@@ -21,5 +21,6 @@ pub mod sweep_text;
 pub mod table;
 pub mod train_compare_text;
 pub mod train_plots;
+pub mod train_predict_text;
 pub mod train_text;
 pub mod tune_text;

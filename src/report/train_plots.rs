@@ -80,14 +80,14 @@ pub fn step_breakdown(r: &TrainReport) -> Option<StepBreakdown> {
     })
 }
 
-/// The premise check's predicted seconds per kernel class, where the report carries a
-/// prediction (`train --predict`, issue 19).
-///
-/// Hook: `TrainReport` has no `prediction` field on this branch yet. When it gains one, return
-/// its per-class predicted seconds here as (class name as in `breakdown.classes`, seconds);
-/// the breakdown plot then draws each beside the measured bar with no other change.
-fn predicted_seconds(_r: &TrainReport) -> Vec<(String, f64)> {
-    Vec::new()
+/// `--predict`'s per-class predicted seconds (class name as in `breakdown.classes`, seconds),
+/// drawn beside each measured bar; none without a prediction.
+fn predicted_seconds(r: &TrainReport) -> Vec<(String, f64)> {
+    r.prediction
+        .iter()
+        .flat_map(|p| &p.classes)
+        .map(|c| (c.class.clone(), c.predicted_s))
+        .collect()
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub struct TrainRequest {
     /// choose the step's matmul path.
     pub measure_matmul: bool,
     pub matmul: MatmulChoice,
+    /// Issue 19's premise check: also predict the step from isolated measurements.
+    pub predict: bool,
 }
 
 /// How the step's products are computed.

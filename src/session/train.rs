@@ -90,6 +90,14 @@ impl Session {
             });
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
+        if request.predict {
+            report.prediction = Some(crate::train::predict::predict(
+                ctx,
+                &step,
+                &report,
+                &self.progress,
+            )?);
+        }
         Ok(report)
     }
 
@@ -285,6 +293,7 @@ impl Session {
                 copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
             },
             slurm_task: crate::cluster::SlurmEnv::from_env().task(&self.ctx.reason),
+            prediction: None,
         }
     }
 }

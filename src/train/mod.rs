@@ -19,6 +19,8 @@ pub mod measure;
 pub mod memory;
 pub mod params;
 pub mod plan;
+pub mod predict;
+pub mod prediction;
 pub mod reference;
 pub mod step;
 pub mod web_plan;

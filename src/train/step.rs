@@ -36,6 +36,20 @@ pub struct Op {
     pub bytes: f64,
 }
 
+impl Op {
+    /// The same kernel over the same grid with the same work: one isolated timing serves both.
+    pub fn same_work(&self, other: &Op) -> bool {
+        self.pipeline == other.pipeline
+            && self.groups == other.groups
+            && self.flops == other.flops
+            && self.bytes == other.bytes
+    }
+
+    pub fn groups(&self) -> (u32, u32) {
+        self.groups
+    }
+}
+
 struct LayerActs<B> {
     ln1: B,
     ln1_mean: B,
@@ -562,6 +576,17 @@ impl GpuStep {
         }
     }
 
+    /// `op` repeated `repeats` times in one pass, as the bench times a dispatch (issue 19's
+    /// premise check times each product alone this way).
+    pub fn bench_dispatch(&self, op: &Op, repeats: u32) -> crate::bench::Dispatch {
+        crate::bench::Dispatch {
+            pipeline: self.pipelines[op.pipeline].pipeline.clone(),
+            parts: (0..repeats)
+                .map(|_| (op.bind_group.clone(), (op.groups.0, op.groups.1, 1)))
+                .collect(),
+        }
+    }
+
     /// Records one op into `pass`.
     pub fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
         self.dispatch(pass, op);
@@ -571,6 +596,13 @@ impl GpuStep {
         pass.set_pipeline(&self.pipelines[op.pipeline].pipeline);
         pass.set_bind_group(0, &op.bind_group, &[]);
         pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
+    }
+
+    /// Bytes `encode_zero_grads` writes.
+    pub fn zeroed_bytes(&self) -> u64 {
+        self.buffers.grads.iter().map(|g| g.size()).sum::<u64>()
+            + self.buffers.dresidual.size()
+            + self.buffers.dlnf.size()
     }
 
     /// Copies this step's mean loss into slot `slot` of the loss history.

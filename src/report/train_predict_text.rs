@@ -1,0 +1,74 @@
+//! `flopcost train --predict`'s text: the step predicted from isolated measurements beside the
+//! measured step, class by class, each gap with its likely cause.
+
+use std::fmt::Write;
+
+use crate::model::StepPrediction;
+
+use super::table::Table;
+
+fn ms(seconds: f64) -> String {
+    format!("{:.2} ms", seconds * 1e3)
+}
+
+fn gap(g: Option<f64>) -> String {
+    g.map_or("-".into(), |g| format!("{:+.1}%", 100.0 * g))
+}
+
+pub fn render(p: &StepPrediction) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\npremise check: the step predicted from what was measured in isolation ({})",
+        p.timing.name()
+    );
+    let _ = writeln!(out, "  method: {}", p.method);
+    let _ = writeln!(
+        out,
+        "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, copy bandwidth {:.1} GB/s; \
+         {} distinct products timed alone",
+        p.dispatch_overhead_s * 1e6,
+        p.submission_overhead_s * 1e6,
+        p.copy_bandwidth_gbs,
+        p.products.len()
+    );
+    let mut table = Table::new(&[
+        "kernels",
+        "dispatches",
+        "predicted",
+        "measured",
+        "gap",
+        "basis",
+        "why",
+    ])
+    .right_align(&[1, 2, 3, 4]);
+    for c in &p.classes {
+        table.row(vec![
+            c.class.clone(),
+            c.dispatches.to_string(),
+            ms(c.predicted_s),
+            c.measured_s.map_or("-".into(), ms),
+            gap(c.gap),
+            c.basis.clone(),
+            c.explanation.clone(),
+        ]);
+    }
+    out.push_str(&table.render());
+    let _ = writeln!(out, "  classes: {}", p.class_conditions);
+    let verdict = if p.step_gap.abs() <= p.agreement {
+        "within"
+    } else {
+        "NOT within"
+    };
+    let _ = writeln!(
+        out,
+        "whole step: predicted {} (of which {} one submission and the gradient zeroing), \
+         measured {} (median of the timed steps): {} — {verdict} ±{:.0}%",
+        ms(p.predicted_step_s),
+        ms(p.fixed_s),
+        ms(p.measured_step_s),
+        gap(Some(p.step_gap)),
+        100.0 * p.agreement
+    );
+    out
+}
