@@ -175,7 +175,11 @@ use Access::{Read, ReadWrite, Uniform};
 
 macro_rules! shader {
     ($file:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/train/", $file))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/shaders/train/",
+            $file
+        ))
     };
 }
 

@@ -20,6 +20,7 @@ pub mod memory;
 pub mod params;
 pub mod plan;
 pub mod reference;
+pub mod runner;
 pub mod step;
 
 pub use config::GptConfig;

@@ -27,9 +27,9 @@ use super::plan::StepPlan;
 pub struct Op {
     pub kernel: &'static str,
     pub class: KernelClass,
-    pipeline: usize,
-    bind_group: wgpu::BindGroup,
-    groups: (u32, u32),
+    pub(crate) pipeline: usize,
+    pub(crate) bind_group: wgpu::BindGroup,
+    pub(crate) groups: (u32, u32),
     /// Useful floating-point operations (matmuls and attention), for rates.
     pub flops: f64,
     /// Bytes it must move at least: each input read once, each output written once.
@@ -240,19 +240,20 @@ pub struct GpuStep {
     hyper: wgpu::Buffer,
 }
 
-/// Records ops: finds or builds each kernel's pipeline and makes each op's uniform.
-struct Recorder<'a> {
-    device: &'a wgpu::Device,
-    pipelines: Vec<Pipeline>,
-    ops: Vec<Op>,
-    path: MatmulPath,
-    max_texture: u32,
+/// Records ops: finds or builds each kernel's pipeline and makes each op's uniform. The
+/// Llama-style step (`train::llama::step`) records with it too.
+pub(crate) struct Recorder<'a> {
+    pub(crate) device: &'a wgpu::Device,
+    pub(crate) pipelines: Vec<Pipeline>,
+    pub(crate) ops: Vec<Op>,
+    pub(crate) path: MatmulPath,
+    pub(crate) max_texture: u32,
     /// The texture path's textures, by (width, height, slot), allocated from the plan's count.
-    textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
+    pub(crate) textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
 }
 
 impl Recorder<'_> {
-    fn pipeline(&mut self, kernel: TrainKernel) -> usize {
+    pub(crate) fn pipeline(&mut self, kernel: TrainKernel) -> usize {
         if let Some(i) = self
             .pipelines
             .iter()
@@ -266,7 +267,7 @@ impl Recorder<'_> {
 
     /// One dispatch of `kernel` over `groups` on `buffers` plus a uniform of `words`.
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(crate) fn push(
         &mut self,
         kernel: TrainKernel,
         buffers: &[&wgpu::Buffer],
@@ -323,7 +324,7 @@ impl Recorder<'_> {
             .expect("the plan counted every texture the step packs into")
     }
 
-    fn items(
+    pub(crate) fn items(
         &mut self,
         kernel: TrainKernel,
         buffers: &[&wgpu::Buffer],
@@ -338,16 +339,16 @@ impl Recorder<'_> {
 
 /// One matmul: its shape, strides and offsets as the shader's `Params` takes them.
 #[derive(Clone, Copy)]
-struct Gemm {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    a_off: u32,
-    b_off: u32,
-    c_off: u32,
+pub(crate) struct Gemm {
+    pub(crate) m: u32,
+    pub(crate) n: u32,
+    pub(crate) k: u32,
+    pub(crate) lda: u32,
+    pub(crate) ldb: u32,
+    pub(crate) ldc: u32,
+    pub(crate) a_off: u32,
+    pub(crate) b_off: u32,
+    pub(crate) c_off: u32,
 }
 
 impl Gemm {
@@ -1091,7 +1092,12 @@ fn residual_add(
     );
 }
 
-fn matmul(rec: &mut Recorder, variant: MatmulVariant, gemm: Gemm, buffers: [&wgpu::Buffer; 4]) {
+pub(crate) fn matmul(
+    rec: &mut Recorder,
+    variant: MatmulVariant,
+    gemm: Gemm,
+    buffers: [&wgpu::Buffer; 4],
+) {
     let problem = MatmulProblem {
         m: gemm.m,
         n: gemm.n,

@@ -7,8 +7,8 @@
 //! `Gelu` (its activation), the rotary embeddings as `Other` (memory-bound, like the position
 //! embedding they replace).
 
-use super::{simple, KernelClass, TrainKernel};
 use super::Access::{Read, ReadWrite, Uniform};
+use super::{simple, KernelClass, TrainKernel};
 
 pub fn embedding_forward() -> TrainKernel {
     simple(
