@@ -144,7 +144,10 @@ fn rope_matches_the_reference_on_the_query_and_key_heads_of_a_row() {
         ]
     };
     let items = (b * t * rotated * hs / 2) as u64;
-    for (sign, expected, name) in [(1.0f32, &out, "rope forward"), (-1.0, &back, "rope backward")] {
+    for (sign, expected, name) in [
+        (1.0f32, &out, "rope forward"),
+        (-1.0, &back, "rope backward"),
+    ] {
         let got = run(
             &ctx,
             k::rope(),
@@ -156,7 +159,11 @@ fn rope_matches_the_reference_on_the_query_and_key_heads_of_a_row() {
         for (row, orig) in got.chunks(stride).zip(x.chunks(stride)) {
             got_front.extend_from_slice(&row[..rotated * hs]);
             got_rest.extend_from_slice(&row[rotated * hs..]);
-            assert_eq!(&row[rotated * hs..], &orig[rotated * hs..], "{name}: values moved");
+            assert_eq!(
+                &row[rotated * hs..],
+                &orig[rotated * hs..],
+                "{name}: values moved"
+            );
         }
         assert!(!got_rest.is_empty());
         check(name, &got_front, expected, 16);
@@ -185,14 +192,24 @@ fn grouped_query_attention_matches_the_reference() {
     let dout = random(rows * c, 24);
     let qkv: Vec<f32> = (0..rows)
         .flat_map(|i| {
-            [&q[i * c..(i + 1) * c], &kk[i * kc..(i + 1) * kc], &v[i * kc..(i + 1) * kc]].concat()
+            [
+                &q[i * c..(i + 1) * c],
+                &kk[i * kc..(i + 1) * kc],
+                &v[i * kc..(i + 1) * kc],
+            ]
+            .concat()
         })
         .collect();
     let scores = shape.scores_len();
-    let (mut out, mut preatt, mut att) = (vec![0.0; rows * c], vec![0.0; scores], vec![0.0; scores]);
+    let (mut out, mut preatt, mut att) =
+        (vec![0.0; rows * c], vec![0.0; scores], vec![0.0; scores]);
     let (qw, kw, vw) = (wide(&q), wide(&kk), wide(&v));
     r::gqa_attention_forward(&mut out, &mut preatt, &mut att, &qw, &kw, &vw, shape);
-    let (mut dq, mut dk, mut dv) = (vec![0.0; rows * c], vec![0.0; rows * kc], vec![0.0; rows * kc]);
+    let (mut dq, mut dk, mut dv) = (
+        vec![0.0; rows * c],
+        vec![0.0; rows * kc],
+        vec![0.0; rows * kc],
+    );
     let (mut dpreatt, mut datt) = (vec![0.0; scores], vec![0.0; scores]);
     r::gqa_attention_backward(
         &mut dq,
@@ -209,12 +226,19 @@ fn grouped_query_attention_matches_the_reference() {
     );
     let dqkv: Vec<f64> = (0..rows)
         .flat_map(|i| {
-            [&dq[i * c..(i + 1) * c], &dk[i * kc..(i + 1) * kc], &dv[i * kc..(i + 1) * kc]].concat()
+            [
+                &dq[i * c..(i + 1) * c],
+                &dk[i * kc..(i + 1) * kc],
+                &dv[i * kc..(i + 1) * kc],
+            ]
+            .concat()
         })
         .collect();
 
     let scale = (1.0 / (hs as f32).sqrt()).to_bits();
-    let words = vec![b as u32, t as u32, c as u32, nh as u32, scale, 0, kvh as u32, 0];
+    let words = vec![
+        b as u32, t as u32, c as u32, nh as u32, scale, 0, kvh as u32, 0,
+    ];
     let items = (b * nh * t) as u64;
     let mut res = run(
         &ctx,
