@@ -31,6 +31,8 @@ pub struct Dimensions {
 #[derive(Debug, Clone)]
 pub struct TrainCommand {
     pub preset: String,
+    /// A named Llama-style model (`--model`), run by `train_llama` instead of the GPT preset.
+    pub model: Option<String>,
     pub dimensions: Dimensions,
     pub steps: u32,
     pub warmup: u32,
@@ -83,6 +85,9 @@ fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
 }
 
 pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
+    if let Some(model) = &command.model {
+        return super::train_llama::run(command, model, globals);
+    }
     let config = resolve(&command.preset, &command.dimensions)?;
     let matmul = matmul_choice(&command.matmul)?;
     let data = if command.random_data {

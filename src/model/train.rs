@@ -57,6 +57,14 @@ pub struct TrainReport {
     /// there is none.
     pub mfu: Vec<MfuFigure>,
     pub breakdown: Breakdown,
+    /// The architecture when not GPT-2's: a Llama-style block's FFN width, KV heads, RoPE θ
+    /// (issue 19's `--model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// What runs smaller than the named model (fewer layers, a smaller batch or context), when
+    /// anything does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced: Option<String>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

@@ -96,7 +96,7 @@ impl Session {
     /// The f32 matmul families' rates at the step's largest product (the MLP's B·T × 4C × C),
     /// validated and timed as `bench` does, each in its default configuration: (family,
     /// GFLOP/s, shape). The naive family is left out: it is never the best, and slow.
-    fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
+    pub(super) fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
         let problem = MatmulProblem {
             m: (config.batch * config.ctx) as u32,
             n: 4 * config.width as u32,
@@ -124,7 +124,7 @@ impl Session {
             .collect()
     }
 
-    fn assemble(
+    pub(super) fn assemble(
         &self,
         request: &TrainRequest,
         plan: &TrainPlan,
@@ -284,6 +284,8 @@ impl Session {
                 classes,
                 copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
             },
+            architecture: None,
+            reduced: None,
         }
     }
 }
