@@ -20,7 +20,7 @@ fn run_json(args: &[&str]) -> Value {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    parse_train_report(&text).expect("the report loads through the one loader");
+    parse_train_report(&text, "stdout").expect("the report loads through the one loader");
     serde_json::from_str(&text).unwrap()
 }
 
