@@ -13,7 +13,10 @@ struct Params {
     nh: u32,
     scale: f32,
     b0: u32,
-    _pad1: u32,
+    // Key/value heads, each shared by nh / kv_heads query heads (grouped-query attention,
+    // Llama); 0 means nh (GPT-2). A row of qkv holds the nh query heads, then the kv_heads
+    // key heads, then the kv_heads value heads.
+    kv_heads: u32,
     _pad2: u32,
 }
 
@@ -40,7 +43,10 @@ fn main(
     let bb = index / (p.t * p.nh);
     let gb = p.b0 + bb;
     let hs = p.c / p.nh;
-    let c3 = 3u * p.c;
+    let kvh = select(p.kv_heads, p.nh, p.kv_heads == 0u);
+    let g = h / (p.nh / kvh);
+    let c3 = p.c + 2u * kvh * hs;
+    let v_at = p.c + (kvh + g) * hs;
     let row = ((bb * p.nh + h) * p.t + t) * p.t;
 
     // This position's output gradient, read once.
@@ -51,7 +57,7 @@ fn main(
     }
     var weighted = 0.0;
     for (var t2 = 0u; t2 <= t; t2++) {
-        let v = (gb * p.t + t2) * c3 + 2u * p.c + h * hs;
+        let v = (gb * p.t + t2) * c3 + v_at;
         var datt = 0.0;
         for (var i = 0u; i < hs; i++) {
             datt += d[i] * qkv[v + i];

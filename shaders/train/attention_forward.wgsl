@@ -13,7 +13,10 @@ struct Params {
     nh: u32,
     scale: f32,
     b0: u32,
-    _pad1: u32,
+    // Key/value heads, each shared by nh / kv_heads query heads (grouped-query attention,
+    // Llama); 0 means nh (GPT-2). A row of qkv holds the nh query heads, then the kv_heads
+    // key heads, then the kv_heads value heads.
+    kv_heads: u32,
     _pad2: u32,
 }
 
@@ -40,7 +43,11 @@ fn main(
     let bb = index / (p.t * p.nh);
     let gb = p.b0 + bb;
     let hs = p.c / p.nh;
-    let c3 = 3u * p.c;
+    let kvh = select(p.kv_heads, p.nh, p.kv_heads == 0u);
+    let g = h / (p.nh / kvh);
+    let c3 = p.c + 2u * kvh * hs;
+    let k_at = p.c + g * hs;
+    let v_at = p.c + (kvh + g) * hs;
     let row = ((bb * p.nh + h) * p.t + t) * p.t;
 
     // The query, read once; keys and values then stream through row by row.
@@ -51,7 +58,7 @@ fn main(
     }
     var maxv = -3.402823e38;
     for (var t2 = 0u; t2 <= t; t2++) {
-        let k = (gb * p.t + t2) * c3 + p.c + h * hs;
+        let k = (gb * p.t + t2) * c3 + k_at;
         var score = 0.0;
         for (var i = 0u; i < hs; i++) {
             score += q[i] * qkv[k + i];
@@ -75,7 +82,7 @@ fn main(
         if (t2 <= t) {
             let a = att[row + t2] * inv;
             att[row + t2] = a;
-            let v = (gb * p.t + t2) * c3 + 2u * p.c + h * hs;
+            let v = (gb * p.t + t2) * c3 + v_at;
             for (var i = 0u; i < hs; i++) {
                 acc[i] += a * qkv[v + i];
             }

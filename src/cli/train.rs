@@ -13,6 +13,11 @@ pub struct TrainArgs {
     /// The model to start from: tiny, gpt2-124m or gpt2-350m. Any dimension flag overrides it.
     #[arg(long, default_value = "tiny")]
     pub preset: String,
+    /// A Llama-style model at its own layer shapes instead: llama-3.1-8b or tiny-llama. Fewer
+    /// layers, a shorter context and a smaller vocabulary are chosen where the device needs
+    /// them (and said); --layers, --batch, --ctx and --vocab set them.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
     /// Vocabulary size V.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub vocab: Option<u64>,
@@ -66,8 +71,8 @@ pub struct TrainArgs {
 
     /// Also predict the step from what is measured in isolation (each product alone, the
     /// memory-bound kernels at the copy bandwidth, the dispatch overhead) and set the
-    /// prediction beside the measured step, class by class.
-    #[arg(long)]
+    /// prediction beside the measured step, class by class (GPT-2's step only).
+    #[arg(long, conflicts_with = "model")]
     pub predict: bool,
 
     /// Print the report as JSON on stdout (every step's samples included).
@@ -92,6 +97,7 @@ impl From<TrainArgs> for TrainCommand {
         let size = |v: Option<u64>| v.map(|x| usize::try_from(x).unwrap_or(usize::MAX));
         TrainCommand {
             preset: a.preset,
+            model: a.model,
             dimensions: Dimensions {
                 vocab: size(a.vocab),
                 ctx: size(a.ctx),

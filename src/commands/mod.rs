@@ -14,6 +14,7 @@ pub mod serve;
 pub mod sweep;
 pub mod train;
 pub mod train_outputs;
+pub mod train_llama;
 pub mod tune;
 pub mod web;
 

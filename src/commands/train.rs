@@ -33,6 +33,8 @@ pub struct Dimensions {
 #[derive(Debug, Clone)]
 pub struct TrainCommand {
     pub preset: String,
+    /// A named Llama-style model (`--model`), run by `train_llama` instead of the GPT preset.
+    pub model: Option<String>,
     pub dimensions: Dimensions,
     pub steps: u32,
     pub warmup: u32,
@@ -88,6 +90,9 @@ fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
 }
 
 pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
+    if let Some(model) = &command.model {
+        return super::train_llama::run(command, model, globals);
+    }
     let config = resolve(&command.preset, &command.dimensions)?;
     let slurm = SlurmEnv::from_env();
     // Each Slurm task's files get its rank (`%t`), checked before the device is touched.

@@ -64,6 +64,14 @@ pub struct TrainReport {
     /// `--predict`: the step predicted from isolated measurements, beside the measured one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prediction: Option<super::train_prediction::StepPrediction>,
+    /// The architecture when not GPT-2's: a Llama-style block's FFN width, KV heads, RoPE θ
+    /// (issue 19's `--model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// What runs smaller than the named model (fewer layers, a smaller batch or context), when
+    /// anything does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced: Option<String>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

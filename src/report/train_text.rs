@@ -36,9 +36,26 @@ pub fn render(r: &TrainReport) -> String {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "GPT training step: V={} T={} C={} L={} H={} B={}{preset}, {}",
-        m.vocab, m.ctx, m.width, m.layers, m.heads, m.batch, r.precision
+        "{} training step: V={} T={} C={} L={} H={} B={}{preset}, {}",
+        if r.architecture.is_some() {
+            "Llama-style"
+        } else {
+            "GPT"
+        },
+        m.vocab,
+        m.ctx,
+        m.width,
+        m.layers,
+        m.heads,
+        m.batch,
+        r.precision
     );
+    if let Some(arch) = &r.architecture {
+        let _ = writeln!(out, "  {arch}");
+    }
+    if let Some(reduced) = &r.reduced {
+        let _ = writeln!(out, "  {reduced}");
+    }
     let a = &r.adapter;
     let _ = writeln!(
         out,

@@ -104,7 +104,7 @@ impl Session {
     /// The f32 matmul families' rates at the step's largest product (the MLP's B·T × 4C × C),
     /// validated and timed as `bench` does, each in its default configuration: (family,
     /// GFLOP/s, shape). The naive family is left out: it is never the best, and slow.
-    fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
+    pub(super) fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
         let problem = MatmulProblem {
             m: (config.batch * config.ctx) as u32,
             n: 4 * config.width as u32,
@@ -132,7 +132,7 @@ impl Session {
             .collect()
     }
 
-    fn assemble(
+    pub(super) fn assemble(
         &self,
         request: &TrainRequest,
         plan: &TrainPlan,
@@ -294,6 +294,8 @@ impl Session {
             },
             slurm_task: crate::cluster::SlurmEnv::from_env().task(&self.ctx.reason),
             prediction: None,
+            architecture: None,
+            reduced: None,
         }
     }
 }

@@ -175,9 +175,15 @@ use Access::{Read, ReadWrite, Uniform};
 
 macro_rules! shader {
     ($file:literal) => {
-        include_str!(concat!("../../shaders/train/", $file))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/shaders/train/",
+            $file
+        ))
     };
 }
+
+pub mod llama;
 
 /// Which of the linear layer's products a matmul variant computes; each fixes how A and B are
 /// indexed and whether C is replaced or added to.
@@ -710,6 +716,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         loss_mean(),
         adamw(),
     ]);
+    all.extend(llama::all());
     all
 }
 

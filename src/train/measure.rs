@@ -15,6 +15,7 @@ use super::data;
 use super::kernels::{KernelClass, MatmulPath};
 use super::params::{init_params, AdamW};
 use super::plan::StepPlan;
+use super::runner::StepRunner;
 use super::step::{GpuStep, Op};
 
 /// Where batches come from.
@@ -73,11 +74,11 @@ const STEP_TIMEOUT_FLOOR: Duration = Duration::from_secs(120);
 /// Runs `plan` on `step` (built and uploaded, not yet poisoned).
 pub fn run(
     ctx: &GpuContext,
-    step: &GpuStep,
+    step: &dyn StepRunner,
     plan: &TrainPlan,
     progress: &Progress,
 ) -> Result<TrainMeasurement, FlopcostError> {
-    let config = *step.config();
+    let config = step.token_shape();
     let corpus = data::corpus_tokens();
     let batch = |i: u32| match plan.data {
         DataSource::Corpus => data::batch(&corpus, &config, i as usize),
@@ -167,11 +168,11 @@ fn check_losses(losses: &[f32], first: usize) -> Result<(), FlopcostError> {
 
 type ClassProfile = (Vec<ClassSample>, TimingSource, String);
 
-fn ops_of(step: &GpuStep) -> impl Iterator<Item = &Op> {
-    step.forward_backward.iter().chain(step.update.iter())
+fn ops_of(step: &dyn StepRunner) -> impl Iterator<Item = &Op> {
+    step.forward_backward().iter().chain(step.update().iter())
 }
 
-fn empty_classes(step: &GpuStep) -> Vec<ClassSample> {
+fn empty_classes(step: &dyn StepRunner) -> Vec<ClassSample> {
     KernelClass::ALL
         .iter()
         .map(|&class| {
@@ -191,7 +192,7 @@ fn empty_classes(step: &GpuStep) -> Vec<ClassSample> {
 #[allow(clippy::too_many_arguments)]
 fn profile(
     ctx: &GpuContext,
-    step: &GpuStep,
+    step: &dyn StepRunner,
     plan: &TrainPlan,
     first: u32,
     batch: &dyn Fn(u32) -> (Vec<u32>, Vec<u32>),
@@ -204,7 +205,7 @@ fn profile(
     ));
     let mut classes = empty_classes(step);
     let ops: Vec<&Op> = ops_of(step).collect();
-    let fb = step.forward_backward.len();
+    let fb = step.forward_backward().len();
     let timer = TimestampTimer::new(ctx, ops.len() as u32);
     let mut note = None;
     if let Some(timer) = &timer {
@@ -216,8 +217,8 @@ fn profile(
             step.set_hyper(&ctx.queue, &plan.hyper, i as usize + 1);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             step.encode_zero_grads(&mut encoder);
-            step.encode_ops(&mut encoder, &step.forward_backward, Some((timer, 0)));
-            step.encode_ops(&mut encoder, &step.update, Some((timer, fb as u32)));
+            step.encode_ops(&mut encoder, step.forward_backward(), Some((timer, 0)));
+            step.encode_ops(&mut encoder, step.update(), Some((timer, fb as u32)));
             step.encode_keep_loss(&mut encoder, i);
             timer.resolve(&mut encoder, ops.len() as u32);
             let start = Instant::now();

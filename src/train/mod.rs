@@ -22,6 +22,7 @@ pub mod plan;
 pub mod predict;
 pub mod prediction;
 pub mod reference;
+pub mod runner;
 pub mod step;
 pub mod web_plan;
 

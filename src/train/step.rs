@@ -27,9 +27,9 @@ use super::plan::StepPlan;
 pub struct Op {
     pub kernel: &'static str,
     pub class: KernelClass,
-    pipeline: usize,
-    bind_group: wgpu::BindGroup,
-    groups: (u32, u32),
+    pub(crate) pipeline: usize,
+    pub(crate) bind_group: wgpu::BindGroup,
+    pub(crate) groups: (u32, u32),
     /// Useful floating-point operations (matmuls and attention), for rates.
     pub flops: f64,
     /// Bytes it must move at least: each input read once, each output written once.
@@ -267,20 +267,21 @@ pub struct GpuStep {
     hyper: wgpu::Buffer,
 }
 
-/// Records ops: finds or builds each kernel's pipeline and makes each op's uniform.
-struct Recorder<'a> {
-    device: &'a wgpu::Device,
-    pipelines: Vec<Pipeline>,
-    ops: Vec<Op>,
-    path: MatmulPath,
-    max_texture: u32,
+/// Records ops: finds or builds each kernel's pipeline and makes each op's uniform. The
+/// Llama-style step (`train::llama::step`) records with it too.
+pub(crate) struct Recorder<'a> {
+    pub(crate) device: &'a wgpu::Device,
+    pub(crate) pipelines: Vec<Pipeline>,
+    pub(crate) ops: Vec<Op>,
+    pub(crate) path: MatmulPath,
+    pub(crate) max_texture: u32,
     /// The texture path's textures, by (width, height, slot), allocated from the plan's count.
-    textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
+    pub(crate) textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
 }
 
 /// Where the step's dispatches are recorded: on the device ([`Recorder`]), or as the page's plan
 /// (`web_plan`), so both take the one recording of the step and neither derives it again.
-pub(super) trait Sink {
+pub(crate) trait Sink {
     type Buf;
 
     fn path(&self) -> MatmulPath;
@@ -321,7 +322,7 @@ pub(super) trait Sink {
 }
 
 impl Recorder<'_> {
-    fn pipeline(&mut self, kernel: TrainKernel) -> usize {
+    pub(crate) fn pipeline(&mut self, kernel: TrainKernel) -> usize {
         if let Some(i) = self
             .pipelines
             .iter()
@@ -415,16 +416,16 @@ impl Sink for Recorder<'_> {
 
 /// One matmul: its shape, strides and offsets as the shader's `Params` takes them.
 #[derive(Clone, Copy)]
-pub(super) struct Gemm {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    a_off: u32,
-    b_off: u32,
-    c_off: u32,
+pub(crate) struct Gemm {
+    pub(crate) m: u32,
+    pub(crate) n: u32,
+    pub(crate) k: u32,
+    pub(crate) lda: u32,
+    pub(crate) ldb: u32,
+    pub(crate) ldc: u32,
+    pub(crate) a_off: u32,
+    pub(crate) b_off: u32,
+    pub(crate) c_off: u32,
 }
 
 impl Gemm {
@@ -1182,7 +1183,12 @@ fn residual_add<S: Sink>(rec: &mut S, a: &S::Buf, b: &S::Buf, out: &S::Buf, n: u
     );
 }
 
-fn matmul<S: Sink>(rec: &mut S, variant: MatmulVariant, gemm: Gemm, buffers: [&S::Buf; 4]) {
+pub(crate) fn matmul<S: Sink>(
+    rec: &mut S,
+    variant: MatmulVariant,
+    gemm: Gemm,
+    buffers: [&S::Buf; 4],
+) {
     let problem = MatmulProblem {
         m: gemm.m,
         n: gemm.n,

@@ -209,13 +209,16 @@ pub struct ReducedLlama {
 }
 
 impl ReducedLlama {
-    /// The dimensions that run smaller than the model's, in the order layers, batch, ctx;
+    /// The dimensions that run smaller than the model's, in the order layers, batch, ctx, vocab;
     /// empty when nothing was reduced.
     pub fn reductions(&self) -> Vec<Reduction> {
         [
             ("layers", self.full.layers, self.config.layers),
             ("batch", self.full.batch, self.config.batch),
             ("ctx", self.full.ctx, self.config.ctx),
+            // Only where a device cannot hold the tables (Llama 3.1 8B's 128256×4096 embedding
+            // and head are 4 GiB with their gradients and AdamW state, each).
+            ("vocab", self.full.vocab, self.config.vocab),
         ]
         .into_iter()
         .filter(|(_, full, reduced)| full != reduced)

@@ -14,7 +14,9 @@ pub mod config;
 pub mod flops;
 pub mod memory;
 pub mod params;
+pub mod plan;
 pub mod reference;
+pub mod step;
 
 pub use config::{LlamaConfig, ReducedLlama, Reduction};
 pub use params::{init_llama_params, LlamaLayout, LlamaSlot, LlamaTensor};

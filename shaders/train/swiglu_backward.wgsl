@@ -1,0 +1,33 @@
+// SwiGLU backward, both gradients written (scratch buffers, consumed by the next products):
+//   dgate = dout · up · s · (1 + a · (1 - s)),  dup = dout · a · s,  s = sigmoid(a).
+
+struct Params {
+    n: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> gate: array<f32>;
+@group(0) @binding(1) var<storage, read> up: array<f32>;
+@group(0) @binding(2) var<storage, read> dout: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dgate: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dup: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) lidx: u32,
+) {
+    let i = (wg.y * groups.x + wg.x) * 256u + lidx;
+    if (i >= p.n) {
+        return;
+    }
+    let a = gate[i];
+    let s = 1.0 / (1.0 + exp(-a));
+    let d = dout[i];
+    dgate[i] = d * up[i] * s * (1.0 + a * (1.0 - s));
+    dup[i] = d * a * s;
+}

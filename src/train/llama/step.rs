@@ -1,0 +1,912 @@
+//! The Llama-style training step on the GPU, built as GPT-2's (`train::step`): every buffer
+//! allocated once from a [`LlamaStepPlan`], the dispatches recorded once, one step (forward,
+//! backward, AdamW) one command buffer. It records with GPT-2's recorder and matmul variants
+//! (no biases), and runs the Llama kernels (`train::kernels::llama`) and GPT-2's attention
+//! with grouped-query heads.
+//!
+//! Layout: a layer's queries, keys and values share one buffer, a row per position holding the
+//! NH query heads, then the KVH key heads, then the KVH value heads, so the three projections
+//! write column ranges of it, the rotary embedding turns its first NH + KVH heads in place, and
+//! the attention kernels read it as GPT-2's read their qkv. As in GPT-2's step, the residual
+//! stream has one gradient buffer into which every branch adds, and the LM head and loss run on
+//! chunks of positions.
+
+use std::time::Duration;
+
+use crate::error::FlopcostError;
+use crate::gpu::{read_buffer, GpuContext, TimestampTimer};
+use crate::kernels::TiledConfig;
+use crate::train::kernels::{self, llama as lk, KernelClass, MatmulPath, MatmulVariant};
+use crate::train::launch::{storage, uniform};
+use crate::train::params::AdamW;
+use crate::train::step::{matmul, Gemm, Op, Recorder, Sink};
+
+use super::params::LlamaTensor;
+use super::plan::LlamaStepPlan;
+
+struct LayerActs {
+    n1: wgpu::Buffer,
+    rstd1: wgpu::Buffer,
+    qkv: wgpu::Buffer,
+    atty: wgpu::Buffer,
+    att: Vec<wgpu::Buffer>,
+    residual2: wgpu::Buffer,
+    n2: wgpu::Buffer,
+    rstd2: wgpu::Buffer,
+    gate: wgpu::Buffer,
+    up: wgpu::Buffer,
+    swiglu: wgpu::Buffer,
+    residual3: wgpu::Buffer,
+}
+
+/// Everything the step allocates, as the plan lists it.
+pub struct LlamaBuffers {
+    pub params: Vec<wgpu::Buffer>,
+    pub grads: Vec<wgpu::Buffer>,
+    m: Vec<wgpu::Buffer>,
+    v: Vec<wgpu::Buffer>,
+    tokens: wgpu::Buffer,
+    targets: wgpu::Buffer,
+    encoded: wgpu::Buffer,
+    layers: Vec<LayerActs>,
+    dpreatt: Vec<wgpu::Buffer>,
+    projection: wgpu::Buffer,
+    nf: wgpu::Buffer,
+    rstdf: wgpu::Buffer,
+    logits: wgpu::Buffer,
+    losses: wgpu::Buffer,
+    loss: wgpu::Buffer,
+    history: wgpu::Buffer,
+    dresidual: wgpu::Buffer,
+    dnf: wgpu::Buffer,
+    dswiglu: wgpu::Buffer,
+    dgate: wgpu::Buffer,
+    dup: wgpu::Buffer,
+    dn2: wgpu::Buffer,
+    datty: wgpu::Buffer,
+    dqkv: wgpu::Buffer,
+    dn1: wgpu::Buffer,
+    pub allocated: u64,
+}
+
+impl LlamaBuffers {
+    fn new(device: &wgpu::Device, plan: &LlamaStepPlan) -> LlamaBuffers {
+        let mut allocated = 0u64;
+        let mut make = |label: &str, elements: u64| {
+            allocated += elements * 4;
+            storage(device, label, elements * 4)
+        };
+        let cfg = &plan.config;
+        let (v, t, c, f, b, nh) = (
+            cfg.vocab as u64,
+            cfg.ctx as u64,
+            cfg.width as u64,
+            cfg.ffn_width as u64,
+            cfg.batch as u64,
+            cfg.heads as u64,
+        );
+        let bt = b * t;
+        let qkv = bt * (c + 2 * cfg.kv_width() as u64);
+        let (mut params, mut grads, mut m, mut vv) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for piece in &plan.pieces {
+            let n = piece.range.len() as u64;
+            let name = piece.tensor.name();
+            params.push(make(name, n));
+            grads.push(make(name, n));
+            m.push(make(name, n));
+            vv.push(make(name, n));
+        }
+        let chunks = plan.att_chunks();
+        let tokens = make("tokens", bt);
+        let targets = make("targets", bt);
+        let encoded = make("encoded", bt * c);
+        let layers = (0..cfg.layers)
+            .map(|_| LayerActs {
+                n1: make("attn norm", bt * c),
+                rstd1: make("attn rstd", bt),
+                qkv: make("qkv", qkv),
+                atty: make("atty", bt * c),
+                att: chunks
+                    .iter()
+                    .map(|&(_, seqs)| make("att", seqs as u64 * nh * t * t))
+                    .collect(),
+                residual2: make("residual2", bt * c),
+                n2: make("ffn norm", bt * c),
+                rstd2: make("ffn rstd", bt),
+                gate: make("gate", bt * f),
+                up: make("up", bt * f),
+                swiglu: make("swiglu", bt * f),
+                residual3: make("residual3", bt * c),
+            })
+            .collect();
+        let dpreatt = chunks
+            .iter()
+            .map(|&(_, seqs)| make("dpreatt", seqs as u64 * nh * t * t))
+            .collect();
+        LlamaBuffers {
+            params,
+            grads,
+            m,
+            v: vv,
+            tokens,
+            targets,
+            encoded,
+            layers,
+            dpreatt,
+            projection: make("projection", bt * c),
+            nf: make("final norm", bt * c),
+            rstdf: make("final rstd", bt),
+            logits: make("logits", plan.logit_rows as u64 * v),
+            losses: make("losses", bt),
+            loss: make("loss", 1),
+            history: make("loss history", plan.history.max(1) as u64),
+            dresidual: make("dresidual", bt * c),
+            dnf: make("dfinal", bt * c),
+            dswiglu: make("dswiglu", bt * f),
+            dgate: make("dgate", bt * f),
+            dup: make("dup", bt * f),
+            dn2: make("dffn", bt * c),
+            datty: make("datty", bt * c),
+            dqkv: make("dqkv", qkv),
+            dn1: make("dattn", bt * c),
+            allocated,
+        }
+    }
+
+    /// Every activation and scratch gradient: what poisoning fills with NaN.
+    fn scratch(&self) -> Vec<&wgpu::Buffer> {
+        let mut all = vec![
+            &self.encoded,
+            &self.projection,
+            &self.nf,
+            &self.rstdf,
+            &self.logits,
+            &self.losses,
+            &self.loss,
+            &self.dresidual,
+            &self.dnf,
+            &self.dswiglu,
+            &self.dgate,
+            &self.dup,
+            &self.dn2,
+            &self.datty,
+            &self.dqkv,
+            &self.dn1,
+        ];
+        all.extend(self.dpreatt.iter());
+        for l in &self.layers {
+            all.extend([
+                &l.n1,
+                &l.rstd1,
+                &l.qkv,
+                &l.atty,
+                &l.residual2,
+                &l.n2,
+                &l.rstd2,
+                &l.gate,
+                &l.up,
+                &l.swiglu,
+                &l.residual3,
+            ]);
+            all.extend(l.att.iter());
+        }
+        all.extend(self.grads.iter());
+        all
+    }
+}
+
+fn f(x: f32) -> u32 {
+    x.to_bits()
+}
+
+/// The Llama-style step: buffers, pipelines, and its dispatches recorded once.
+pub struct LlamaGpuStep {
+    pub plan: LlamaStepPlan,
+    pub buffers: LlamaBuffers,
+    pipelines: Vec<crate::train::launch::Pipeline>,
+    /// Forward, backward (with the loss), in order.
+    pub forward_backward: Vec<Op>,
+    /// AdamW over every parameter piece.
+    pub update: Vec<Op>,
+    hyper: wgpu::Buffer,
+}
+
+/// A tensor in a buffer as a matmul operand: its row stride and the column it starts at.
+#[derive(Clone, Copy)]
+struct Strided<'a> {
+    buf: &'a wgpu::Buffer,
+    ld: u32,
+    off: u32,
+}
+
+/// A whole tensor of rows `ld` wide.
+fn whole(buf: &wgpu::Buffer, ld: u32) -> Strided<'_> {
+    Strided { buf, ld, off: 0 }
+}
+
+impl LlamaGpuStep {
+    /// Allocates every buffer of `plan`, uploads `params` (the flat vector, LlamaLayout
+    /// order) and records the step; its products use the tiled family in `tiles`.
+    pub fn new(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        plan: LlamaStepPlan,
+        params: &[f32],
+        tiles: TiledConfig,
+    ) -> LlamaGpuStep {
+        let buffers = LlamaBuffers::new(device, &plan);
+        for (piece, buffer) in plan.pieces.iter().zip(&buffers.params) {
+            queue.write_buffer(
+                buffer,
+                0,
+                bytemuck::cast_slice(&params[piece.range.clone()]),
+            );
+        }
+        let hyper = uniform(device, &[0; 8]);
+        let mut rec = Recorder {
+            device,
+            pipelines: Vec::new(),
+            ops: Vec::new(),
+            path: MatmulPath::Tiled(tiles),
+            max_texture: 0,
+            textures: Vec::new(),
+        };
+        record(&mut rec, &plan, &buffers);
+        let forward_backward = std::mem::take(&mut rec.ops);
+        for (i, piece) in plan.pieces.iter().enumerate() {
+            let n = piece.range.len() as u64;
+            let kernel = kernels::adamw();
+            let groups = kernel.grid.for_items(n);
+            let index = rec.pipeline(kernel);
+            let size = uniform(device, &[n as u32]);
+            let bind_group = rec.pipelines[index].bind(
+                device,
+                &[
+                    &buffers.params[i],
+                    &buffers.grads[i],
+                    &buffers.m[i],
+                    &buffers.v[i],
+                    &hyper,
+                    &size,
+                ],
+            );
+            rec.ops.push(Op {
+                kernel: "adamw",
+                class: KernelClass::Optimizer,
+                pipeline: index,
+                bind_group,
+                groups,
+                flops: 0.0,
+                bytes: 7.0 * 4.0 * n as f64,
+            });
+        }
+        let update = std::mem::take(&mut rec.ops);
+        LlamaGpuStep {
+            plan,
+            buffers,
+            pipelines: rec.pipelines,
+            forward_backward,
+            update,
+            hyper,
+        }
+    }
+
+    /// Fills every activation and scratch gradient with NaN (as GPT-2's step does).
+    pub fn poison(&self, queue: &wgpu::Queue) {
+        for buffer in self.buffers.scratch() {
+            let nan = vec![f32::NAN; (buffer.size() / 4) as usize];
+            queue.write_buffer(buffer, 0, bytemuck::cast_slice(&nan));
+        }
+    }
+
+    pub fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
+        queue.write_buffer(&self.buffers.tokens, 0, bytemuck::cast_slice(inputs));
+        queue.write_buffer(&self.buffers.targets, 0, bytemuck::cast_slice(targets));
+    }
+
+    /// AdamW's values for step `t` (from 1), bias corrections computed here in f64.
+    pub fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize) {
+        let words = [
+            f(hyper.lr as f32),
+            f(hyper.beta1 as f32),
+            f(hyper.beta2 as f32),
+            f(hyper.eps as f32),
+            f(hyper.weight_decay as f32),
+            f((1.0 - hyper.beta1.powi(t as i32)) as f32),
+            f((1.0 - hyper.beta2.powi(t as i32)) as f32),
+            0,
+        ];
+        queue.write_buffer(&self.hyper, 0, bytemuck::cast_slice(&words));
+    }
+
+    /// Zeroes what the backward pass adds into.
+    pub fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder) {
+        for g in &self.buffers.grads {
+            encoder.clear_buffer(g, 0, None);
+        }
+        encoder.clear_buffer(&self.buffers.dresidual, 0, None);
+        encoder.clear_buffer(&self.buffers.dnf, 0, None);
+    }
+
+    /// Records `ops`: in one compute pass, or with `timer`, one pass each with its own pair of
+    /// timestamps, slots `first_slot..`.
+    pub fn encode_ops(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        ops: &[Op],
+        timer: Option<(&TimestampTimer, u32)>,
+    ) {
+        match timer {
+            None => {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                for op in ops {
+                    self.dispatch_one(&mut pass, op);
+                }
+            }
+            Some((timer, first_slot)) => {
+                for (i, op) in ops.iter().enumerate() {
+                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some(op.kernel),
+                        timestamp_writes: Some(timer.pass_writes(first_slot + i as u32)),
+                    });
+                    self.dispatch_one(&mut pass, op);
+                }
+            }
+        }
+    }
+
+    pub fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
+        pass.set_pipeline(&self.pipelines[op.pipeline].pipeline);
+        pass.set_bind_group(0, &op.bind_group, &[]);
+        pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
+    }
+
+    pub fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+        encoder.copy_buffer_to_buffer(
+            &self.buffers.loss,
+            0,
+            &self.buffers.history,
+            slot as u64 * 4,
+            4,
+        );
+    }
+
+    /// One whole step: zero the gradients, forward, backward, AdamW, keep the loss in `slot`.
+    pub fn encode_step(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+        self.encode_zero_grads(encoder);
+        self.encode_ops(encoder, &self.forward_backward, None);
+        self.encode_ops(encoder, &self.update, None);
+        self.encode_keep_loss(encoder, slot);
+    }
+
+    pub fn read_history(
+        &self,
+        ctx: &GpuContext,
+        n: u32,
+        timeout: Duration,
+    ) -> Result<Vec<f32>, FlopcostError> {
+        let bytes = read_buffer(ctx, &self.buffers.history, n.max(1) as u64 * 4, timeout)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes[..n as usize * 4]))
+    }
+
+    /// The flat vector (LlamaLayout order) of the parameters or their gradients.
+    pub fn read_flat(
+        &self,
+        ctx: &GpuContext,
+        gradients: bool,
+        timeout: Duration,
+    ) -> Result<Vec<f32>, FlopcostError> {
+        let total = self
+            .plan
+            .pieces
+            .iter()
+            .map(|p| p.range.end)
+            .max()
+            .unwrap_or(0);
+        let mut flat = vec![0f32; total];
+        let source = if gradients {
+            &self.buffers.grads
+        } else {
+            &self.buffers.params
+        };
+        for (piece, buffer) in self.plan.pieces.iter().zip(source) {
+            let bytes = read_buffer(ctx, buffer, piece.range.len() as u64 * 4, timeout)?;
+            flat[piece.range.clone()]
+                .copy_from_slice(&bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
+        }
+        Ok(flat)
+    }
+
+    pub fn dispatch_count(&self) -> usize {
+        self.forward_backward.len() + self.update.len()
+    }
+}
+
+/// The forward pass, the loss and the backward pass, in the reference's order
+/// (`ReferenceLlama::forward` and `backward`).
+fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
+    let cfg = &plan.config;
+    let (v, t, c, ff, nh, kvh, b) = (
+        cfg.vocab as u32,
+        cfg.ctx as u32,
+        cfg.width as u32,
+        cfg.ffn_width as u32,
+        cfg.heads as u32,
+        cfg.kv_heads as u32,
+        cfg.batch as u32,
+    );
+    let kv = cfg.kv_width() as u32;
+    let hs = cfg.head_size() as u32;
+    let stride = c + 2 * kv;
+    let bt = b * t;
+    let btf = bt as f64;
+    let cf = c as f64;
+    let pieces = |tensor: LlamaTensor, layer: usize| plan.pieces_of(tensor, layer);
+    let p = |tensor: LlamaTensor, layer: usize| &bufs.params[pieces(tensor, layer)[0].0];
+    let g = |tensor: LlamaTensor, layer: usize| &bufs.grads[pieces(tensor, layer)[0].0];
+    let chunks = plan.att_chunks();
+    let scale = f(1.0 / (hs as f32).sqrt());
+    let log_base = f(cfg.rope_theta.ln() as f32);
+    let eps = f(cfg.norm_eps as f32);
+
+    // Y[:, cols of W] = X·Wᵀ, W's pieces each writing their rows' columns.
+    let linear = |rec: &mut Recorder, x: Strided, w: LlamaTensor, layer: usize, y: Strided| {
+        for (i, piece) in pieces(w, layer) {
+            let gemm = Gemm {
+                m: bt,
+                n: piece.rows as u32,
+                k: piece.cols as u32,
+                lda: x.ld,
+                ldb: piece.cols as u32,
+                ldc: y.ld,
+                a_off: x.off,
+                b_off: 0,
+                c_off: y.off + piece.row0 as u32,
+            };
+            matmul(
+                rec,
+                MatmulVariant::ForwardNoBias,
+                gemm,
+                [x.buf, &bufs.params[i], x.buf, y.buf],
+            );
+        }
+    };
+    // dX (+)= dY·W and dW += dYᵀ·X, over W's pieces; `add` when dX already holds another
+    // branch's gradient.
+    let linear_backward = |rec: &mut Recorder,
+                           dy: Strided,
+                           x: Strided,
+                           w: LlamaTensor,
+                           layer: usize,
+                           dx: Strided,
+                           add: bool| {
+        for (n, (i, piece)) in pieces(w, layer).into_iter().enumerate() {
+            let (rows, cols) = (piece.rows as u32, piece.cols as u32);
+            let dy_off = dy.off + piece.row0 as u32;
+            let variant = if add || n > 0 {
+                MatmulVariant::BackwardInputAccumulate
+            } else {
+                MatmulVariant::BackwardInput
+            };
+            let dx_gemm = Gemm {
+                m: bt,
+                n: cols,
+                k: rows,
+                lda: dy.ld,
+                ldb: cols,
+                ldc: dx.ld,
+                a_off: dy_off,
+                b_off: 0,
+                c_off: dx.off,
+            };
+            matmul(
+                rec,
+                variant,
+                dx_gemm,
+                [dy.buf, &bufs.params[i], dy.buf, dx.buf],
+            );
+            let dw_gemm = Gemm {
+                m: rows,
+                n: cols,
+                k: bt,
+                lda: dy.ld,
+                ldb: x.ld,
+                ldc: cols,
+                a_off: dy_off,
+                b_off: x.off,
+                c_off: 0,
+            };
+            matmul(
+                rec,
+                MatmulVariant::BackwardWeight,
+                dw_gemm,
+                [dy.buf, x.buf, dy.buf, &bufs.grads[i]],
+            );
+        }
+    };
+    let rmsnorm = |rec: &mut Recorder,
+                   inp: &wgpu::Buffer,
+                   w: &wgpu::Buffer,
+                   out: &wgpu::Buffer,
+                   rstd: &wgpu::Buffer| {
+        rec.items(
+            lk::rmsnorm_forward(),
+            &[inp, w, out, rstd],
+            &[bt, c, eps, 0],
+            bt as u64,
+            4.0 * (2.0 * btf * cf + cf + btf),
+        );
+    };
+    let rmsnorm_backward = |rec: &mut Recorder,
+                            dout: &wgpu::Buffer,
+                            inp: &wgpu::Buffer,
+                            w: &wgpu::Buffer,
+                            rstd: &wgpu::Buffer,
+                            dinp: &wgpu::Buffer,
+                            dw: &wgpu::Buffer| {
+        rec.items(
+            lk::rmsnorm_backward_input(),
+            &[dout, inp, w, rstd, dinp],
+            &[bt, c, 0, 0],
+            bt as u64,
+            4.0 * (4.0 * btf * cf + cf + btf),
+        );
+        rec.items(
+            lk::rmsnorm_backward_weight(),
+            &[dout, inp, rstd, dw],
+            &[bt, c, 0, 0],
+            c as u64,
+            4.0 * (2.0 * btf * cf + 2.0 * cf + btf),
+        );
+    };
+    // The queries' and keys' heads of every row, turned by +θ (forward) or -θ (backward).
+    let rope = |rec: &mut Recorder, x: &wgpu::Buffer, sign: f32| {
+        let pairs = bt as u64 * (nh + kvh) as u64 * (hs / 2) as u64;
+        rec.items(
+            lk::rope(),
+            &[x],
+            &[bt, t, nh + kvh, hs, stride, log_base, f(sign), 0],
+            pairs,
+            4.0 * 4.0 * pairs as f64,
+        );
+    };
+    let residual_add =
+        |rec: &mut Recorder, a: &wgpu::Buffer, bb: &wgpu::Buffer, out: &wgpu::Buffer| {
+            rec.items(
+                kernels::residual_forward(),
+                &[a, bb, out],
+                &[bt * c, 0, 0, 0],
+                bt as u64 * c as u64,
+                3.0 * 4.0 * btf * cf,
+            );
+        };
+    let attention_words =
+        |b0: usize, seqs: usize| [seqs as u32, t, c, nh, scale, b0 as u32, kvh, 0];
+    let att_flops = |seqs: usize| {
+        2.0 * 2.0 * hs as f64 * (seqs * cfg.heads) as f64 * t as f64 * (t as f64 + 1.0) / 2.0
+    };
+    let nff = bt as u64 * ff as u64;
+
+    // Forward.
+    for (i, piece) in pieces(LlamaTensor::TokEmbeddings, 0) {
+        rec.items(
+            lk::embedding_forward(),
+            &[&bufs.tokens, &bufs.params[i], &bufs.encoded],
+            &[bt, c, piece.row0 as u32, piece.rows as u32],
+            bt as u64 * c as u64,
+            4.0 * (btf + 2.0 * btf * cf),
+        );
+    }
+    for layer in 0..cfg.layers {
+        let acts = &bufs.layers[layer];
+        let residual = if layer == 0 {
+            &bufs.encoded
+        } else {
+            &bufs.layers[layer - 1].residual3
+        };
+        rmsnorm(
+            rec,
+            residual,
+            p(LlamaTensor::AttnNorm, layer),
+            &acts.n1,
+            &acts.rstd1,
+        );
+        for (w, off) in [
+            (LlamaTensor::Wq, 0),
+            (LlamaTensor::Wk, c),
+            (LlamaTensor::Wv, c + kv),
+        ] {
+            let y = Strided {
+                buf: &acts.qkv,
+                ld: stride,
+                off,
+            };
+            linear(rec, whole(&acts.n1, c), w, layer, y);
+        }
+        rope(rec, &acts.qkv, 1.0);
+        for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
+            let kernel = kernels::attention_forward();
+            let groups = kernel.grid.for_items((seqs * cfg.heads) as u64 * t as u64);
+            rec.push(
+                kernel,
+                &[&acts.qkv, &acts.att[chunk], &acts.atty],
+                &attention_words(b0, seqs),
+                groups,
+                att_flops(seqs),
+                0.0,
+            );
+        }
+        linear(
+            rec,
+            whole(&acts.atty, c),
+            LlamaTensor::Wo,
+            layer,
+            whole(&bufs.projection, c),
+        );
+        residual_add(rec, residual, &bufs.projection, &acts.residual2);
+        rmsnorm(
+            rec,
+            &acts.residual2,
+            p(LlamaTensor::FfnNorm, layer),
+            &acts.n2,
+            &acts.rstd2,
+        );
+        linear(
+            rec,
+            whole(&acts.n2, c),
+            LlamaTensor::W1,
+            layer,
+            whole(&acts.gate, ff),
+        );
+        linear(
+            rec,
+            whole(&acts.n2, c),
+            LlamaTensor::W3,
+            layer,
+            whole(&acts.up, ff),
+        );
+        rec.items(
+            lk::swiglu_forward(),
+            &[&acts.gate, &acts.up, &acts.swiglu],
+            &[bt * ff, 0, 0, 0],
+            nff,
+            3.0 * 4.0 * nff as f64,
+        );
+        linear(
+            rec,
+            whole(&acts.swiglu, ff),
+            LlamaTensor::W2,
+            layer,
+            whole(&bufs.projection, c),
+        );
+        residual_add(rec, &acts.residual2, &bufs.projection, &acts.residual3);
+    }
+    let last = &bufs.layers[cfg.layers - 1].residual3;
+    rmsnorm(rec, last, p(LlamaTensor::Norm, 0), &bufs.nf, &bufs.rstdf);
+
+    // The LM head and the loss, a chunk of positions at a time.
+    let rows_per_chunk = plan.logit_rows as u32;
+    let mut row0 = 0u32;
+    while row0 < bt {
+        let rows = rows_per_chunk.min(bt - row0);
+        for (i, piece) in pieces(LlamaTensor::Output, 0) {
+            let gemm = Gemm {
+                m: rows,
+                n: piece.rows as u32,
+                k: c,
+                lda: c,
+                ldb: c,
+                ldc: v,
+                a_off: row0 * c,
+                b_off: 0,
+                c_off: piece.row0 as u32,
+            };
+            matmul(
+                rec,
+                MatmulVariant::ForwardNoBias,
+                gemm,
+                [&bufs.nf, &bufs.params[i], &bufs.nf, &bufs.logits],
+            );
+        }
+        let kernel = kernels::crossentropy();
+        let groups = kernel.grid.for_items(rows as u64);
+        rec.push(
+            kernel,
+            &[&bufs.logits, &bufs.targets, &bufs.losses],
+            &[rows, v, row0, f(1.0 / bt as f32)],
+            groups,
+            0.0,
+            4.0 * (3.0 * rows as f64 * v as f64 + 2.0 * rows as f64),
+        );
+        for (i, piece) in pieces(LlamaTensor::Output, 0) {
+            let vrows = piece.rows as u32;
+            let dx = Gemm {
+                m: rows,
+                n: c,
+                k: vrows,
+                lda: v,
+                ldb: c,
+                ldc: c,
+                a_off: piece.row0 as u32,
+                b_off: 0,
+                c_off: row0 * c,
+            };
+            matmul(
+                rec,
+                MatmulVariant::BackwardInputAccumulate,
+                dx,
+                [&bufs.logits, &bufs.params[i], &bufs.logits, &bufs.dnf],
+            );
+            let dw = Gemm {
+                m: vrows,
+                n: c,
+                k: rows,
+                lda: v,
+                ldb: c,
+                ldc: c,
+                a_off: piece.row0 as u32,
+                b_off: row0 * c,
+                c_off: 0,
+            };
+            matmul(
+                rec,
+                MatmulVariant::BackwardWeight,
+                dw,
+                [&bufs.logits, &bufs.nf, &bufs.logits, &bufs.grads[i]],
+            );
+        }
+        row0 += rows;
+    }
+    rec.items(
+        kernels::loss_mean(),
+        &[&bufs.losses, &bufs.loss],
+        &[bt, 0, 0, 0],
+        1,
+        4.0 * (btf + 1.0),
+    );
+
+    // Backward.
+    rmsnorm_backward(
+        rec,
+        &bufs.dnf,
+        last,
+        p(LlamaTensor::Norm, 0),
+        &bufs.rstdf,
+        &bufs.dresidual,
+        g(LlamaTensor::Norm, 0),
+    );
+    let dres = whole(&bufs.dresidual, c);
+    for layer in (0..cfg.layers).rev() {
+        let acts = &bufs.layers[layer];
+        let residual = if layer == 0 {
+            &bufs.encoded
+        } else {
+            &bufs.layers[layer - 1].residual3
+        };
+        linear_backward(
+            rec,
+            dres,
+            whole(&acts.swiglu, ff),
+            LlamaTensor::W2,
+            layer,
+            whole(&bufs.dswiglu, ff),
+            false,
+        );
+        rec.items(
+            lk::swiglu_backward(),
+            &[&acts.gate, &acts.up, &bufs.dswiglu, &bufs.dgate, &bufs.dup],
+            &[bt * ff, 0, 0, 0],
+            nff,
+            5.0 * 4.0 * nff as f64,
+        );
+        let n2 = whole(&acts.n2, c);
+        linear_backward(
+            rec,
+            whole(&bufs.dgate, ff),
+            n2,
+            LlamaTensor::W1,
+            layer,
+            whole(&bufs.dn2, c),
+            false,
+        );
+        linear_backward(
+            rec,
+            whole(&bufs.dup, ff),
+            n2,
+            LlamaTensor::W3,
+            layer,
+            whole(&bufs.dn2, c),
+            true,
+        );
+        rmsnorm_backward(
+            rec,
+            &bufs.dn2,
+            &acts.residual2,
+            p(LlamaTensor::FfnNorm, layer),
+            &acts.rstd2,
+            &bufs.dresidual,
+            g(LlamaTensor::FfnNorm, layer),
+        );
+        linear_backward(
+            rec,
+            dres,
+            whole(&acts.atty, c),
+            LlamaTensor::Wo,
+            layer,
+            whole(&bufs.datty, c),
+            false,
+        );
+        for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
+            let words = attention_words(b0, seqs);
+            let items = (seqs * cfg.heads) as u64 * t as u64;
+            let kernel = kernels::attention_backward_scores();
+            let groups = kernel.grid.for_items(items);
+            rec.push(
+                kernel,
+                &[
+                    &acts.qkv,
+                    &acts.att[chunk],
+                    &bufs.datty,
+                    &bufs.dpreatt[chunk],
+                ],
+                &words,
+                groups,
+                att_flops(seqs) / 2.0,
+                0.0,
+            );
+            let kernel = kernels::attention_backward_qkv();
+            let groups = kernel.grid.for_items(items);
+            rec.push(
+                kernel,
+                &[
+                    &acts.qkv,
+                    &acts.att[chunk],
+                    &bufs.datty,
+                    &bufs.dpreatt[chunk],
+                    &bufs.dqkv,
+                ],
+                &words,
+                groups,
+                3.0 * att_flops(seqs) / 2.0,
+                0.0,
+            );
+        }
+        rope(rec, &bufs.dqkv, -1.0);
+        // dqkv now holds the gradients of the projections' outputs, before their rotation.
+        let n1 = whole(&acts.n1, c);
+        for (n, (w, off)) in [
+            (LlamaTensor::Wq, 0),
+            (LlamaTensor::Wk, c),
+            (LlamaTensor::Wv, c + kv),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let dy = Strided {
+                buf: &bufs.dqkv,
+                ld: stride,
+                off,
+            };
+            linear_backward(rec, dy, n1, w, layer, whole(&bufs.dn1, c), n > 0);
+        }
+        rmsnorm_backward(
+            rec,
+            &bufs.dn1,
+            residual,
+            p(LlamaTensor::AttnNorm, layer),
+            &acts.rstd1,
+            &bufs.dresidual,
+            g(LlamaTensor::AttnNorm, layer),
+        );
+    }
+    for (i, piece) in pieces(LlamaTensor::TokEmbeddings, 0) {
+        rec.items(
+            kernels::encoder_backward_wte(),
+            &[&bufs.tokens, &bufs.dresidual, &bufs.grads[i]],
+            &[bt, c, piece.row0 as u32, piece.rows as u32],
+            c as u64,
+            4.0 * (btf + 3.0 * btf * cf),
+        );
+    }
+}

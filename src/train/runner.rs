@@ -1,0 +1,102 @@
+//! What the measured run (`train::measure`) needs of a training step, so GPT-2's step and the
+//! Llama-style one are warmed up, timed and profiled by the same code.
+
+use std::time::Duration;
+
+use crate::error::FlopcostError;
+use crate::gpu::{GpuContext, TimestampTimer};
+
+use super::config::GptConfig;
+use super::llama::step::LlamaGpuStep;
+use super::params::AdamW;
+use super::step::{GpuStep, Op};
+
+pub trait StepRunner {
+    /// The shape the batches are drawn at (vocabulary, context, batch).
+    fn token_shape(&self) -> GptConfig;
+    fn poison(&self, queue: &wgpu::Queue);
+    fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]);
+    fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize);
+    fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder);
+    fn encode_ops(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        ops: &[Op],
+        timer: Option<(&TimestampTimer, u32)>,
+    );
+    fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32);
+    fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op);
+    fn read_history(
+        &self,
+        ctx: &GpuContext,
+        n: u32,
+        timeout: Duration,
+    ) -> Result<Vec<f32>, FlopcostError>;
+    fn forward_backward(&self) -> &[Op];
+    fn update(&self) -> &[Op];
+
+    /// One whole step: zero the gradients, forward, backward, AdamW, keep the loss in `slot`.
+    fn encode_step(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+        self.encode_zero_grads(encoder);
+        self.encode_ops(encoder, self.forward_backward(), None);
+        self.encode_ops(encoder, self.update(), None);
+        self.encode_keep_loss(encoder, slot);
+    }
+
+    fn dispatch_count(&self) -> usize {
+        self.forward_backward().len() + self.update().len()
+    }
+}
+
+macro_rules! runner {
+    ($step:ty, $shape:expr) => {
+        impl StepRunner for $step {
+            fn token_shape(&self) -> GptConfig {
+                $shape(self)
+            }
+            fn poison(&self, queue: &wgpu::Queue) {
+                <$step>::poison(self, queue)
+            }
+            fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
+                <$step>::set_batch(self, queue, inputs, targets)
+            }
+            fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize) {
+                <$step>::set_hyper(self, queue, hyper, t)
+            }
+            fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder) {
+                <$step>::encode_zero_grads(self, encoder)
+            }
+            fn encode_ops(
+                &self,
+                encoder: &mut wgpu::CommandEncoder,
+                ops: &[Op],
+                timer: Option<(&TimestampTimer, u32)>,
+            ) {
+                <$step>::encode_ops(self, encoder, ops, timer)
+            }
+            fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+                <$step>::encode_keep_loss(self, encoder, slot)
+            }
+            fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
+                <$step>::dispatch_one(self, pass, op)
+            }
+            fn read_history(
+                &self,
+                ctx: &GpuContext,
+                n: u32,
+                timeout: Duration,
+            ) -> Result<Vec<f32>, FlopcostError> {
+                <$step>::read_history(self, ctx, n, timeout)
+            }
+            fn forward_backward(&self) -> &[Op] {
+                &self.forward_backward
+            }
+            fn update(&self) -> &[Op] {
+                &self.update
+            }
+        }
+    };
+}
+
+runner!(GpuStep, |s: &GpuStep| *s.config());
+runner!(LlamaGpuStep, |s: &LlamaGpuStep| s.plan.config.token_shape());
