@@ -15,9 +15,11 @@ use crate::cost::defaults;
 use crate::cost::estimate::Assumption;
 use crate::cost::measured::software_warning;
 use crate::cost::side_by_side::side_by_side;
+use crate::cost::train_comparison::compare_step;
+use crate::cost::trained::trained_step;
 use crate::error::FlopcostError;
-use crate::model::{load_report, Dtype};
-use crate::report::compare_text;
+use crate::model::{load_report, load_train_report, Dtype};
+use crate::report::{compare_text, train_compare_text};
 
 use super::Globals;
 
@@ -37,6 +39,11 @@ pub struct CompareCommand {
 pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
     if args.files.len() >= 2 {
         return run_side_by_side(args, globals);
+    }
+    if let Some(path) = args.files.first() {
+        if super::train_input::is_train_report(path)? {
+            return run_trained(path, args.json, globals);
+        }
     }
     let catalog = Catalog::load(globals.catalog.as_deref())?;
     let calibration = Calibration::from_catalog(&catalog);
@@ -58,6 +65,20 @@ pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
     } else {
         print!("{}", compare_text::catalog(&comparison));
+    }
+    Ok(())
+}
+
+/// A saved training step beside the catalog's sourced single-device training figures.
+fn run_trained(path: &std::path::Path, json: bool, globals: &Globals) -> Result<()> {
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
+    let report = load_train_report(path)?;
+    let (step, _) = trained_step(&report, &path.display().to_string())?;
+    let comparison = compare_step(step, &catalog);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&comparison)?);
+    } else {
+        print!("{}", train_compare_text::render(&comparison));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod peak;
 pub mod serve;
 pub mod sweep;
 pub mod train;
+pub mod train_input;
 pub mod tune;
 pub mod web;
 

@@ -18,5 +18,6 @@ pub mod stopped_text;
 pub mod story_text;
 pub mod sweep_text;
 pub mod table;
+pub mod train_compare_text;
 pub mod train_text;
 pub mod tune_text;
