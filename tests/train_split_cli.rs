@@ -124,7 +124,10 @@ fn a_single_device_entry_naming_an_unknown_accelerator_is_refused() {
         .get_output()
         .clone();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("single_device_training[0] 'x'"), "{err}");
+    assert!(
+        err.contains("single_device_training[") && err.contains("'x'"),
+        "{err}"
+    );
     assert!(err.contains("accelerator"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
