@@ -11,6 +11,7 @@
 #   bN        bench --size N --runs 3 --json --tune-budget 0       (every family, tuned winners)
 # for N in SIZES (4096 8192; a dry run on a software adapter: SIZES="64 128" TUNE_BUDGET=5),
 #   default   --budget 45 --json                  (the default run: no result may exceed its probe)
+#   train124m train --preset gpt2-124m --steps 10 --json   (a GPT-2 124M f32 training step: tokens/s, MFU)
 # Power comes with every bench result (NVML, from the driver's libnvidia-ml.so.1), or the
 # result says why not. Then OUT/table.md: the best of each family at each size, the probes, and
 # the targets below, checked. A failed step is logged and the rest still run; the exit status is
@@ -67,6 +68,8 @@ for size in $SIZES; do
   run_step "b$size" 150 bench --size "$size" --runs 3 --json --tune-budget 0
 done
 run_step default 120 --budget "$DEFAULT_BUDGET" --json
+# A real training step: GPT-2 124M (f32) at B=4, T=1024, llm.c's and nanoGPT's shape.
+run_step train124m 300 train --preset gpt2-124m --steps 10 --warmup 2 --json
 
 if ! command -v python3 >/dev/null; then
   echo "gpu-check: no python3, so no table; the JSON files hold every figure" | tee -a "$SUMMARY"
@@ -147,6 +150,17 @@ if default and default.get("story"):
         print(f"| {p['precision']} | {p['kernel']} | {p['gflops'] / 1e3:,.2f} | {shown} |")
     for note in (default.get("peak") or {}).get("notes", []):
         print(f"\nnote: {note}")
+
+train = load("train124m")
+if train:
+    print("\n## train --preset gpt2-124m (f32)\n")
+    print(f"- step {train['step_time']['median_s'] * 1e3:,.1f} ms, {train['tokens_per_s']:,.0f} tokens/s, "
+          f"{train['achieved_gflops'] / 1e3:,.2f} TFLOP/s achieved ({train['matmul_path']})")
+    for m in train["mfu"]:
+        shown = "-" if m.get("mfu") is None else f"{100 * m['mfu']:.1f}%"
+        print(f"- MFU against {m['against']}: {shown} ({m['note']})")
+    print("- published, for scale (BF16 mixed precision, not f32; FACTS.md): llm.c about 2.3e5 "
+          "tokens/s per A100 at up to ~60% MFU; nanoGPT's estimate_mfu against 312 TFLOP/s")
 
 print("\n## targets\n\n| figure | measured | target | met |\n|---|---:|---:|---|")
 print(check("f32 matmul, best family", best.get("f32"), f32_target, "TFLOP/s"))

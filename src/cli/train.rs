@@ -31,13 +31,13 @@ pub struct TrainArgs {
     pub batch: Option<u64>,
 
     /// Timed steps, after the warm-up.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub steps: u32,
     /// Untimed steps first (pipeline compilation, first touch of memory).
     #[arg(long, default_value_t = 3)]
     pub warmup: u32,
     /// Steps run after the timed ones with every kernel timed, for the breakdown.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub profile_steps: u32,
     /// Seed of the initial parameters (and of random batches).
     #[arg(long, default_value_t = 1234)]

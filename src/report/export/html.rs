@@ -57,11 +57,7 @@ impl Exporter for HtmlExporter {
             ));
         }
         out.push_str(&table(report));
-        for svg in &self.plots {
-            out.push_str("<div class=\"plot\">\n");
-            out.push_str(strip_xml_declaration(svg));
-            out.push_str("\n</div>\n");
-        }
+        out.push_str(&inline_plots(&self.plots));
         out.push_str("</body>\n</html>\n");
         Ok(out.into_bytes())
     }
@@ -96,6 +92,18 @@ fn table(report: &BenchReport) -> String {
         ));
     }
     out.push_str("</table>\n");
+    out
+}
+
+/// Complete SVG documents as HTML: each in its own `<div class="plot">`, inline, so the page
+/// needs no other file.
+pub fn inline_plots(svgs: &[String]) -> String {
+    let mut out = String::new();
+    for svg in svgs {
+        out.push_str("<div class=\"plot\">\n");
+        out.push_str(strip_xml_declaration(svg));
+        out.push_str("\n</div>\n");
+    }
     out
 }
 

@@ -8,13 +8,15 @@ mod html;
 mod json;
 mod markdown;
 mod options;
+mod train_html;
 mod write;
 
 pub use self::csv::CsvExporter;
-pub use self::html::HtmlExporter;
+pub use self::html::{inline_plots, HtmlExporter};
 pub use self::json::JsonExporter;
 pub use self::markdown::MarkdownExporter;
 pub use options::ExportOptions;
+pub use train_html::training_plots_html;
 pub use write::Destination;
 
 use crate::model::BenchReport;

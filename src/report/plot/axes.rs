@@ -86,6 +86,11 @@ pub fn pow10_label(v: &f64) -> String {
     }
 }
 
+/// A tick label for a plain value, without trailing float noise (0.30000000000000004).
+pub fn plain_label(v: &f64) -> String {
+    format!("{}", (v * 1e6).round() / 1e6)
+}
+
 /// Smallest and largest finite value, or `empty` when there is none.
 fn bounds(values: impl Iterator<Item = f64>, empty: (f64, f64)) -> (f64, f64) {
     values

@@ -45,25 +45,77 @@ pub fn titled<'a>(
     title: &str,
     report: &BenchReport,
 ) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
-    let band = if report.software_adapter { 78 } else { 56 };
+    let a = &report.adapter;
+    let subtitle = format!("{} ({}, {})", a.name, a.backend, a.device_type);
+    banner(root, title, &subtitle, report.software_adapter)
+}
+
+/// Characters of a subtitle line: within the 900-pixel width at 15 pixels, sans-serif, unless
+/// the line is mostly wide letters.
+const SUBTITLE_CHARS: usize = 140;
+
+/// Draws `title`, a grey `subtitle` (what the figures are: adapter, precision, timing; wrapped
+/// onto more lines where it is long, never cut) and, for a software adapter, the warning in red,
+/// across the top of `root`; returns the area left for the chart.
+pub fn banner<'a>(
+    root: &DrawingArea<SVGBackend<'a>, Shift>,
+    title: &str,
+    subtitle: &str,
+    software_adapter: bool,
+) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
+    let lines = wrap(subtitle, SUBTITLE_CHARS);
+    let below = 36 + 20 * lines.len() as u32;
+    let band = if software_adapter { below + 22 } else { below };
     let (top, rest) = root.split_vertically(band);
     top.draw(&Text::new(
         title.to_string(),
         (16, 8),
         ("sans-serif", 22).into_font().color(&BLACK),
     ))?;
-    let a = &report.adapter;
-    top.draw(&Text::new(
-        format!("{} ({}, {})", a.name, a.backend, a.device_type),
-        (16, 36),
-        ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
-    ))?;
-    if report.software_adapter {
+    for (i, line) in lines.into_iter().enumerate() {
+        top.draw(&Text::new(
+            line,
+            (16, 36 + 20 * i as i32),
+            ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
+        ))?;
+    }
+    if software_adapter {
         top.draw(&Text::new(
             format!("Warning: {SOFTWARE_WARNING}"),
-            (16, 56),
+            (16, below as i32),
             ("sans-serif", 15).into_font().color(&RGBColor(180, 0, 0)),
         ))?;
     }
     Ok(rest)
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word gets a line
+/// of its own); always at least one line.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("at least one line");
+        if line.is_empty() {
+            line.push_str(word);
+        } else if line.chars().count() + 1 + word.chars().count() <= width {
+            line.push(' ');
+            line.push_str(word);
+        } else {
+            lines.push(word.to_string());
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces_and_keeps_every_word() {
+        assert_eq!(wrap("short", 10), ["short"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("aaa bbb ccc dddd", 7), ["aaa bbb", "ccc", "dddd"]);
+        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
+    }
 }

@@ -3,7 +3,7 @@
 
 use plotters::prelude::*;
 
-use super::axes::{log2_axis, pow2_label, Ticked};
+use super::axes::{log2_axis, plain_label, pow2_label, Ticked};
 use super::frame::{color, draw_legend, titled};
 use super::series::series;
 use super::{Ceilings, SIZE};
@@ -36,7 +36,7 @@ pub fn throughput_svg(report: &BenchReport, ceilings: &Ceilings) -> anyhow::Resu
             .x_desc("matrix size N (M = N = K), log2 scale")
             .y_desc("GFLOP/s")
             .x_label_formatter(&pow2_label)
-            .y_label_formatter(&|v| format!("{}", (v * 1e6).round() / 1e6))
+            .y_label_formatter(&plain_label)
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 13))
             .draw()?;
