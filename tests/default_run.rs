@@ -36,6 +36,10 @@ fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
         "DeepSeek-V3 (2.788M H800 GPU-hours)",
         "llama-3.1-405b",
         "Assumptions:",
+        // The training step after the matmuls, and the clusters priced from it.
+        "your device trains a GPT-2-shaped model",
+        "of its measured matmul rate",
+        "the scale-out factor, calibrated on",
     ] {
         assert!(text.contains(wanted), "missing {wanted:?} in:\n{text}");
     }
@@ -61,6 +65,12 @@ fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
         .iter()
         .any(|r| r.run == "deepseek-r1"));
     assert!(report.peak.as_ref().unwrap().fma_f32_gflops.unwrap() > 0.0);
+    let training = story
+        .training
+        .as_ref()
+        .expect("the story holds the training step");
+    assert!(training.single_device > 0.0 && training.scale_out > 0.0);
+    assert!((training.utilisation - training.single_device * training.scale_out).abs() < 0.01);
 
     // What was saved is what compare reads.
     let compared = flopcost().arg("compare").arg(&saved).assert().success();

@@ -21,6 +21,11 @@ impl HasId for super::Model {
         &self.id
     }
 }
+impl HasId for super::SingleDeviceTraining {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
 impl HasId for super::Run {
     fn id(&self) -> &str {
         &self.id
@@ -49,7 +54,12 @@ fn check_unique<T: HasId>(items: &[T], section: &str, origin: &str) -> Result<()
 pub fn check_duplicates(file: &CatalogFile, origin: &str) -> Result<(), FlopcostError> {
     check_unique(&file.accelerators, "accelerators", origin)?;
     check_unique(&file.models, "models", origin)?;
-    check_unique(&file.runs, "runs", origin)
+    check_unique(&file.runs, "runs", origin)?;
+    check_unique(
+        &file.single_device_training,
+        "single_device_training",
+        origin,
+    )
 }
 
 /// Entries of `over` replace those of `base` with the same id; new ids are appended.
@@ -66,6 +76,10 @@ pub fn merge(mut base: CatalogFile, over: CatalogFile) -> CatalogFile {
     merge_section(&mut base.accelerators, over.accelerators);
     merge_section(&mut base.models, over.models);
     merge_section(&mut base.runs, over.runs);
+    merge_section(
+        &mut base.single_device_training,
+        over.single_device_training,
+    );
     base
 }
 
@@ -94,6 +108,30 @@ pub fn check_references(file: &CatalogFile, origin: &str) -> Result<(), Flopcost
                 return Err(FlopcostError::bad_input(format!(
                     "{place}: field 'part_of': {}",
                     super::suggest::unknown_name_message("run", parent, runs)
+                )));
+            }
+        }
+    }
+    check_single_device_references(file, origin)
+}
+
+/// Single-device entries must name a model and an accelerator that exist.
+fn check_single_device_references(file: &CatalogFile, origin: &str) -> Result<(), FlopcostError> {
+    let models: Vec<&str> = file.models.iter().map(|m| m.id.as_str()).collect();
+    let accels: Vec<&str> = file.accelerators.iter().map(|a| a.id.as_str()).collect();
+    for (i, entry) in file.single_device_training.iter().enumerate() {
+        let place = format!(
+            "catalog {origin}: single_device_training[{i}] '{}'",
+            entry.id
+        );
+        for (field, wanted, ids, what) in [
+            ("model", &entry.model, &models, "model"),
+            ("accelerator", &entry.accelerator, &accels, "accelerator"),
+        ] {
+            if !ids.iter().any(|id| key(id) == key(wanted)) {
+                return Err(FlopcostError::bad_input(format!(
+                    "{place}: field '{field}': {}",
+                    super::suggest::unknown_name_message(what, wanted, ids.iter().copied())
                 )));
             }
         }

@@ -6,6 +6,7 @@ pub mod entries;
 pub mod figure;
 pub mod merge;
 pub mod parse;
+pub mod single_device;
 pub mod suggest;
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use std::path::Path;
 pub use entries::{Accelerator, HoursDefinition, Model, PeakRates, Precision, Run};
 pub use figure::{Figure, FigureKind};
 use parse::CatalogFile;
+pub use single_device::SingleDeviceTraining;
 
 use crate::error::FlopcostError;
 
@@ -23,6 +25,7 @@ pub struct Catalog {
     pub accelerators: Vec<Accelerator>,
     pub models: Vec<Model>,
     pub runs: Vec<Run>,
+    pub single_device_training: Vec<SingleDeviceTraining>,
 }
 
 impl Catalog {
@@ -65,11 +68,13 @@ impl Catalog {
             accelerators,
             models,
             runs,
+            single_device_training,
         } = merged;
         Ok(Catalog {
             accelerators,
             models,
             runs,
+            single_device_training,
         })
     }
 

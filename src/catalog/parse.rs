@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::entries::{Accelerator, HoursDefinition, Model, PeakRates, Precision, Run};
 use super::figure::{Figure, FigureKind};
+use super::single_device::SingleDeviceTraining;
 use crate::error::FlopcostError;
 
 /// The entries of one catalog document, in file order.
@@ -13,6 +14,7 @@ pub struct CatalogFile {
     pub accelerators: Vec<Accelerator>,
     pub models: Vec<Model>,
     pub runs: Vec<Run>,
+    pub single_device_training: Vec<SingleDeviceTraining>,
 }
 
 type Result<T> = std::result::Result<T, FlopcostError>;
@@ -40,9 +42,18 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<CatalogFile> {
         FlopcostError::bad_input(format!("catalog {origin}: the top level must be an object"))
     })?;
     for key in root.keys() {
-        if !["about", "accelerators", "models", "runs"].contains(&key.as_str()) {
+        if ![
+            "about",
+            "accelerators",
+            "models",
+            "runs",
+            "single_device_training",
+        ]
+        .contains(&key.as_str())
+        {
             return Err(FlopcostError::bad_input(format!(
-                "catalog {origin}: unknown top-level field '{key}' (expected accelerators, models, runs)"
+                "catalog {origin}: unknown top-level field '{key}' (expected accelerators, \
+                 models, runs, single_device_training)"
             )));
         }
     }
@@ -50,6 +61,12 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<CatalogFile> {
         accelerators: entries(root, "accelerators", origin, parse_accelerator)?,
         models: entries(root, "models", origin, parse_model)?,
         runs: entries(root, "runs", origin, parse_run)?,
+        single_device_training: entries(
+            root,
+            "single_device_training",
+            origin,
+            parse_single_device,
+        )?,
     })
 }
 
@@ -399,5 +416,52 @@ fn parse_run(object: &Map<String, Value>, place: &Place) -> Result<Run> {
         cost_usd: optional_figure(object, "cost_usd", place)?,
         usd_per_gpu_hour: optional_figure(object, "usd_per_gpu_hour", place)?,
         mfu: fraction(optional_figure(object, "mfu", place)?, "mfu", place)?,
+    })
+}
+
+fn parse_single_device(object: &Map<String, Value>, place: &Place) -> Result<SingleDeviceTraining> {
+    check_fields(
+        object,
+        &[
+            "id",
+            "software",
+            "model",
+            "accelerator",
+            "precision",
+            "devices_in_node",
+            "tokens_per_second",
+            "mfu",
+        ],
+        place,
+    )?;
+    let name = string(object, "precision", place)?;
+    let precision = Precision::from_name(&name).ok_or_else(|| {
+        place.error(
+            "precision",
+            format!("'{name}' is not a precision (fp64, fp32, tf32, bf16, fp16, fp8)"),
+        )
+    })?;
+    let tokens_per_second = optional_figure(object, "tokens_per_second", place)?;
+    let mfu = fraction(optional_figure(object, "mfu", place)?, "mfu", place)?;
+    if tokens_per_second.is_none() && mfu.is_none() {
+        return Err(place.error(
+            "tokens_per_second",
+            "is missing (an entry needs tokens_per_second, mfu or both)",
+        ));
+    }
+    Ok(SingleDeviceTraining {
+        id: string(object, "id", place)?,
+        software: string(object, "software", place)?,
+        model: string(object, "model", place)?,
+        accelerator: string(object, "accelerator", place)?,
+        precision,
+        devices_in_node: whole(
+            Some(figure(object, "devices_in_node", place)?),
+            "devices_in_node",
+            place,
+        )?
+        .ok_or_else(|| place.error("devices_in_node", "is missing"))?,
+        tokens_per_second,
+        mfu,
     })
 }

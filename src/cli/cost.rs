@@ -71,7 +71,8 @@ pub struct EstimateFlags {
     #[arg(long)]
     pub recompute: bool,
 
-    /// A saved `bench` result or `merge` document: its best passed rate.
+    /// A saved `bench` result or `merge` document (its best passed rate), or a saved `train`
+    /// report (its measured matmul rate and training step).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["tflops", "accelerator"])]
     pub from: Option<PathBuf>,
     /// With --from: take the best result of this dtype (f32 or f16).

@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::catalog::Catalog;
 use crate::cost::backtest::backtest;
 use crate::cost::calibration::calibration_runs;
+use crate::cost::split::SingleDeviceTable;
 use crate::error::FlopcostError;
 use crate::report::backtest_text;
 
@@ -26,6 +27,10 @@ pub fn run(json: bool, globals: &Globals) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
         print!("{}", backtest_text::render(&result));
+        print!(
+            "{}",
+            backtest_text::split_lines(&SingleDeviceTable::from_catalog(&catalog))
+        );
     }
     Ok(())
 }

@@ -15,9 +15,11 @@ use crate::cost::defaults;
 use crate::cost::estimate::Assumption;
 use crate::cost::measured::software_warning;
 use crate::cost::side_by_side::side_by_side;
+use crate::cost::train_comparison::compare_step;
+use crate::cost::trained::trained_step;
 use crate::error::FlopcostError;
-use crate::model::{load_report, Dtype};
-use crate::report::compare_text;
+use crate::model::{load_report, Dtype, TrainReport};
+use crate::report::{compare_text, train_catalog_text, train_compare_text};
 
 use super::Globals;
 
@@ -35,15 +37,16 @@ pub struct CompareCommand {
 }
 
 pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
-    if let Some(reports) = train_reports(&args.files)? {
+    if let Some(mut reports) = train_reports(&args.files)? {
+        if reports.len() == 1 {
+            let (origin, report) = reports.remove(0);
+            return run_trained(&origin, report, args.json, globals);
+        }
         if args.json {
-            let list: Vec<&crate::model::TrainReport> = reports.iter().map(|(_, r)| r).collect();
+            let list: Vec<&TrainReport> = reports.iter().map(|(_, r)| r).collect();
             println!("{}", serde_json::to_string_pretty(&list)?);
         } else {
-            print!(
-                "{}",
-                crate::report::train_compare_text::side_by_side(&reports)
-            );
+            print!("{}", train_compare_text::side_by_side(&reports));
         }
         return Ok(());
     }
@@ -70,6 +73,35 @@ pub fn run(args: &CompareCommand, globals: &Globals) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
     } else {
         print!("{}", compare_text::catalog(&comparison));
+    }
+    Ok(())
+}
+
+/// A saved training step beside the catalog's sourced single-device training figures. A report
+/// without a measured matmul rate (the page's, or `--no-matmul-reference`) has no efficiency
+/// to set beside them: it is shown alone, and the reason said.
+fn run_trained(origin: &str, report: TrainReport, json: bool, globals: &Globals) -> Result<()> {
+    let catalog = Catalog::load(globals.catalog.as_deref())?;
+    let step = match trained_step(&report, origin) {
+        Ok((step, _)) => step,
+        Err(reason) => {
+            if !globals.quiet {
+                eprintln!("note: {reason}");
+            }
+            let reports = vec![(origin.to_string(), report)];
+            if json {
+                println!("{}", serde_json::to_string_pretty(&[&reports[0].1])?);
+            } else {
+                print!("{}", train_compare_text::side_by_side(&reports));
+            }
+            return Ok(());
+        }
+    };
+    let comparison = compare_step(step, &catalog);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&comparison)?);
+    } else {
+        print!("{}", train_catalog_text::render(&comparison));
     }
     Ok(())
 }
@@ -102,7 +134,7 @@ fn run_side_by_side(args: &CompareCommand, globals: &Globals) -> Result<()> {
 /// The files as train reports (`flopcost train --save`, the page's training tab), when they
 /// are; `None` when none is. Train reports are set beside each other, never beside bench
 /// results, which measure a different thing.
-fn train_reports(files: &[PathBuf]) -> Result<Option<Vec<(String, crate::model::TrainReport)>>> {
+fn train_reports(files: &[PathBuf]) -> Result<Option<Vec<(String, TrainReport)>>> {
     let mut reports = Vec::new();
     for path in files {
         let text = crate::model::read_text(path, "results")?;

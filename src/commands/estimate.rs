@@ -9,8 +9,9 @@ use anyhow::Result;
 use crate::catalog::Catalog;
 use crate::cost::estimate::{plan, EstimateRequest, Overrides, ThroughputSpec};
 use crate::cost::measured::software_warning;
+use crate::cost::trained::trained_step;
 use crate::cost::work::WorkSpec;
-use crate::model::Dtype;
+use crate::model::{load_train_report, Dtype};
 use crate::report::estimate_text;
 
 use super::Globals;
@@ -40,8 +41,18 @@ pub struct EstimateCommand {
 
 pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
     let catalog = Catalog::load(globals.catalog.as_deref())?;
+    let mut trained = None;
     let throughput = match &command.throughput {
         ThroughputChoice::Given(spec) => spec.clone(),
+        ThroughputChoice::Measured {
+            from: Some(path), ..
+        } if super::train_input::is_train_report(path)? => {
+            let origin = path.display().to_string();
+            let report = load_train_report(path)?;
+            let (step, rate) = trained_step(&report, &origin)?;
+            trained = Some(step);
+            ThroughputSpec::Measured { rate, origin }
+        }
         ThroughputChoice::Measured { from, dtype } => {
             let (rate, origin) = super::measured_rate(from.as_deref(), *dtype, globals)?;
             ThroughputSpec::Measured { rate, origin }
@@ -52,6 +63,7 @@ pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
         throughput,
         recompute: command.recompute,
         overrides: command.overrides.clone(),
+        trained,
     };
     let estimate = plan(&request, &catalog)?;
     if estimate.inputs.throughput.software_adapter && !globals.quiet {

@@ -13,8 +13,9 @@ pub mod peak;
 pub mod serve;
 pub mod sweep;
 pub mod train;
-pub mod train_outputs;
+pub mod train_input;
 pub mod train_llama;
+pub mod train_outputs;
 pub mod tune;
 pub mod web;
 

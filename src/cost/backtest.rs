@@ -104,6 +104,7 @@ pub fn backtest(runs: &[CalibrationRun], skipped: Vec<SkippedRun>) -> Option<Bac
             Some(&held_out.group),
             held_out.active_params.map(f64::log10),
             held_out.hours_definition,
+            held_out.single_device,
         );
         let interval = interval_for(&others, Some(&held_out.group));
         let estimated = held_out.hours_at(p.utilisation);

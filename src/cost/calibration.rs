@@ -18,8 +18,9 @@
 use serde::Serialize;
 
 use super::efficiency::{mfu, sustained_per_device};
-use super::fit::{fit, lofo_misses, loso_misses, Fitted};
+use super::fit::{fit, lofo_misses, loso_misses, Fitted, UTILISATION_RANGE};
 use super::interval::Interval;
+use super::split::{SingleDeviceFactor, SingleDeviceTable};
 use super::units::{SECONDS_PER_HOUR, TERA};
 use super::work::run_flops;
 use crate::catalog::{Accelerator, Catalog, HoursDefinition, Precision, Run};
@@ -64,12 +65,20 @@ pub struct CalibrationRun {
     /// Activated parameters per token of the run's model, where the catalog knows the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_params: Option<f64>,
+    /// Its accelerator's single-device factor (`split`), the part of its utilisation one
+    /// device reaches on a training step alone; 1 where the catalog sources none.
+    pub single_device: f64,
 }
 
 impl CalibrationRun {
     /// What the model fits: utilisation of the achievable matmul, else of the datasheet peak.
     pub fn utilisation(&self) -> f64 {
         self.matmul_utilisation.unwrap_or(self.mfu)
+    }
+
+    /// What the cluster kept of one device's training efficiency: what the model fits.
+    pub fn scale_out(&self) -> f64 {
+        self.utilisation() / self.single_device
     }
 
     /// The ceiling that utilisation is of, in TFLOP/s.
@@ -96,15 +105,17 @@ pub struct SkippedRun {
 
 /// The runs the model can be fitted on, and a notice for every other run.
 pub fn calibration_runs(catalog: &Catalog) -> (Vec<CalibrationRun>, Vec<SkippedRun>) {
+    let table = SingleDeviceTable::from_catalog(catalog);
     let mut runs: Vec<CalibrationRun> = Vec::new();
     let mut skipped = Vec::new();
     for run in &catalog.runs {
-        let outcome = calibration_run(run, catalog).and_then(|c| match duplicate_of(&c, &runs) {
-            Some(first) => Err(format!(
+        let outcome =
+            calibration_run(run, catalog, &table).and_then(|c| match duplicate_of(&c, &runs) {
+                Some(first) => Err(format!(
                 "a duplicate of '{first}' (same model, accelerator, hours and work): counted once"
             )),
-            None => Ok(c),
-        });
+                None => Ok(c),
+            });
         match outcome {
             Ok(c) => runs.push(c),
             Err(reason) => skipped.push(SkippedRun {
@@ -128,7 +139,11 @@ fn duplicate_of<'a>(c: &CalibrationRun, runs: &'a [CalibrationRun]) -> Option<&'
         .map(|r| r.run.as_str())
 }
 
-fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, String> {
+fn calibration_run(
+    run: &Run,
+    catalog: &Catalog,
+    table: &SingleDeviceTable,
+) -> Result<CalibrationRun, String> {
     // A run made of stages would count its stages' hours twice.
     if catalog.stages_of(&run.id).next().is_some() {
         return Err("a total of stages (its stages are counted instead)".into());
@@ -181,6 +196,7 @@ fn calibration_run(run: &Run, catalog: &Catalog) -> Result<CalibrationRun, Strin
             .model(&run.model)
             .ok()
             .map(|m| m.flop_params().value),
+        single_device: table.for_accelerator(Some(accel)).value,
     })
 }
 
@@ -209,6 +225,36 @@ pub struct Efficiency {
     /// Set when the model fell back (no runs for the family, no MAMF): says what was done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
+    /// The two factors it is the product of, when it was predicted (not a run's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<Split>,
+}
+
+/// Utilisation = what one device reaches on a training step × what the cluster keeps of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Split {
+    pub single_device: SingleDeviceFactor,
+    /// True when the single-device factor was measured here (a training step), not sourced.
+    pub measured: bool,
+    /// The calibrated scale-out factor (it carries the shape gap, see `split`).
+    pub scale_out: f64,
+}
+
+impl Split {
+    /// "single-device 46.7% (llmc-gpt2-124m-h100, sourced) × scale-out 91.2% (calibrated)".
+    pub fn describe(&self) -> String {
+        format!(
+            "single-device {:.1}% ({}, {}) × scale-out {:.1}% (calibrated on reported runs)",
+            self.single_device.value * 100.0,
+            self.single_device.entry,
+            if self.measured {
+                "measured here"
+            } else {
+                "sourced"
+            },
+            self.scale_out * 100.0
+        )
+    }
 }
 
 impl Efficiency {
@@ -232,6 +278,9 @@ impl Efficiency {
         if let Some(f) = &self.fallback {
             s.push_str(&format!("; {f}"));
         }
+        if let Some(split) = &self.split {
+            s.push_str(&format!("; = {}", split.describe()));
+        }
         s
     }
 }
@@ -249,6 +298,8 @@ pub struct Calibration {
     /// The same for every way of counting hours: (definition, factor).
     pub hours_factors: Vec<(HoursDefinition, f64)>,
     pub method: String,
+    /// Each family's single-device factor: the utilisation the fit divides out.
+    pub single_device: SingleDeviceTable,
     #[serde(skip)]
     fitted: Option<Fitted>,
 }
@@ -256,9 +307,13 @@ pub struct Calibration {
 impl Calibration {
     pub fn from_catalog(catalog: &Catalog) -> Calibration {
         let (runs, skipped) = calibration_runs(catalog);
-        Calibration::from_runs(runs, skipped)
+        let mut c = Calibration::from_runs(runs, skipped);
+        c.single_device = SingleDeviceTable::from_catalog(catalog);
+        c
     }
 
+    /// Fitted on `runs` as given: their `single_device` factors are divided out, but
+    /// predictions get a factor of 1 (no single-device table) unless one is set.
     pub fn from_runs(runs: Vec<CalibrationRun>, skipped: Vec<SkippedRun>) -> Calibration {
         let fitted = fit(&runs);
         let interval = interval_for(&runs, None);
@@ -276,7 +331,9 @@ impl Calibration {
         let downtime = factor(HoursDefinition::DevicesTimesWallTime);
         Calibration {
             method: format!(
-                "ln(utilisation of the achievable matmul, else of the BF16 peak) = the mean of \
+                "utilisation of the achievable matmul (else of the BF16 peak) = the \
+                 accelerator's single-device training factor (sourced GPT-2 124M throughput, \
+                 see single_device) × a scale-out factor; ln(scale-out) = the mean of \
                  the accelerator family's runs if it has at least {MIN_FAMILY_RUNS} (else the \
                  mean of the families' means, over {} calibration runs), {:+.3} per tenfold of \
                  activated parameters from the family's mean size, and a factor on device-hours per way of counting them \
@@ -294,6 +351,7 @@ impl Calibration {
             runs,
             skipped,
             interval,
+            single_device: SingleDeviceTable::default(),
             fitted,
         }
     }
@@ -308,19 +366,37 @@ impl Calibration {
         !self.runs.iter().any(|r| r.group == accelerator.group())
     }
 
-    /// Predicted utilisation of `group`'s ceiling for a model of `params` (None: unknown).
-    fn predict(&self, group: Option<&str>, params: Option<f64>) -> Option<(f64, Efficiency)> {
+    /// Predicted utilisation of `accelerator`'s ceiling for a model of `params` (None:
+    /// unknown): `single` (measured) or the catalog's single-device factor × the fitted
+    /// scale-out factor of its family.
+    fn predict(
+        &self,
+        accelerator: Option<&Accelerator>,
+        params: Option<f64>,
+        single: Option<SingleDeviceFactor>,
+    ) -> Option<(f64, Efficiency)> {
         let f = self.fitted.as_ref()?;
+        let group = accelerator.map(Accelerator::group);
+        let measured = single.is_some();
+        let single = single.unwrap_or_else(|| self.single_device.for_accelerator(accelerator));
         let p = f.predict(
             group,
             params.filter(|p| *p > 0.0).map(f64::log10),
             HoursDefinition::PreTraining,
+            single.value,
         );
+        // A measured single-device factor is a measurement, not a prediction: only the
+        // ceiling holds it (a CPU adapter's step may sit far below the runs' range).
+        let utilisation = if measured {
+            (p.scale_out * single.value).min(UTILISATION_RANGE.1)
+        } else {
+            p.utilisation
+        };
         let no_runs = group.filter(|g| !self.runs.iter().any(|r| r.group == *g));
         Some((
-            p.utilisation,
+            utilisation,
             Efficiency {
-                value: p.utilisation,
+                value: utilisation,
                 basis: String::new(),
                 group: p.group.clone(),
                 runs: p.runs.clone(),
@@ -332,11 +408,25 @@ impl Calibration {
                     ),
                     None => "at the family's mean model size (size not given)".into(),
                 }),
-                fallback: no_runs.map(|g| {
-                    format!(
-                        "no calibration runs for {g}: the utilisation of all runs, applied to \
-                         its own achievable matmul"
+                fallback: no_runs
+                    .map(|g| {
+                        format!(
+                            "no calibration runs for {g}: the scale-out factor of all runs, \
+                             applied to its own achievable matmul"
+                        )
+                    })
+                    .into_iter()
+                    .chain(
+                        single
+                            .borrowed
+                            .clone()
+                            .filter(|_| !self.single_device.is_empty()),
                     )
+                    .reduce(|a, b| format!("{a}; {b}")),
+                split: (measured || !self.single_device.is_empty()).then(|| Split {
+                    single_device: single.clone(),
+                    measured,
+                    scale_out: p.scale_out,
                 }),
             },
         ))
@@ -345,7 +435,7 @@ impl Calibration {
     /// MFU for a run on `accelerator` (None: a rate given as a peak, all runs) of a model of
     /// `params` activated parameters (None: unknown, the family's mean size).
     pub fn mfu_for(&self, accelerator: Option<&Accelerator>, params: Option<f64>) -> Efficiency {
-        let Some((u, mut e)) = self.predict(accelerator.map(Accelerator::group), params) else {
+        let Some((u, mut e)) = self.predict(accelerator, params, None) else {
             return fallback_efficiency();
         };
         let to_peak = match accelerator.and_then(|a| Some((ceiling(a)?, a))) {
@@ -374,7 +464,28 @@ impl Calibration {
         accelerator: Option<&Accelerator>,
         params: Option<f64>,
     ) -> Efficiency {
-        let Some((u, mut e)) = self.predict(accelerator.map(Accelerator::group), params) else {
+        self.matmul_utilisation_with(accelerator, params, None)
+    }
+
+    /// Matmul utilisation for a measured matmul rate, from a single-device factor measured on
+    /// this device (a training step's rate over its measured matmul rate) × the calibrated
+    /// scale-out factor of `accelerator`'s family (None: all runs).
+    pub fn matmul_utilisation_measured(
+        &self,
+        accelerator: Option<&Accelerator>,
+        params: Option<f64>,
+        measured: SingleDeviceFactor,
+    ) -> Efficiency {
+        self.matmul_utilisation_with(accelerator, params, Some(measured))
+    }
+
+    fn matmul_utilisation_with(
+        &self,
+        accelerator: Option<&Accelerator>,
+        params: Option<f64>,
+        single: Option<SingleDeviceFactor>,
+    ) -> Efficiency {
+        let Some((u, mut e)) = self.predict(accelerator, params, single) else {
             let mut e = fallback_efficiency();
             e.fallback = Some(
                 "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% default \
@@ -447,6 +558,7 @@ impl Calibration {
             runs: vec![r.run.clone()],
             size_term: None,
             fallback,
+            split: None,
         })
     }
 }
@@ -458,6 +570,7 @@ fn fallback_efficiency() -> Efficiency {
         group: "none".into(),
         runs: Vec::new(),
         size_term: None,
+        split: None,
         fallback: Some(
             "no catalog run has both compute and GPU-hours: Epoch AI's 30-40% utilisation \
              default, centred"

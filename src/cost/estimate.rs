@@ -10,6 +10,7 @@ use super::defaults;
 use super::interval::Interval;
 use super::measured::{software_warning, MeasuredRate};
 use super::run_work::{run_work, FROM_HARDWARE};
+use super::trained::TrainedStep;
 use super::two_paths::two_paths;
 use super::units::{
     days_to_years, energy_kwh, fmt_count, fmt_usd, hours_to_days, SECONDS_PER_HOUR, TERA,
@@ -68,6 +69,9 @@ pub struct EstimateRequest {
     /// Show the hardware FLOPs with activation recomputation (8·N·D); never priced.
     pub recompute: bool,
     pub overrides: Overrides,
+    /// A training step measured on the device of `throughput` (`--from train.json`): its
+    /// single-device factor replaces the catalog's sourced one.
+    pub trained: Option<TrainedStep>,
 }
 
 /// One device's rate before efficiency.
@@ -240,9 +244,21 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
         notes.push(software_warning());
     }
 
-    let efficiency = match o.efficiency {
-        Some(e) => Assumption::new(e, "--efficiency"),
-        None => {
+    let efficiency = match (o.efficiency, &request.trained) {
+        (Some(e), _) => Assumption::new(e, "--efficiency"),
+        (None, Some(step)) => {
+            let e =
+                calibration.matmul_utilisation_measured(accel, work.params, step.factor.clone());
+            notes.extend(trained_notes(step, request, catalog, &e));
+            Assumption::new(
+                e.value,
+                format!(
+                    "measured single-device factor × calibrated scale-out: {}",
+                    e.describe()
+                ),
+            )
+        }
+        (None, None) => {
             let e = calibration.default_efficiency(
                 run.map(|r| r.id.as_str()),
                 accel,
@@ -378,6 +394,61 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
         );
     }
     Ok(result)
+}
+
+/// What was measured and what calibrated, when a saved training step prices the work.
+fn trained_notes(
+    step: &TrainedStep,
+    request: &EstimateRequest,
+    catalog: &Catalog,
+    efficiency: &super::calibration::Efficiency,
+) -> Vec<String> {
+    let mut notes = vec![
+        format!("measured: {}", step.sentence()),
+        format!(
+            "measured: single-device factor {:.1}% = {}",
+            step.factor.value * 100.0,
+            step.factor.how
+        ),
+    ];
+    if let Some(split) = &efficiency.split {
+        notes.push(format!(
+            "calibrated: scale-out factor {:.1}% (what reported clusters keep of one device's \
+             training efficiency, fitted on {}; it carries the gap between GPT-2 124M's shape \
+             and the reported runs' models)",
+            split.scale_out * 100.0,
+            efficiency.group
+        ));
+    }
+    let own = match &request.work {
+        WorkSpec::Model { name, tokens } => catalog
+            .model(name)
+            .ok()
+            .filter(|m| step.same_shape(m))
+            .map(|m| (m, *tokens)),
+        _ => None,
+    };
+    match (own, &efficiency.split) {
+        (Some((m, Some(tokens))), Some(split)) => notes.push(format!(
+            "the trained step has {}'s own shape: its measured {:.0} tokens/s × scale-out \
+             {:.1}% price {:.3e} tokens at {:.3e} device-hours directly",
+            m.id,
+            step.tokens_per_s,
+            split.scale_out * 100.0,
+            tokens,
+            tokens / (step.tokens_per_s * split.scale_out) / SECONDS_PER_HOUR
+        )),
+        (Some((m, _)), _) => notes.push(format!(
+            "the trained step has {}'s own shape: its tokens per second are the model's own",
+            m.id
+        )),
+        (None, _) => notes.push(
+            "the trained step's shape is not the work's: its measured efficiency (step rate ÷ \
+             matmul rate) is applied to the measured matmul rate"
+                .into(),
+        ),
+    }
+    notes
 }
 
 /// The calibrated efficiency, stated against BF16 peaks, restated against the precision of a
@@ -649,6 +720,7 @@ mod tests {
             },
             recompute: false,
             overrides: Overrides::default(),
+            trained: None,
         };
         let e = plan(&request("priced", WorkSpec::Flops(1e21)), &catalog).unwrap();
         assert_eq!(e.inputs.watts.value, 250.0);

@@ -1,6 +1,8 @@
 //! The efficiency model's fit and its misses on runs it did not see.
 //!
-//! y = ln(utilisation) of each calibration run. Prediction for a family with at least
+//! y = ln(scale-out factor) of each calibration run: its utilisation ÷ its accelerator's
+//! single-device factor (see `split`; 1 where the catalog has no single-device figure, and
+//! then y is the utilisation itself). Prediction for a family with at least
 //! `MIN_FAMILY_RUNS` runs: a_f + b·(x − c_f) + Σ d_h·[hours defined as h], with x =
 //! log10(activated parameters), c_f the family's mean x, and one shift d_h for each way of
 //! counting hours other than pre-training alone. Families with fewer runs share the level of
@@ -13,7 +15,7 @@ use super::calibration::{CalibrationRun, MIN_FAMILY_RUNS};
 use crate::catalog::HoursDefinition;
 
 /// The model never predicts a utilisation outside this range, however far a size lies.
-const UTILISATION_RANGE: (f64, f64) = (0.03, 0.95);
+pub(crate) const UTILISATION_RANGE: (f64, f64) = (0.03, 0.95);
 
 #[derive(Debug, Clone, PartialEq)]
 struct Level {
@@ -37,7 +39,10 @@ pub struct Fitted {
 /// One prediction and what it stood on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
+    /// The scale-out factor × the single-device factor asked for, within the physical range.
     pub utilisation: f64,
+    /// The fitted scale-out factor alone (unclamped).
+    pub scale_out: f64,
     /// The family whose level was used, or "all families" (each family's mean, equally).
     pub group: String,
     pub runs: Vec<String>,
@@ -57,11 +62,14 @@ impl Fitted {
             .map_or(0.0, |(_, d)| *d)
     }
 
+    /// The prediction for a run of `group` at x = log10(activated parameters), its hours
+    /// counted as `hours`, on a device whose single-device factor is `single_device`.
     pub fn predict(
         &self,
         group: Option<&str>,
         x: Option<f64>,
         hours: HoursDefinition,
+        single_device: f64,
     ) -> Prediction {
         let level = group
             .and_then(|g| self.families.iter().find(|l| l.group == g))
@@ -71,10 +79,11 @@ impl Fitted {
             _ => 0.0,
         };
         let shift = self.shift(hours);
+        let scale_out = (level.log_u + size + shift).exp();
         Prediction {
-            utilisation: (level.log_u + size + shift)
-                .exp()
+            utilisation: (scale_out * single_device)
                 .clamp(UTILISATION_RANGE.0, UTILISATION_RANGE.1),
+            scale_out,
             group: level.group.clone(),
             runs: level.runs.clone(),
             at_log_params: x.filter(|_| level.centre.is_some()),
@@ -87,6 +96,7 @@ impl Fitted {
             Some(&run.group),
             run.active_params.map(f64::log10),
             run.hours_definition,
+            run.single_device,
         );
         (run.device_hours / run.hours_at(p.utilisation)).ln()
     }
@@ -113,7 +123,7 @@ pub fn fit(runs: &[CalibrationRun]) -> Option<Fitted> {
             .map_or(0.0, |(_, d)| *d)
     };
     let level = |name: String, members: Vec<&CalibrationRun>| Level {
-        log_u: mean(members.iter().map(|r| r.utilisation().ln() - shift_of(r))).unwrap_or(0.0),
+        log_u: mean(members.iter().map(|r| r.scale_out().ln() - shift_of(r))).unwrap_or(0.0),
         centre: mean(
             members
                 .iter()
@@ -208,7 +218,7 @@ fn least_squares(
             .filter(|r| r.group == *g)
             .map(|r| {
                 let x = r.active_params.map_or(f64::NAN, f64::log10);
-                (features(r, x), r.utilisation().ln())
+                (features(r, x), r.scale_out().ln())
             })
             .collect();
         if members.len() < 2 {

@@ -3,12 +3,20 @@
 //! the adapter is a catalog accelerator.
 
 use crate::catalog::Catalog;
-use crate::model::{BenchReport, BenchResult, PrecisionStory, ResultStatus, TwoPaths};
+use crate::model::{
+    BenchReport, BenchResult, PrecisionStory, ResultStatus, TrainingStory, TwoPaths,
+};
 
 use super::calibration::Calibration;
 use super::compare::versus_runs;
 use super::estimate::price_for;
+use super::trained::TrainedStep;
 use super::two_paths::for_story;
+use super::units::{fmt_count, SECONDS_PER_HOUR};
+use super::work::run_flops;
+
+/// The reported run the training sentence prices.
+const HEADLINE_RUN: &str = "deepseek-v3-pretraining";
 
 /// The fastest passed result of each precision, with every catalog run redone at its rate.
 pub fn precision_stories(
@@ -86,4 +94,50 @@ pub fn catalog_paths(
         &best.precision,
         &format!("kernel {}", best.kernel),
     )
+}
+
+/// The training step's line, and the reported clusters priced from it: the measured
+/// single-device factor × the scale-out factor calibrated for `adapter`'s family (all
+/// families' for a device the catalog does not know), applied to the best matmul rate the
+/// run measured (`best_gflops`).
+pub fn training_story(
+    step: &TrainedStep,
+    adapter: &str,
+    best_gflops: f64,
+    catalog: &Catalog,
+    calibration: &Calibration,
+) -> TrainingStory {
+    let accel = catalog.accelerator_for_adapters(&[adapter.to_string()]);
+    let headline = catalog.run(HEADLINE_RUN).ok();
+    let params = headline
+        .and_then(|r| catalog.model(&r.model).ok())
+        .map(|m| m.flop_params().value);
+    let e = calibration.matmul_utilisation_measured(accel, params, step.factor.clone());
+    let scale_out = e.split.as_ref().map_or(1.0, |s| s.scale_out);
+    let priced = headline
+        .and_then(|r| run_flops(r, catalog))
+        .map(|(flops, _)| {
+            format!(
+                "; DeepSeek-V3's pre-training would take {} device-hours on it",
+                fmt_count(flops / (best_gflops * 1e9 * e.value) / SECONDS_PER_HOUR)
+            )
+        });
+    TrainingStory {
+        line: step.sentence(),
+        single_device: step.factor.value,
+        scale_out,
+        scale_out_fitted_on: e.group.clone(),
+        utilisation: e.value,
+        pricing: format!(
+            "Priced from that: a reported cluster keeps {:.1}% of one device's training \
+             efficiency (the scale-out factor, calibrated on {}), so their runs would sustain \
+             {:.1}% × {:.1}% = {:.1}% of your best measured matmul rate{}.",
+            scale_out * 100.0,
+            e.group,
+            step.factor.value * 100.0,
+            scale_out * 100.0,
+            e.value * 100.0,
+            priced.unwrap_or_default()
+        ),
+    }
 }

@@ -25,6 +25,29 @@ pub struct RunStory {
     /// accelerator's datasheet path at the clusters' precision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog_paths: Option<TwoPaths>,
+    /// The short training step measured after the matmuls, and the clusters priced from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingStory>,
+}
+
+/// What the default run's training step measured, and the reported clusters priced from it:
+/// the measured single-device factor × the calibrated scale-out factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingStory {
+    /// "your device trains a GPT-2-shaped model at X tokens/s, Y% of its measured matmul rate
+    /// (Z% MFU)".
+    pub line: String,
+    /// Step rate (6·N per token) over the matmul rate measured at the step's shape.
+    pub single_device: f64,
+    /// Calibrated on reported runs: what their clusters kept of one device's efficiency.
+    pub scale_out: f64,
+    /// Where the scale-out factor was fitted ("nvidia-hopper", "all families").
+    pub scale_out_fitted_on: String,
+    /// single_device × scale_out: the share of the measured matmul rate a reported cluster's
+    /// run would sustain on this device.
+    pub utilisation: f64,
+    /// The sentence that prices the reported clusters from it.
+    pub pricing: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -62,3 +62,26 @@ pub fn render(b: &Backtest) -> String {
     }
     s
 }
+
+/// The split the model fits: each family's sourced single-device factor, divided out of its
+/// runs' utilisation to leave the scale-out factor.
+pub fn split_lines(table: &crate::cost::split::SingleDeviceTable) -> String {
+    if table.is_empty() {
+        return "split: no single-device training figure in the catalog; the whole utilisation \
+                is calibrated\n"
+            .into();
+    }
+    let mut s = String::from(
+        "split: utilisation = single-device factor (sourced, below) × scale-out factor (what \
+         the model fits); families without a figure take the median of these:\n",
+    );
+    for (family, f) in &table.families {
+        s.push_str(&format!(
+            "  {family}: {:.1}% from {}: {}\n",
+            f.value * 100.0,
+            f.entry,
+            f.how
+        ));
+    }
+    s
+}

@@ -19,6 +19,7 @@ pub mod stopped_text;
 pub mod story_text;
 pub mod sweep_text;
 pub mod table;
+pub mod train_catalog_text;
 pub mod train_compare_text;
 pub mod train_plots;
 pub mod train_predict_text;

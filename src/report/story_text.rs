@@ -91,6 +91,9 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
     {
         out.push_str(&comparison(best, story.price_per_hour, &story.price_source));
     }
+    if let Some(t) = &story.training {
+        out.push_str(&format!("\nTraining step: {}\n  {}\n", t.line, t.pricing));
+    }
     if let Some(p) = &story.catalog_paths {
         out.push_str(&format!(
             "\nThis adapter is the catalog's {}; {} priced both ways:\n",
@@ -257,6 +260,7 @@ mod tests {
             price_source: "test".into(),
             precisions: vec![],
             catalog_paths: for_story(&calibration, a100, 19.0, "f32", "kernel tiled"),
+            training: None,
         });
         let text = render(&report, "test", &calibration);
         assert!(

@@ -22,6 +22,7 @@ pub fn synthetic(run: &str, group: &str, mfu: f64) -> CalibrationRun {
         matmul_utilisation: None,
         reported_mfu: None,
         active_params: None,
+        single_device: 1.0,
     }
 }
 
@@ -86,12 +87,12 @@ fn the_family_level_is_used_when_the_family_has_enough_runs() {
         synthetic("d", "y", 0.7),
     ];
     let f = fit(&runs).unwrap();
-    let p = f.predict(Some("x"), None, HoursDefinition::PreTraining);
+    let p = f.predict(Some("x"), None, HoursDefinition::PreTraining, 1.0);
     let geometric = (0.2f64 * 0.3 * 0.4).powf(1.0 / 3.0);
     assert!((p.utilisation - geometric).abs() < 1e-12);
     assert_eq!(p.runs, ["a", "b", "c"]);
     // "y" has one run: all four runs' level.
-    let p = f.predict(Some("y"), None, HoursDefinition::PreTraining);
+    let p = f.predict(Some("y"), None, HoursDefinition::PreTraining, 1.0);
     assert_eq!(p.group, "all families");
     assert!(fit(&[]).is_none());
 }
@@ -110,11 +111,11 @@ fn the_size_slope_is_measured_within_families_and_moves_the_estimate() {
     let f = fit(&runs).unwrap();
     assert!((f.slope_per_decade - 0.3).abs() < 1e-9);
     let pre = HoursDefinition::PreTraining;
-    let at_mean = f.predict(Some("x"), Some(10.0), pre);
+    let at_mean = f.predict(Some("x"), Some(10.0), pre, 1.0);
     assert!((at_mean.utilisation - u(0.2, 1.0)).abs() < 1e-9);
-    let larger = f.predict(Some("x"), Some(11.0), pre);
+    let larger = f.predict(Some("x"), Some(11.0), pre, 1.0);
     assert!((larger.utilisation - u(0.2, 2.0)).abs() < 1e-9);
-    assert_eq!(f.predict(Some("x"), Some(30.0), pre).utilisation, 0.95);
+    assert_eq!(f.predict(Some("x"), Some(30.0), pre, 1.0).utilisation, 0.95);
 }
 
 #[test]
@@ -133,9 +134,9 @@ fn wall_time_runs_get_a_fitted_downtime_factor() {
     let f = fit(&runs).unwrap();
     let wall_time = HoursDefinition::DevicesTimesWallTime;
     assert!((f.hours_factor(wall_time) - 1.25).abs() < 1e-9);
-    assert!((f.predict(Some("x"), None, wall_time).utilisation - 0.32).abs() < 1e-9);
+    assert!((f.predict(Some("x"), None, wall_time, 1.0).utilisation - 0.32).abs() < 1e-9);
     let pre = HoursDefinition::PreTraining;
-    assert!((f.predict(Some("x"), None, pre).utilisation - 0.4).abs() < 1e-9);
+    assert!((f.predict(Some("x"), None, pre, 1.0).utilisation - 0.4).abs() < 1e-9);
     // Wall-time runs faster than the compute in them are impossible: no factor below 1.
     let runs = vec![
         synthetic("a", "x", 0.4),
