@@ -14,7 +14,8 @@
 # Knobs (environment): OUT_DIR, STEPS (10), WARMUP (3), REPEATS (2), LR (1e-3), MID_FLAGS (the
 #   mid-sized configuration), CORPUS (the texts, in flopcost's order: src/train/data.rs),
 #   FLOPCOST_EXTRA (more flags for flopcost train, e.g. --no-matmul-reference), STEP_TIMEOUT
-#   (seconds per run, 1800). burn autotunes its kernels in its first (untimed) step at burn's
+#   (seconds per run, 1800), CONFIGS (which of `tiny mid` to run; both by default).
+#   burn autotunes its kernels in its first (untimed) step at burn's
 #   default effort; on lavapipe that step alone took ~10 minutes for tiny on 2 busy cores.
 #   CUBECL_AUTOTUNE_LEVEL=minimal in the environment shortens it (the peer's JSON says which).
 # Exit status: 0 when every run finished, 1 otherwise (the table still prints).
@@ -39,6 +40,7 @@ CORPUS=${CORPUS:-data/train/declaration.txt data/train/constitution.txt}
 MID_FLAGS=${MID_FLAGS:---vocab 256 --ctx 256 --width 384 --layers 4 --heads 6 --batch 4}
 FLOPCOST_EXTRA=${FLOPCOST_EXTRA:-}
 STEP_TIMEOUT=${STEP_TIMEOUT:-1800}
+export CONFIGS=${CONFIGS:-tiny mid}
 
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
@@ -92,7 +94,7 @@ fi
 read -r -a mid <<<"$MID_FLAGS"
 read -r -a extra <<<"$FLOPCOST_EXTRA"
 COMMON=(--steps "$STEPS" --warmup "$WARMUP" --lr "$LR" --seed 1234)
-for cfg in tiny mid; do
+for cfg in $CONFIGS; do
   if [ "$cfg" = tiny ]; then dims=(--preset tiny); else dims=("${mid[@]}"); fi
   for rep in $(seq 1 "$REPEATS"); do
     run "flopcost-$cfg-$rep" "$OUT_DIR/flopcost-$cfg-$rep.json" "$BIN" train "${dims[@]}" "${COMMON[@]}" "${extra[@]}" --json
@@ -165,7 +167,7 @@ def num(x):
     return f"{x:,.0f}" if x is not None else "failed"
 
 rows, adapters = [], set()
-for cfg in ("tiny", "mid"):
+for cfg in os.environ.get("CONFIGS", "tiny mid").split():
     ratios = []
     for rep in range(1, repeats + 1):
         a_tps, a_l, a_ad = figures(load(f"{out_dir}/flopcost-{cfg}-{rep}.json"),
