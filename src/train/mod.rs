@@ -21,6 +21,7 @@ pub mod params;
 pub mod plan;
 pub mod predict;
 pub mod prediction;
+pub mod record;
 pub mod reference;
 pub mod runner;
 pub mod step;

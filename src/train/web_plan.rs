@@ -14,8 +14,8 @@ use super::config::GptConfig;
 use super::kernels::{KernelClass, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
 use super::params::{init_params, AdamW, ParamLayout};
 use super::plan::StepPlan;
+use super::record::{record_forward_backward, record_update, Buffers, Gemm, Sink};
 use super::reference::ReferenceGpt;
-use super::step::{record_forward_backward, record_update, Buffers, Gemm, Sink};
 use super::{data, flops};
 
 /// WebGPU's default `maxStorageBufferBindingSize`: every adapter binds at least this much, so
