@@ -367,8 +367,7 @@ impl GpuStep {
         n: u32,
         timeout: Duration,
     ) -> Result<Vec<f32>, FlopcostError> {
-        let bytes = read_buffer(ctx, &self.buffers.history, n.max(1) as u64 * 4, timeout)?;
-        Ok(bytemuck::pod_collect_to_vec(&bytes[..n as usize * 4]))
+        read_losses(ctx, &self.buffers.history, n, timeout)
     }
 
     /// The flat vector (ParamLayout order) of `which`: the parameters or their gradients.
@@ -378,31 +377,46 @@ impl GpuStep {
         gradients: bool,
         timeout: Duration,
     ) -> Result<Vec<f32>, FlopcostError> {
-        let total = self
-            .plan
-            .pieces
-            .iter()
-            .map(|p| p.range.end)
-            .max()
-            .unwrap_or(0);
-        let mut flat = vec![0f32; total];
         let source = if gradients {
             &self.buffers.grads
         } else {
             &self.buffers.params
         };
-        for (piece, buffer) in self.plan.pieces.iter().zip(source) {
-            let bytes = read_buffer(ctx, buffer, piece.range.len() as u64 * 4, timeout)?;
-            flat[piece.range.clone()]
-                .copy_from_slice(&bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
-        }
-        Ok(flat)
+        let ranges = self.plan.pieces.iter().map(|p| p.range.clone());
+        read_pieces(ctx, ranges, source, timeout)
     }
 
     /// Dispatches in one step, forward, backward and update.
     pub fn dispatch_count(&self) -> usize {
         self.forward_backward.len() + self.update.len()
     }
+}
+
+/// The first `n` losses of a step's loss history (GPT-2's and the Llama-style step's alike).
+pub(crate) fn read_losses(
+    ctx: &GpuContext,
+    history: &wgpu::Buffer,
+    n: u32,
+    timeout: Duration,
+) -> Result<Vec<f32>, FlopcostError> {
+    let bytes = read_buffer(ctx, history, n.max(1) as u64 * 4, timeout)?;
+    Ok(bytemuck::pod_collect_to_vec(&bytes[..n as usize * 4]))
+}
+
+/// One flat vector from parameter pieces, each `range` of it read from its own buffer.
+pub(crate) fn read_pieces(
+    ctx: &GpuContext,
+    ranges: impl Iterator<Item = std::ops::Range<usize>> + Clone,
+    buffers: &[wgpu::Buffer],
+    timeout: Duration,
+) -> Result<Vec<f32>, FlopcostError> {
+    let total = ranges.clone().map(|r| r.end).max().unwrap_or(0);
+    let mut flat = vec![0f32; total];
+    for (range, buffer) in ranges.zip(buffers) {
+        let bytes = read_buffer(ctx, buffer, range.len() as u64 * 4, timeout)?;
+        flat[range].copy_from_slice(&bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
+    }
+    Ok(flat)
 }
 
 /// The texture path: both operands packed (transposed where the variant reads them so), then

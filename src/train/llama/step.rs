@@ -14,12 +14,12 @@
 use std::time::Duration;
 
 use crate::error::FlopcostError;
-use crate::gpu::{read_buffer, GpuContext, TimestampTimer};
+use crate::gpu::{GpuContext, TimestampTimer};
 use crate::kernels::TiledConfig;
 use crate::train::kernels::{self, llama as lk, KernelClass, MatmulPath, MatmulVariant};
 use crate::train::launch::{storage, uniform};
 use crate::train::params::AdamW;
-use crate::train::step::{matmul, Gemm, Op, Recorder, Sink};
+use crate::train::step::{matmul, read_losses, read_pieces, Gemm, Op, Recorder, Sink};
 
 use super::params::LlamaTensor;
 use super::plan::LlamaStepPlan;
@@ -386,8 +386,7 @@ impl LlamaGpuStep {
         n: u32,
         timeout: Duration,
     ) -> Result<Vec<f32>, FlopcostError> {
-        let bytes = read_buffer(ctx, &self.buffers.history, n.max(1) as u64 * 4, timeout)?;
-        Ok(bytemuck::pod_collect_to_vec(&bytes[..n as usize * 4]))
+        read_losses(ctx, &self.buffers.history, n, timeout)
     }
 
     /// The flat vector (LlamaLayout order) of the parameters or their gradients.
@@ -397,25 +396,13 @@ impl LlamaGpuStep {
         gradients: bool,
         timeout: Duration,
     ) -> Result<Vec<f32>, FlopcostError> {
-        let total = self
-            .plan
-            .pieces
-            .iter()
-            .map(|p| p.range.end)
-            .max()
-            .unwrap_or(0);
-        let mut flat = vec![0f32; total];
         let source = if gradients {
             &self.buffers.grads
         } else {
             &self.buffers.params
         };
-        for (piece, buffer) in self.plan.pieces.iter().zip(source) {
-            let bytes = read_buffer(ctx, buffer, piece.range.len() as u64 * 4, timeout)?;
-            flat[piece.range.clone()]
-                .copy_from_slice(&bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
-        }
-        Ok(flat)
+        let ranges = self.plan.pieces.iter().map(|p| p.range.clone());
+        read_pieces(ctx, ranges, source, timeout)
     }
 
     pub fn dispatch_count(&self) -> usize {
