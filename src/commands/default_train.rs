@@ -14,7 +14,12 @@ use crate::train::{AdamW, GptConfig};
 /// Sizing only: before it runs, a step is taken to sustain at least this share of the f32
 /// matmul rate just measured (lavapipe's steps have measured 8-35% of it). A step slower than
 /// that overruns by its own few steps, and the story's elapsed time says so.
-const SIZING_FLOOR: f64 = 0.05;
+const SIZING_FLOOR: f64 = 0.1;
+
+/// Sizing only: building the step and timing the matmul families at its shape, counted as this
+/// many kernels' untimed part (compiling, validating) of the matmul part. Its shapes are
+/// smaller than the matmul part's: on lavapipe it has taken about two kernels' worth.
+const FIXED_KERNELS: f64 = 2.0;
 
 /// Unprofiled steps timed after the one warm-up step, at most.
 const MAX_STEPS: u32 = 10;
@@ -36,19 +41,24 @@ pub struct StepSize {
     pub expected_s: f64,
 }
 
-/// The step, or the one-line reason there is none.
+/// The step and how it was sized, or the one-line reason there is none.
 pub fn measure(
     session: &Session,
     matmul: &MatmulPart,
     remaining_s: f64,
-) -> Result<TrainedStep, String> {
+) -> Result<(TrainedStep, String), String> {
     let size = size_step(matmul, remaining_s, session.is_software())?;
     let report = session
         .train(&request(&size))
         .map_err(|e| format!("not run: {e}"))?;
-    trained_step(&report, "this run's training step")
-        .map(|(step, _)| step)
-        .map_err(|e| format!("not run: {e}"))
+    let (step, _) =
+        trained_step(&report, "this run's training step").map_err(|e| format!("not run: {e}"))?;
+    let sizing = format!(
+        "preset {} at batch {}, 1 warm-up and {} timed steps, sized to the {:.0} s of the budget \
+         left after the matmuls (about {:.0} s expected)",
+        size.preset, size.batch, size.steps, remaining_s, size.expected_s
+    );
+    Ok((step, sizing))
 }
 
 /// The largest candidate (GPT-2 124M's shape at batch 1 on a GPU, else the tiny byte-level
@@ -102,9 +112,9 @@ pub fn size_step(
     ))
 }
 
-/// What the step costs before its first step: timing the f32 matmul families at its shape
-/// and building it, each taken as long as one kernel's untimed part (compiling, validating)
-/// took in the matmul part, plus the families' short timed runs.
+/// What the step costs before its first step: building it and timing the f32 matmul families
+/// at its shape, from the seconds one kernel's untimed part (compiling, validating) took in
+/// the matmul part, plus the families' short timed runs.
 fn fixed_seconds(matmul: &MatmulPart) -> f64 {
     let timed: f64 = matmul
         .report
@@ -120,7 +130,7 @@ fn fixed_seconds(matmul: &MatmulPart) -> f64 {
         .filter(|f| f.dtype == Dtype::F32 && f.name != "naive")
         .count() as f64;
     // Each family at the step's shape runs at least 0.2 s (see `Session::matmul_rates`).
-    per_kernel * (step_families + 1.0) + 0.2 * step_families
+    per_kernel * FIXED_KERNELS + 0.2 * step_families
 }
 
 fn config(preset: &str, batch: usize) -> GptConfig {

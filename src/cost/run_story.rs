@@ -31,7 +31,8 @@ pub fn precision_stories(
     let pricing = match step {
         Some(step) => Pricing::Measured {
             single_device: &step.factor,
-            accelerator: catalog.accelerator_for_adapters(&[report.adapter.name.clone()]),
+            accelerator: catalog
+                .accelerator_for_adapters(std::slice::from_ref(&report.adapter.name)),
         },
         None => Pricing::RunOwn,
     };
@@ -171,5 +172,6 @@ pub fn training_story(
             e.value * 100.0,
             priced.unwrap_or_default()
         ),
+        sizing: None,
     }
 }

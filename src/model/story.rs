@@ -52,6 +52,9 @@ pub struct TrainingStory {
     pub utilisation: f64,
     /// The sentence that prices the reported clusters from it.
     pub pricing: String,
+    /// The configuration and steps run, and the share of the budget they were sized to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -86,7 +86,13 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
 
     // The step comes first: the clusters below are priced from it.
     match (&story.training, &story.training_skipped) {
-        (Some(t), _) => out.push_str(&format!("\nTraining step: {}\n  {}\n", t.line, t.pricing)),
+        (Some(t), _) => {
+            out.push_str(&format!("\nTraining step: {}\n", t.line));
+            if let Some(sizing) = &t.sizing {
+                out.push_str(&format!("  ({sizing})\n"));
+            }
+            out.push_str(&format!("  {}\n", t.pricing));
+        }
         (None, Some(why)) => out.push_str(&format!(
             "\nTraining step: {why}; the clusters below are priced at each run's own calibrated \
              utilisation.\n"
