@@ -52,7 +52,9 @@ pub use random::SplitMix64;
 pub use run_plan::RunPlan;
 pub use schema::*;
 pub use slurm_task::SlurmTask;
-pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TrainingStory, TwoPaths};
+pub use story::{
+    MeasuredPricing, PathEstimate, PrecisionStory, RunComparison, RunStory, TrainingStory, TwoPaths,
+};
 pub use system::SystemInfo;
 pub use train::{
     Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
