@@ -258,5 +258,6 @@ fn default_train_request(software: bool) -> TrainRequest {
         measure_matmul: true,
         matmul: MatmulChoice::Measured,
         predict: false,
+        options: Default::default(),
     }
 }
