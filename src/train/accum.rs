@@ -63,10 +63,10 @@ pub fn fit<T>(
     let sequences = config.batch * n as usize;
     if requested.is_none() {
         for n in 2..=config.batch as u32 {
-            let micro = with_batch(config.batch / n as usize);
-            if config.batch % n as usize != 0 {
+            if !config.batch.is_multiple_of(n as usize) {
                 continue;
             }
+            let micro = with_batch(config.batch / n as usize);
             if let Ok(built) = fits(&micro, n) {
                 return Ok(Fitted {
                     built,
@@ -86,7 +86,7 @@ pub fn fit<T>(
     // Asked for: say the largest micro-batch that fits, with the same sequences a step.
     let suggestion = (1..config.batch)
         .rev()
-        .filter(|b| sequences % b == 0)
+        .filter(|&b| sequences.is_multiple_of(b))
         .find(|&b| fits(&with_batch(b), (sequences / b) as u32).is_ok());
     Err(match (refusal, suggestion) {
         (FlopcostError::BadInput(message), Some(b)) => FlopcostError::bad_input(format!(
