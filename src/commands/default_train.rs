@@ -157,6 +157,7 @@ fn request(size: &StepSize) -> TrainRequest {
         measure_matmul: true,
         matmul: MatmulChoice::Measured,
         predict: false,
+        options: Default::default(),
     }
 }
 

@@ -57,8 +57,8 @@ pub use story::{
 };
 pub use system::SystemInfo;
 pub use train::{
-    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
-    StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+    Accumulation, Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
+    ProductTime, StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
 pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};
