@@ -55,8 +55,8 @@ pub use slurm_task::SlurmTask;
 pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TrainingStory, TwoPaths};
 pub use system::SystemInfo;
 pub use train::{
-    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
-    StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+    Breakdown, ClassTime, FullModel, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
+    StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
 pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};

@@ -110,6 +110,15 @@ impl Session {
             n: 4 * config.width as u32,
             k: config.width as u32,
         };
+        self.matmul_rates_at(problem, seed)
+    }
+
+    /// Each f32 family's default configuration timed at `problem`: (name, GFLOP/s, shape).
+    pub(super) fn matmul_rates_at(
+        &self,
+        problem: MatmulProblem,
+        seed: u64,
+    ) -> Vec<(String, f64, String)> {
         let shape = format!("{}×{}×{}", problem.m, problem.n, problem.k);
         self.progress
             .step(&format!("timing f32 matmul families at {shape}"));
@@ -296,6 +305,7 @@ impl Session {
             prediction: None,
             architecture: None,
             reduced: None,
+            full_model: None,
         }
     }
 }
