@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::ExportArgs;
 use crate::commands::train::{Dimensions, TrainCommand};
 use crate::commands::train_outputs::TrainOutputs;
-use crate::report::export::Destination;
 
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -87,9 +87,10 @@ pub struct TrainArgs {
     /// Draw where a step's time goes, per kernel class, as SVG.
     #[arg(long, value_name = "FILE")]
     pub breakdown: Option<PathBuf>,
-    /// Write a self-contained HTML page (the report, both plots inline) to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_html: Option<Destination>,
+    // --export-json, --export-markdown, --export-csv (a row per step) and --export-html (the
+    // report with both plots inline), from the exporters' one registry.
+    #[command(flatten)]
+    pub exports: ExportArgs,
 }
 
 impl From<TrainArgs> for TrainCommand {
@@ -121,7 +122,7 @@ impl From<TrainArgs> for TrainCommand {
             outputs: TrainOutputs {
                 plot: a.plot,
                 breakdown: a.breakdown,
-                export_html: a.export_html,
+                exports: a.exports.into(),
             },
         }
     }
