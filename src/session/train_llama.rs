@@ -5,7 +5,9 @@
 
 use crate::error::FlopcostError;
 use crate::kernels::TiledConfig;
-use crate::model::{AdapterDescription, FullModel, MatmulProblem, MemoryFigures, TrainReport};
+use crate::model::{
+    AdapterDescription, Dtype, FullModel, MatmulProblem, MemoryFigures, TrainReport,
+};
 use crate::train::kernels::MatmulPath;
 use crate::train::llama::flops::{llama_flops_per_token, llama_param_count};
 use crate::train::llama::plan::LlamaStepPlan;
@@ -196,7 +198,7 @@ impl Session {
         let config = model.config;
         let shape = config.token_shape();
         let measured = if request.measure_matmul {
-            self.matmul_rates_at(reference_product(&step_plan), plan.seed)
+            self.matmul_rates_at(reference_product(&step_plan), plan.seed, Dtype::F32)
         } else {
             Vec::new()
         };
@@ -236,6 +238,7 @@ impl Session {
             config: shape,
             preset: Some(request.name.clone()),
             plan: plan.clone(),
+            options: Default::default(),
             measure_matmul: request.measure_matmul,
             matmul: MatmulChoice::Given(plan.path),
             // The premise check knows GPT-2's step only; `--predict` with `--model` is refused

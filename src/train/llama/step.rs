@@ -251,6 +251,7 @@ impl LlamaGpuStep {
             pipelines: Vec::new(),
             ops: Vec::new(),
             path: MatmulPath::Tiled(tiles),
+            precision: crate::model::Dtype::F32,
             max_texture: 0,
             textures: Vec::new(),
         };
@@ -412,8 +413,6 @@ impl LlamaGpuStep {
     }
 }
 
-/// The forward pass, the loss and the backward pass, in the reference's order
-/// (`ReferenceLlama::forward` and `backward`).
 /// The tiles of a product whose output has only `m` rows: as short as the rows (8 at the
 /// least, `tiles.bm` at the most), so a step of a few positions does not compute a 64-row tile
 /// of which it keeps 8. Llama 3.1 8B's layers on a CPU adapter run at 8 to 64 positions, where
@@ -442,6 +441,8 @@ fn matmul(rec: &mut Recorder, variant: MatmulVariant, gemm: Gemm, buffers: [&wgp
     rec.path = path;
 }
 
+/// The forward pass, the loss and the backward pass, in the reference's order
+/// (`ReferenceLlama::forward` and `backward`).
 fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
     let cfg = &plan.config;
     let (v, t, c, ff, nh, kvh, b) = (
