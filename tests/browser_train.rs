@@ -242,14 +242,11 @@ fn the_page_trains_small_and_its_posted_report_sits_beside_a_native_run() {
     eprintln!("{text}");
 }
 
-/// The page served by `flopcost serve`, posting its own report. Run on request: here the page
-/// sometimes stays in `document.readyState == "loading"` for minutes, a script request of its
-/// held unanswered by the server's HTTP layer while the server's threads sit in `recv` (seen
-/// with gdb on 2026-11-30: `train.js` was sent five minutes after it was asked for), before the
-/// training code runs at all. The training, the check and the post are covered above; the
-/// stall is the server's and is not understood yet.
+/// The page served by `flopcost serve`, posting its own report. This is the run that used to
+/// stall: with tiny_http the page sometimes waited minutes for one of its scripts (see
+/// src/serve/http.rs); three runs in a row took 20-27 s once the server answered each
+/// connection itself and closed it.
 #[test]
-#[ignore = "the served page sometimes waits minutes for a script from flopcost serve (an HTTP-layer stall, not the training); run with --ignored"]
 fn the_served_page_trains_small_and_posts_its_report() {
     train_in_page("small", 12, Origin::Served);
 }

@@ -2,6 +2,7 @@
 //! the CLI computes), a local server that takes results back, and the static build.
 
 mod accept;
+mod http;
 mod server;
 mod site;
 mod story;

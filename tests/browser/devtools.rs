@@ -123,6 +123,7 @@ impl Browser {
     }
 
     /// Polls `expression` until it gives a non-empty string, which is returned.
+    #[allow(dead_code)] // browser_train.rs waits with try_wait_for, to say more on a timeout
     pub fn wait_for(&mut self, expression: &str, timeout: Duration) -> String {
         self.try_wait_for(expression, timeout).unwrap_or_else(|| {
             panic!(
