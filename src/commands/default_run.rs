@@ -20,7 +20,7 @@ use crate::model::{save_json, BenchReport, RunStory, TrainingStory};
 use crate::progress::Progress;
 use crate::report::export::{self, ExportOptions};
 use crate::report::story_text;
-use crate::session::{real_gpu_slots, MatmulChoice, Session, TrainRequest};
+use crate::session::{real_gpu_slots, AttentionChoice, MatmulChoice, Session, TrainRequest};
 use crate::train::kernels::MatmulPath;
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
@@ -257,6 +257,7 @@ fn default_train_request(software: bool) -> TrainRequest {
         },
         measure_matmul: true,
         matmul: MatmulChoice::Measured,
+        attention: AttentionChoice::Measured,
         predict: false,
     }
 }

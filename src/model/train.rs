@@ -72,6 +72,10 @@ pub struct TrainReport {
     /// anything does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduced: Option<String>,
+    /// Which attention ran (naive, or fused flash-style), and why; absent from reports made
+    /// before there was a choice (they ran the naive one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }
 
 /// The model's dimensions (the same fields as the training configuration).

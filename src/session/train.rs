@@ -58,7 +58,8 @@ impl Session {
             MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
             _ => step_plan.texture_bytes(max_texture),
         };
-        let memory = step_plan.check_memory(textures, &ctx.description)?;
+        let (step_plan, memory, attention) =
+            self.choose_attention(request.attention, step_plan, textures, plan.seed)?;
         let measured = if request.measure_matmul {
             self.matmul_rates(&config, plan.seed)
         } else {
@@ -90,6 +91,7 @@ impl Session {
             });
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
+        report.attention = Some(attention);
         if request.predict {
             report.prediction = Some(crate::train::predict::predict(
                 ctx,
@@ -296,6 +298,7 @@ impl Session {
             prediction: None,
             architecture: None,
             reduced: None,
+            attention: None,
         }
     }
 }

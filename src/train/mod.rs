@@ -9,10 +9,12 @@
 //! decoupled weight decay. The GPU step is checked against `reference`, and `reference` is
 //! checked against JAX (`bench/train_reference.py` wrote `tests/fixtures/train/`).
 
+pub mod attention_probe;
 pub mod check;
 pub mod config;
 pub mod data;
 pub mod flops;
+pub mod fused_attention;
 pub mod kernels;
 pub mod launch;
 pub mod measure;
