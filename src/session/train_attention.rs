@@ -12,7 +12,7 @@ use crate::train::plan::StepPlan;
 use super::{AttentionChoice, Session};
 
 /// Timed runs of each path in the probe, alternating.
-const PROBE_RUNS: u32 = 5;
+const PROBE_RUNS: u32 = 3;
 
 impl Session {
     /// The plan with its attention chosen, its memory checked (with `textures` bytes of packed
