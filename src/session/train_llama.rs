@@ -196,6 +196,7 @@ impl Session {
             config: shape,
             preset: Some(request.name.clone()),
             plan: plan.clone(),
+            options: Default::default(),
             measure_matmul: request.measure_matmul,
             matmul: MatmulChoice::Given(plan.path),
             // The Llama-style step runs the naive attention (grouped-query heads).

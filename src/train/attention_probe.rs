@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
-use crate::model::SplitMix64;
+use crate::model::{Dtype, SplitMix64};
 
 use super::fused_attention::{record_backward, record_forward};
 use super::kernels::{self, AttentionPath, MatmulPath};
@@ -84,6 +84,8 @@ pub fn probe(
             path: MatmulPath::Tiled(Default::default()),
             max_texture: 0,
             textures: Vec::new(),
+            // Attention is f32 whatever the products' precision.
+            precision: Dtype::F32,
         };
         // The naive path as `record.rs` records it: scores a chunk of sequences at a time.
         let scale = f(1.0 / (cfg.head_size() as f32).sqrt());
