@@ -77,6 +77,13 @@ pub struct TrainArgs {
     /// the step's shape, as measured first.
     #[arg(long, default_value = "auto", value_parser = ["auto", "tiled", "texture"])]
     pub matmul: String,
+    /// How the step computes attention: `naive` (scores, softmax and values, the T×T
+    /// probabilities kept for the backward), `fused` (flash-style: an online softmax over key
+    /// tiles, only each row's log-sum-exp kept, the probabilities recomputed in the backward),
+    /// or `auto`: the faster of the two at the step's shape, as measured first (GPT-2's step
+    /// only).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "naive", "fused"], conflicts_with = "model")]
+    pub attention: String,
     /// Skip timing the f32 matmul families at the step's shape (MFU against them is then not
     /// reported).
     #[arg(long)]
@@ -129,6 +136,7 @@ impl From<TrainArgs> for TrainCommand {
             random_data: a.random_data,
             measure_matmul: !a.no_matmul_reference,
             matmul: a.matmul,
+            attention: a.attention,
             predict: a.predict,
             accum: a.accum,
             precision: a.precision,

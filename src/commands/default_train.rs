@@ -5,9 +5,9 @@
 use crate::cost::trained::{trained_step, TrainedStep};
 use crate::kernels::families;
 use crate::model::{BenchReport, Dtype, ProbeResult, ResultStatus};
-use crate::session::{MatmulChoice, Session, TrainRequest};
+use crate::session::{AttentionChoice, MatmulChoice, Session, TrainRequest};
 use crate::train::flops::flops_per_token;
-use crate::train::kernels::MatmulPath;
+use crate::train::kernels::{AttentionPath, MatmulPath};
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
 
@@ -156,6 +156,9 @@ fn request(size: &StepSize) -> TrainRequest {
         },
         measure_matmul: true,
         matmul: MatmulChoice::Measured,
+        // The naive attention, unmeasured: the step is sized to what is left of the budget,
+        // which has no room for measuring the fused one first.
+        attention: AttentionChoice::Given(AttentionPath::Naive),
         predict: false,
         options: Default::default(),
     }

@@ -12,9 +12,9 @@ use crate::error::FlopcostError;
 use crate::model::save_json;
 use crate::model::Dtype;
 use crate::report::{train_predict_text, train_text};
-use crate::session::{MatmulChoice, Session, TrainRequest};
+use crate::session::{AttentionChoice, MatmulChoice, Session, TrainRequest};
 use crate::train::accum::StepOptions;
-use crate::train::kernels::MatmulPath;
+use crate::train::kernels::{AttentionPath, MatmulPath};
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
 
@@ -49,6 +49,8 @@ pub struct TrainCommand {
     pub measure_matmul: bool,
     /// "auto", "tiled" or "texture".
     pub matmul: String,
+    /// "auto", "naive" or "fused".
+    pub attention: String,
     /// Issue 19's premise check.
     pub predict: bool,
     /// `--accum`: micro-batches a step (None: as many as it takes to fit).
@@ -95,6 +97,18 @@ fn matmul_choice(name: &str) -> Result<MatmulChoice, FlopcostError> {
     }
 }
 
+/// How the step computes attention, as `--attention` names it.
+fn attention_choice(name: &str) -> Result<AttentionChoice, FlopcostError> {
+    match name {
+        "auto" => Ok(AttentionChoice::Measured),
+        "naive" => Ok(AttentionChoice::Given(AttentionPath::Naive)),
+        "fused" => Ok(AttentionChoice::Given(AttentionPath::Fused)),
+        other => Err(FlopcostError::bad_input(format!(
+            "--attention {other}: expected auto, naive or fused"
+        ))),
+    }
+}
+
 pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
     if let Some(model) = &command.model {
         return super::train_llama::run(command, model, globals);
@@ -106,6 +120,7 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
     let outputs = command.outputs.ranked(&slurm)?;
     outputs.check_stdout(command.json)?;
     let matmul = matmul_choice(&command.matmul)?;
+    let attention = attention_choice(&command.attention)?;
     let data = if command.random_data {
         DataSource::Random
     } else {
@@ -143,6 +158,7 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
         },
         measure_matmul: command.measure_matmul,
         matmul,
+        attention,
         predict: command.predict,
         options: StepOptions {
             accum: command.accum,

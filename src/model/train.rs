@@ -80,6 +80,10 @@ pub struct TrainReport {
     /// is then one micro-batch's sequences).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accumulation: Option<Accumulation>,
+    /// Which attention ran (naive, or fused flash-style), and why; absent from reports made
+    /// before there was a choice (they ran the naive one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }
 
 /// A named model at its own size, beside the reduced step that ran (`TrainReport::model`).

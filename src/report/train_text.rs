@@ -92,6 +92,9 @@ pub fn render(r: &TrainReport) -> String {
         mem.logit_rows_per_chunk
     );
     let _ = writeln!(out, "products: {}", r.matmul_path);
+    if let Some(attention) = &r.attention {
+        let _ = writeln!(out, "attention: {attention}");
+    }
     let o = &r.optimizer;
     let _ = writeln!(
         out,

@@ -9,11 +9,14 @@ mod peak;
 mod request;
 mod sweep;
 mod train;
+mod train_attention;
 mod train_llama;
 mod tune;
 
 pub use default_run::DefaultRunMeasurement;
-pub use request::{BenchRequest, MatmulChoice, SweepRequest, TrainRequest, TuneRequest};
+pub use request::{
+    AttentionChoice, BenchRequest, MatmulChoice, SweepRequest, TrainRequest, TuneRequest,
+};
 pub use train_llama::LlamaTrainRequest;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 
 use crate::kernels::{Family, KernelChoice};
 use crate::model::{MatmulProblem, RunPlan, TuningPolicy};
-use crate::train::kernels::MatmulPath;
+use crate::train::kernels::{AttentionPath, MatmulPath};
 use crate::train::measure::TrainPlan;
 use crate::train::GptConfig;
 
@@ -46,6 +46,7 @@ pub struct TrainRequest {
     /// choose the step's matmul path.
     pub measure_matmul: bool,
     pub matmul: MatmulChoice,
+    pub attention: AttentionChoice,
     /// Issue 19's premise check: also predict the step from isolated measurements.
     pub predict: bool,
     /// Gradient accumulation and the products' precision.
@@ -58,4 +59,12 @@ pub enum MatmulChoice {
     /// The faster of the tiled and texture families at the step's shape, as measured.
     Measured,
     Given(MatmulPath),
+}
+
+/// How the step computes attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttentionChoice {
+    /// The faster of the naive and fused kernels at the step's shape, as measured.
+    Measured,
+    Given(AttentionPath),
 }

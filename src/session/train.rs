@@ -84,7 +84,7 @@ impl Session {
             let memory = step_plan.check_memory(textures, &ctx.description)?;
             Ok((step_plan, memory))
         })?;
-        let (step_plan, memory) = fitted.built;
+        let (step_plan, _) = fitted.built;
         if let Some(why) = &fitted.chosen {
             self.progress.step(why);
         }
@@ -100,6 +100,15 @@ impl Session {
             config,
             ..request.clone()
         };
+        // The attention chosen for the fitted step (fitted with the naive one's scores
+        // counted), its memory counted again.
+        let textures = match request.matmul {
+            MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
+            _ if precision == Dtype::F16 => 0,
+            _ => step_plan.texture_bytes(max_texture),
+        };
+        let (step_plan, memory, attention) =
+            self.choose_attention(request.attention, step_plan, textures, plan.seed)?;
         let measured = if request.measure_matmul {
             self.matmul_rates_in(&config, plan.seed, precision)
         } else {
@@ -144,6 +153,7 @@ impl Session {
             });
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
+        report.attention = Some(attention);
         if fitted.accum > 1 {
             report.accumulation = Some(Accumulation {
                 micro_batches: fitted.accum,
@@ -390,6 +400,7 @@ impl Session {
             reduced: None,
             full_model: None,
             accumulation: None,
+            attention: None,
         }
     }
 }

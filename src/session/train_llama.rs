@@ -8,14 +8,14 @@ use crate::kernels::TiledConfig;
 use crate::model::{
     AdapterDescription, Dtype, FullModel, MatmulProblem, MemoryFigures, TrainReport,
 };
-use crate::train::kernels::MatmulPath;
+use crate::train::kernels::{AttentionPath, MatmulPath};
 use crate::train::llama::flops::{llama_flops_per_token, llama_param_count};
 use crate::train::llama::plan::LlamaStepPlan;
 use crate::train::llama::step::LlamaGpuStep;
 use crate::train::llama::{init_llama_params, LlamaConfig, LlamaTensor, ReducedLlama};
 use crate::train::measure::{self, TrainPlan};
 
-use super::{MatmulChoice, Session, TrainRequest};
+use super::{AttentionChoice, MatmulChoice, Session, TrainRequest};
 
 #[derive(Debug, Clone)]
 pub struct LlamaTrainRequest {
@@ -241,6 +241,8 @@ impl Session {
             options: Default::default(),
             measure_matmul: request.measure_matmul,
             matmul: MatmulChoice::Given(plan.path),
+            // The Llama-style step runs the naive attention (grouped-query heads).
+            attention: AttentionChoice::Given(AttentionPath::Naive),
             // The premise check knows GPT-2's step only; `--predict` with `--model` is refused
             // on the command line.
             predict: false,

@@ -183,7 +183,10 @@ macro_rules! shader {
     };
 }
 
+pub mod attention;
 pub mod llama;
+
+pub use attention::AttentionPath;
 
 /// Which of the linear layer's products a matmul variant computes; each fixes how A and B are
 /// indexed and whether C is replaced or added to.
@@ -742,6 +745,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         adamw(),
     ]);
     all.extend(llama::all());
+    all.extend(attention::all());
     all
 }
 

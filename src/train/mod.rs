@@ -10,10 +10,12 @@
 //! checked against JAX (`bench/train_reference.py` wrote `tests/fixtures/train/`).
 
 pub mod accum;
+pub mod attention_probe;
 pub mod check;
 pub mod config;
 pub mod data;
 pub mod flops;
+pub mod fused_attention;
 pub mod kernels;
 pub mod launch;
 pub mod measure;

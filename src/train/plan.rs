@@ -7,7 +7,7 @@ use crate::error::FlopcostError;
 use crate::model::{AdapterDescription, Dtype, MatmulProblem, MemoryFigures};
 
 use super::config::GptConfig;
-use super::kernels::TextureLayout;
+use super::kernels::{AttentionPath, TextureLayout};
 use super::params::{ParamLayout, ParamTensor};
 
 /// One contiguous piece of the flat parameter vector, held in its own buffer: a whole tensor, one
@@ -43,6 +43,9 @@ pub struct StepPlan {
     pub logit_rows: usize,
     /// Sequences whose attention scores (NH·T·T each) one buffer holds.
     pub att_batches: usize,
+    /// How attention is computed: naive (the scores kept, as counted here) unless
+    /// `with_attention` (`fused_attention.rs`) says otherwise.
+    pub attention: AttentionPath,
     /// Every buffer the step allocates, with its bytes.
     pub buffers: Vec<(String, u64)>,
     /// Steps whose mean loss the loss history keeps.
@@ -231,6 +234,7 @@ impl StepPlan {
             wte_rows_per_chunk,
             logit_rows,
             att_batches,
+            attention: AttentionPath::Naive,
             buffers,
             history,
             accum: 1,

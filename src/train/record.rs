@@ -21,6 +21,8 @@ pub(crate) struct LayerActs<B> {
     qkv: B,
     atty: B,
     att: Vec<B>,
+    /// The fused attention's per-row log-sum-exp (none on the naive path).
+    pub(crate) lse: Vec<B>,
     residual2: B,
     ln2: B,
     ln2_mean: B,
@@ -48,6 +50,8 @@ pub struct Buffers<B = wgpu::Buffer> {
     pub(crate) encoded: B,
     pub(crate) layers: Vec<LayerActs<B>>,
     pub(crate) dpreatt: Vec<B>,
+    /// The fused attention backward's D = dout · out per row (none on the naive path).
+    pub(crate) attention_delta: Vec<B>,
     pub(crate) projection: B,
     pub(crate) lnf: B,
     pub(crate) lnf_mean: B,
@@ -121,11 +125,17 @@ impl<B> Buffers<B> {
                     .iter()
                     .map(|&(_, seqs)| make("att", seqs as u64 * nh * t * t))
                     .collect(),
+                lse: super::fused_attention::row_stats(plan)
+                    .map(|n| make("lse", n))
+                    .collect(),
             });
         }
         let dpreatt = att_chunks
             .iter()
             .map(|&(_, seqs)| make("dpreatt", seqs as u64 * nh * t * t))
+            .collect();
+        let attention_delta = super::fused_attention::row_stats(plan)
+            .map(|n| make("attention delta", n))
             .collect();
         Buffers {
             params,
@@ -137,6 +147,7 @@ impl<B> Buffers<B> {
             encoded,
             layers,
             dpreatt,
+            attention_delta,
             projection: make("projection", bt * c),
             lnf: make("lnf", bt * c),
             lnf_mean: make("lnf mean", bt),
@@ -192,6 +203,7 @@ impl<B> Buffers<B> {
             &self.dln1,
         ];
         all.extend(self.dpreatt.iter());
+        all.extend(self.attention_delta.iter());
         for l in &self.layers {
             all.extend([
                 &l.ln1,
@@ -208,15 +220,20 @@ impl<B> Buffers<B> {
                 &l.residual3,
             ]);
             all.extend(l.att.iter());
+            all.extend(l.lse.iter());
         }
         all.extend(self.grads.iter());
         all
     }
 }
 
-/// (first sequence, sequences) of each attention-score buffer.
+/// (first sequence, sequences) of each attention-score buffer: none when the attention is fused,
+/// which keeps no scores (its dispatches are `fused_attention.rs`'s).
 pub(crate) fn att_chunk_sizes(plan: &StepPlan) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    if plan.attention == super::kernels::AttentionPath::Fused {
+        return out;
+    }
     let mut b0 = 0;
     while b0 < plan.config.batch {
         let seqs = plan.att_batches.min(plan.config.batch - b0);
@@ -510,6 +527,9 @@ pub(crate) fn record_forward_backward<S: Sink>(
                 0.0,
             );
         }
+        if let Some(lse) = acts.lse.first() {
+            super::fused_attention::record_forward(rec, plan, [&acts.qkv, &acts.atty, lse]);
+        }
         linear(
             rec,
             &acts.atty,
@@ -761,6 +781,13 @@ pub(crate) fn record_forward_backward<S: Sink>(
                 groups,
                 3.0 * att_flops(seqs) / 2.0,
                 0.0,
+            );
+        }
+        if let (Some(lse), Some(delta)) = (acts.lse.first(), bufs.attention_delta.first()) {
+            super::fused_attention::record_backward(
+                rec,
+                plan,
+                [&acts.qkv, &acts.atty, &bufs.datty, lse, delta, &bufs.dqkv],
             );
         }
         linear_backward(
