@@ -703,6 +703,9 @@
   }
 
   async function start() {
+    // The training tab opens its own device (train.js); a second device on the same adapter
+    // would only compete with it, so this page stays idle there.
+    if (params.get('tab') === 'train') return;
     setState('starting');
     const select = $('size');
     for (const s of DATA.sizes) {

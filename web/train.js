@@ -36,6 +36,20 @@
     return [inputs, targets];
   }
 
+  // How long one GPU wait (building the pipelines, a step, a read-back) may take before the page
+  // says the device is hung instead of waiting for ever: far above a step of the page's
+  // configurations on a software adapter (seconds), far below a test's patience.
+  const GPU_ANSWER_MS = 120000;
+
+  // `promise`, or an error naming what the GPU did not answer within GPU_ANSWER_MS.
+  function answered(promise, what) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the GPU did not answer within ${GPU_ANSWER_MS / 1000} s while ${what}: the device may be hung or lost; reload the page to try again`)), GPU_ANSWER_MS);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  }
+
   const BUFFER_TYPE = { read: 'read-only-storage', 'read-write': 'storage', uniform: 'uniform' };
 
   // The step on `device`: buffers, pipelines and bind groups made once from the plan.
@@ -58,7 +72,9 @@
           return { binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type } };
         }),
       });
-      const pipeline = await device.createComputePipelineAsync({
+      // The synchronous form: its errors reach the error scope below, and it leaves no promise
+      // for the browser to forget to settle.
+      const pipeline = device.createComputePipeline({
         label: k.name,
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: {
@@ -88,7 +104,7 @@
       ops: [...ops(plan.forward_backward), ...ops(plan.update)],
       lossRead: device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
     };
-    const error = await device.popErrorScope();
+    const error = await answered(device.popErrorScope(), 'building the step');
     if (error) throw new Error(`building the step: ${error.message}`);
     return step;
   }
@@ -127,7 +143,7 @@
     encoder.copyBufferToBuffer(buffers[plan.loss], 0, step.lossRead, 0, 4);
     const t0 = performance.now();
     device.queue.submit([encoder.finish()]);
-    await step.lossRead.mapAsync(GPUMapMode.READ);
+    await answered(step.lossRead.mapAsync(GPUMapMode.READ), `running step ${t}`);
     const seconds = (performance.now() - t0) / 1000;
     const loss = new Float32Array(step.lossRead.getMappedRange().slice(0))[0];
     step.lossRead.unmap();
@@ -143,7 +159,7 @@
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffers[p.grads], 0, read, 0, p.len * 4);
       device.queue.submit([encoder.finish()]);
-      await read.mapAsync(GPUMapMode.READ);
+      await answered(read.mapAsync(GPUMapMode.READ), `reading the gradients of ${p.tensor}`);
       const g = new Float32Array(read.getMappedRange());
       let sum = 0;
       for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
@@ -331,12 +347,18 @@
     }
     if (params.has('config')) select.value = params.get('config');
     if (params.has('steps')) $('train-steps').value = params.get('steps');
-    const gpu = await window.flopcostPage.openDevice().catch((e) => ({ missing: `WebGPU failed to start: ${e.message}` }));
+    const gpu = await answered(window.flopcostPage.openDevice(), 'opening the adapter')
+      .catch((e) => ({ missing: `WebGPU failed to start: ${e.message}` }));
     if (gpu.missing) {
       $('train-progress').textContent = `${gpu.missing} Nothing can be trained here.`;
       setTrain('no-adapter');
       return;
     }
+    gpu.device.lost.then((lost) => {
+      $('train-progress').textContent = `The device was lost: ${lost.message}`;
+      window.flopcostTrain = { ...(window.flopcostTrain || {}), error: `device lost: ${lost.message}` };
+      setTrain('error');
+    });
     const go = () => {
       const plan = usable.find((c) => c.name === select.value);
       const steps = Math.round(Number($('train-steps').value));

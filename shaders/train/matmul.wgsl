@@ -8,6 +8,11 @@
 // A linear layer with weights W (OC x IC, row-major) is then Y = X·Wᵀ (TRANS_B), dX = dY·W
 // (neither) and dW += dYᵀ·X (TRANS_A, ACCUMULATE); the offsets and leading dimensions let one
 // product read or write a block of a larger matrix (the LM head's vocabulary chunks).
+//
+// The slabs hold `T`, which a prelude aliases (as the tiled-vec4 family's prelude does): f32, or
+// f16 for the f16 products. Then each operand is rounded to f16 once, as it enters its slab, and
+// the products and their sums stay f32: a product of two f16 values is exact in f32, so this is
+// f16 inputs with f32 accumulation, the tiled-vec4-f16 family's arithmetic.
 
 struct Params {
     m: u32,
@@ -48,8 +53,8 @@ override ACCUMULATE: bool = false;
 override BIAS: bool = false;
 
 // The A slab is stored transposed ([k][m]) so the inner loop reads both slabs along a row.
-var<workgroup> tile_a: array<f32, BM * BK>;
-var<workgroup> tile_b: array<f32, BK * BN>;
+var<workgroup> tile_a: array<T, BM * BK>;
+var<workgroup> tile_b: array<T, BK * BN>;
 
 const MAX_T: u32 = 8u;
 
@@ -103,7 +108,7 @@ fn main(
                 r = i / BK;
                 kk = i % BK;
             }
-            tile_a[kk * BM + r] = load_a(row0 + r, t + kk);
+            tile_a[kk * BM + r] = T(load_a(row0 + r, t + kk));
         }
         for (var i = lidx; i < BK * BN; i += threads) {
             var kk: u32;
@@ -115,16 +120,16 @@ fn main(
                 kk = i / BN;
                 cc = i % BN;
             }
-            tile_b[kk * BN + cc] = load_b(t + kk, col0 + cc);
+            tile_b[kk * BN + cc] = T(load_b(t + kk, col0 + cc));
         }
         workgroupBarrier();
 
         for (var kk = 0u; kk < BK; kk++) {
             for (var i = 0u; i < TM; i++) {
-                a_reg[i] = tile_a[kk * BM + lid.y * TM + i];
+                a_reg[i] = f32(tile_a[kk * BM + lid.y * TM + i]);
             }
             for (var j = 0u; j < TN; j++) {
-                b_reg[j] = tile_b[kk * BN + lid.x * TN + j];
+                b_reg[j] = f32(tile_b[kk * BN + lid.x * TN + j]);
             }
             for (var i = 0u; i < TM; i++) {
                 for (var j = 0u; j < TN; j++) {

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::ExportArgs;
 use crate::commands::train::{Dimensions, TrainCommand};
 use crate::commands::train_outputs::TrainOutputs;
-use crate::report::export::Destination;
 
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -33,9 +33,22 @@ pub struct TrainArgs {
     /// Attention heads H.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub heads: Option<u64>,
-    /// Sequences per step B.
+    /// Sequences per step B (with --accum, per micro-batch).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: Option<u64>,
+    /// Gradient accumulation, as nanoGPT's gradient_accumulation_steps: N micro-batches of
+    /// --batch sequences each, their gradients summed on the device (each loss scaled by 1/N)
+    /// before one AdamW update, so a step trains on N·B sequences. Unset: 1, except that a
+    /// --batch that does not fit the device runs as the fewest micro-batches dividing it that
+    /// do (said in the output).
+    #[arg(long, value_name = "N", conflicts_with = "model",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub accum: Option<u32>,
+    /// The linear layers' products: f32, or f16 (operands rounded to f16, products accumulated
+    /// in f32, on adapters with SHADER_F16; master weights, activations and gradients stay
+    /// f32). The report names it.
+    #[arg(long, default_value = "f32", value_parser = ["f32", "f16"], conflicts_with = "model")]
+    pub precision: String,
 
     /// Timed steps, after the warm-up.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
@@ -87,9 +100,10 @@ pub struct TrainArgs {
     /// Draw where a step's time goes, per kernel class, as SVG.
     #[arg(long, value_name = "FILE")]
     pub breakdown: Option<PathBuf>,
-    /// Write a self-contained HTML page (the report, both plots inline) to FILE (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub export_html: Option<Destination>,
+    // --export-json, --export-markdown, --export-csv (a row per step) and --export-html (the
+    // report with both plots inline), from the exporters' one registry.
+    #[command(flatten)]
+    pub exports: ExportArgs,
 }
 
 impl From<TrainArgs> for TrainCommand {
@@ -116,12 +130,14 @@ impl From<TrainArgs> for TrainCommand {
             measure_matmul: !a.no_matmul_reference,
             matmul: a.matmul,
             predict: a.predict,
+            accum: a.accum,
+            precision: a.precision,
             json: a.json,
             save: a.save,
             outputs: TrainOutputs {
                 plot: a.plot,
                 breakdown: a.breakdown,
-                export_html: a.export_html,
+                exports: a.exports.into(),
             },
         }
     }

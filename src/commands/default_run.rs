@@ -14,17 +14,14 @@ use crate::cost::calibration::Calibration;
 use crate::cost::defaults;
 use crate::cost::merge::merge_reports;
 use crate::cost::run_story::{catalog_paths, precision_stories, training_story};
-use crate::cost::trained::trained_step;
 use crate::error::FlopcostError;
 use crate::model::{save_json, BenchReport, RunStory, TrainingStory};
 use crate::progress::Progress;
 use crate::report::export::{self, ExportOptions};
 use crate::report::story_text;
-use crate::session::{real_gpu_slots, MatmulChoice, Session, TrainRequest};
-use crate::train::kernels::MatmulPath;
-use crate::train::measure::{DataSource, TrainPlan};
-use crate::train::{AdamW, GptConfig};
+use crate::session::{real_gpu_slots, Session};
 
+use super::default_train::{self, MatmulPart};
 use super::Globals;
 
 /// Seconds the default run takes unless `--budget` says otherwise.
@@ -159,15 +156,53 @@ fn run_all_adapters(
     Ok(())
 }
 
-/// Share of the budget the matmul story gets; the training step has the rest.
-const MATMUL_SHARE: f64 = 0.75;
+/// Share of the budget the matmul story's timed runs, probes and tuning are planned in; what
+/// they leave (their compiling and validating is not bounded by it) sizes the training step.
+const MATMUL_SHARE: f64 = 0.6;
 
 /// One adapter's default run: its ceilings, its tuned kernels at the training-like shape (both
-/// measured by the session), a short training step, and the comparison with the catalog's runs.
+/// measured by the session), a short training step sized to what remains of the budget, and
+/// the comparison with the catalog's runs, priced from that step when it ran.
 fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Result<BenchReport> {
+    let matmul_started = Instant::now();
     let measured = session.default_run(args.budget_s * MATMUL_SHARE)?;
     let mut report = measured.report;
-    let precisions = precision_stories(&report, &shared.catalog, &shared.calibration, shared.price);
+    let matmul = MatmulPart {
+        report: &report,
+        probes: &measured.peak.probes,
+        elapsed_s: matmul_started.elapsed().as_secs_f64(),
+    };
+    let remaining_s = args.budget_s - shared.started.elapsed().as_secs_f64();
+    let step = default_train::measure(session, &matmul, remaining_s);
+    let precisions = precision_stories(
+        &report,
+        &shared.catalog,
+        &shared.calibration,
+        shared.price,
+        step.as_ref().ok().map(|(step, _)| step),
+    );
+    let best = precisions.iter().map(|p| p.gflops).fold(0.0, f64::max);
+    let (training, training_skipped) = match step {
+        Ok((step, sizing)) if best > 0.0 => (
+            Some(TrainingStory {
+                sizing: Some(sizing),
+                ..training_story(
+                    &step,
+                    &report.adapter.name,
+                    best,
+                    &precisions,
+                    &shared.catalog,
+                    &shared.calibration,
+                )
+            }),
+            None,
+        ),
+        Ok(_) => (
+            None,
+            Some("not run: no matmul rate passed to price it against".into()),
+        ),
+        Err(reason) => (None, Some(reason)),
+    };
     let catalog_paths = catalog_paths(
         &report.adapter.name,
         &precisions,
@@ -184,79 +219,8 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
         price_source: shared.price_source.clone(),
         precisions,
         catalog_paths,
-        training: None,
+        training,
+        training_skipped,
     });
-    let training = training_step(session, &report, shared);
-    if let Some(story) = report.story.as_mut() {
-        story.training = training;
-        story.elapsed_s = shared.started.elapsed().as_secs_f64();
-    }
     Ok(report)
-}
-
-/// The short training step after the matmuls, sized to the device, and the clusters priced
-/// from it. A step that cannot run here leaves the story without it, said as a notice.
-fn training_step(
-    session: &Session,
-    report: &BenchReport,
-    shared: &Context,
-) -> Option<TrainingStory> {
-    let best = report
-        .story
-        .as_ref()?
-        .precisions
-        .iter()
-        .map(|p| p.gflops)
-        .fold(0.0, f64::max);
-    let request = default_train_request(session.is_software());
-    let outcome = session
-        .train(&request)
-        .map_err(|e| e.to_string())
-        .and_then(|r| trained_step(&r, "this run's training step").map_err(|e| e.to_string()));
-    match outcome {
-        Ok((step, _)) if best > 0.0 => Some(training_story(
-            &step,
-            &report.adapter.name,
-            best,
-            &shared.catalog,
-            &shared.calibration,
-        )),
-        Ok(_) => None,
-        Err(e) => {
-            session
-                .progress()
-                .notice(&format!("the training step did not run: {e}"));
-            None
-        }
-    }
-}
-
-/// The tiny byte-level GPT for a few steps on a CPU adapter (seconds); on a GPU, GPT-2 124M's
-/// shape at batch 1. No profiled step: the story needs the step's time, not its breakdown.
-fn default_train_request(software: bool) -> TrainRequest {
-    let (preset, batch, steps) = if software {
-        ("tiny", 1, 2)
-    } else {
-        ("gpt2-124m", 1, 5)
-    };
-    let config = GptConfig {
-        batch,
-        ..GptConfig::preset(preset).expect("a listed preset")
-    };
-    TrainRequest {
-        config,
-        preset: Some(preset.into()),
-        plan: TrainPlan {
-            warmup: 1,
-            steps,
-            profiled: 0,
-            seed: 1,
-            hyper: AdamW::default(),
-            path: MatmulPath::Tiled(Default::default()),
-            data: DataSource::Corpus,
-        },
-        measure_matmul: true,
-        matmul: MatmulChoice::Measured,
-        predict: false,
-    }
 }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod catalog;
 pub mod compare;
 pub mod default_run;
+pub mod default_train;
 pub mod devices;
 pub mod estimate;
 pub mod merge;

@@ -10,8 +10,10 @@ use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::train_mfu::catalog_mfu;
 use crate::error::FlopcostError;
 use crate::model::save_json;
+use crate::model::Dtype;
 use crate::report::{train_predict_text, train_text};
 use crate::session::{MatmulChoice, Session, TrainRequest};
+use crate::train::accum::StepOptions;
 use crate::train::kernels::MatmulPath;
 use crate::train::measure::{DataSource, TrainPlan};
 use crate::train::{AdamW, GptConfig};
@@ -49,6 +51,10 @@ pub struct TrainCommand {
     pub matmul: String,
     /// Issue 19's premise check.
     pub predict: bool,
+    /// `--accum`: micro-batches a step (None: as many as it takes to fit).
+    pub accum: Option<u32>,
+    /// `--precision`: "f32" or "f16".
+    pub precision: String,
     pub json: bool,
     pub save: Option<PathBuf>,
     pub outputs: TrainOutputs,
@@ -138,15 +144,30 @@ pub fn run(command: &TrainCommand, globals: &Globals) -> Result<()> {
         measure_matmul: command.measure_matmul,
         matmul,
         predict: command.predict,
+        options: StepOptions {
+            accum: command.accum,
+            precision: match command.precision.as_str() {
+                "f16" => Dtype::F16,
+                "f32" => Dtype::F32,
+                other => {
+                    return Err(FlopcostError::bad_input(format!(
+                        "--precision {other}: expected f32 or f16"
+                    ))
+                    .into())
+                }
+            },
+        },
     };
     let mut report = session.train(&request)?;
     drop(session);
     let accelerator = catalog.accelerator_for_adapters(std::slice::from_ref(&report.adapter.name));
-    report.mfu.extend(catalog_mfu(
-        report.achieved_gflops,
-        Precision::Fp32,
-        accelerator,
-    ));
+    let precision = match request.options.precision {
+        Dtype::F32 => Precision::Fp32,
+        Dtype::F16 => Precision::Fp16,
+    };
+    report
+        .mfu
+        .extend(catalog_mfu(report.achieved_gflops, precision, accelerator));
     if let Some(path) = &save {
         save_json(path, &report, "--save")?;
     }

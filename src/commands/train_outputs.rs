@@ -1,6 +1,6 @@
-//! The files `train` draws besides its report: `--plot` (the training curve), `--breakdown`
-//! (time per kernel class) and `--export-html` (a page with both inline). Each Slurm task's
-//! names get its rank, as `--save`'s do.
+//! The files `train` writes besides its report: `--plot` (the training curve), `--breakdown`
+//! (time per kernel class) and the `--export-*` formats (JSON, Markdown, a CSV row per step,
+//! a page with both plots inline). Each Slurm task's names get its rank, as `--save`'s do.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::cluster::{rank_optional_path, rank_path, SlurmEnv};
 use crate::error::FlopcostError;
 use crate::model::TrainReport;
-use crate::report::export::{train_page, Destination};
+use crate::report::export::{write_train, ExportOptions};
 use crate::report::plot::{write_step_breakdown, write_training_curve};
 use crate::report::train_plots::{step_breakdown, training_curve};
 
@@ -17,7 +17,7 @@ use crate::report::train_plots::{step_breakdown, training_curve};
 pub struct TrainOutputs {
     pub plot: Option<PathBuf>,
     pub breakdown: Option<PathBuf>,
-    pub export_html: Option<Destination>,
+    pub exports: ExportOptions,
 }
 
 impl TrainOutputs {
@@ -26,28 +26,20 @@ impl TrainOutputs {
         Ok(TrainOutputs {
             plot: rank_optional_path("--plot", self.plot.as_deref(), slurm)?,
             breakdown: rank_optional_path("--breakdown", self.breakdown.as_deref(), slurm)?,
-            export_html: match &self.export_html {
-                Some(Destination::File(path)) => {
-                    Some(Destination::File(rank_path("--export-html", path, slurm)?))
-                }
-                other => other.clone(),
-            },
+            exports: self
+                .exports
+                .rename_files(|flag, path| rank_path(flag, path, slurm))?,
         })
     }
 
-    /// Whether the page goes to stdout, so the report's text must go to stderr.
+    /// Whether an export goes to stdout, so the report's text must go to stderr.
     pub fn uses_stdout(&self) -> bool {
-        matches!(self.export_html, Some(Destination::Stdout))
+        self.exports.uses_stdout()
     }
 
-    /// `--json` and `--export-html -` would interleave on stdout and parse as neither.
+    /// `--json` and an export to `-` would interleave on stdout and parse as neither.
     pub fn check_stdout(&self, json: bool) -> Result<(), FlopcostError> {
-        if json && self.uses_stdout() {
-            return Err(FlopcostError::bad_input(
-                "--json and --export-html - both write to stdout; send one to a file",
-            ));
-        }
-        Ok(())
+        self.exports.check_stdout(json.then_some("--json"))
     }
 
     /// Draws what was asked for. A run that timed no kernel class has no breakdown to draw:
@@ -64,9 +56,6 @@ impl TrainOutputs {
             })?;
             write_step_breakdown(&breakdown, path)?;
         }
-        if let Some(destination) = &self.export_html {
-            destination.write(train_page(report)?.as_bytes(), "--export-html")?;
-        }
-        Ok(())
+        write_train(&self.exports, report)
     }
 }

@@ -10,9 +10,10 @@ use serde::Serialize;
 use super::calibration::Calibration;
 use super::efficiency::{mfu, sustained_per_device};
 use super::run_work::{run_work, FROM_HARDWARE};
+use super::split::SingleDeviceFactor;
 use super::units::{GIGA, SECONDS_PER_HOUR, TERA};
-use crate::catalog::{Catalog, Precision};
-use crate::model::{Dtype, RunComparison};
+use crate::catalog::{Accelerator, Catalog, Precision, Run};
+use crate::model::{Dtype, MeasuredPricing, RunComparison};
 
 /// The user's measured rate as a share of one catalog accelerator's peaks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +36,21 @@ pub fn like_precision(dtype: Dtype) -> Precision {
     }
 }
 
+/// What share of the user's measured rate each run is priced at.
+#[derive(Debug, Clone, Copy)]
+pub enum Pricing<'a> {
+    /// The run's own matmul utilisation: as if the user's device trained as efficiently as
+    /// that cluster did.
+    RunOwn,
+    /// A training step measured on the user's device: its single-device factor × the
+    /// scale-out factor calibrated for `accelerator`'s family (None: all families) at the
+    /// run's model size.
+    Measured {
+        single_device: &'a SingleDeviceFactor,
+        accelerator: Option<&'a Accelerator>,
+    },
+}
+
 pub fn versus_runs(
     catalog: &Catalog,
     calibration: &Calibration,
@@ -42,6 +58,24 @@ pub fn versus_runs(
     user_devices: f64,
     // None for a CPU software adapter: hours, no dollars (see `estimate::price_for`).
     price_per_hour: Option<f64>,
+) -> Vec<RunComparison> {
+    versus_runs_priced(
+        catalog,
+        calibration,
+        user_gflops,
+        user_devices,
+        price_per_hour,
+        Pricing::RunOwn,
+    )
+}
+
+pub fn versus_runs_priced(
+    catalog: &Catalog,
+    calibration: &Calibration,
+    user_gflops: f64,
+    user_devices: f64,
+    price_per_hour: Option<f64>,
+    pricing: Pricing,
 ) -> Vec<RunComparison> {
     let user_rate = user_gflops * GIGA;
     catalog
@@ -88,7 +122,9 @@ pub fn versus_runs(
             let sustained = sustained.or_else(|| hours.and(peak).map(|p| p * run_mfu));
             let devices = run.devices.as_ref().map(|d| d.value);
             let cluster = sustained.zip(devices).map(|(s, d)| s * d);
-            let user_effective = user_rate * utilisation;
+            let measured = measured_pricing(catalog, calibration, run, pricing);
+            let priced_at = measured.as_ref().map_or(utilisation, |m| m.utilisation);
+            let user_effective = user_rate * priced_at;
             let one = work
                 .as_ref()
                 .map(|w| w.total_flops / user_effective / SECONDS_PER_HOUR);
@@ -109,9 +145,39 @@ pub fn versus_runs(
                 hours_on_one_device: one,
                 hours_on_user_devices: one.map(|h| h / user_devices),
                 cost_usd: one.zip(price_per_hour).map(|(h, p)| h * p),
+                measured_pricing: measured,
             }
         })
         .collect()
+}
+
+/// The run priced from a measured step, when one is given and the calibration has a fitted
+/// scale-out factor (without one there is nothing calibrated to multiply it by).
+fn measured_pricing(
+    catalog: &Catalog,
+    calibration: &Calibration,
+    run: &Run,
+    pricing: Pricing,
+) -> Option<MeasuredPricing> {
+    let Pricing::Measured {
+        single_device,
+        accelerator,
+    } = pricing
+    else {
+        return None;
+    };
+    let params = catalog
+        .model(&run.model)
+        .ok()
+        .map(|m| m.flop_params().value);
+    let e = calibration.matmul_utilisation_measured(accelerator, params, single_device.clone());
+    let split = e.split?;
+    Some(MeasuredPricing {
+        single_device: split.single_device.value,
+        scale_out: split.scale_out,
+        fitted_on: e.group,
+        utilisation: e.value,
+    })
 }
 
 pub fn versus_peaks(catalog: &Catalog, user_gflops: f64, dtype: Dtype) -> Vec<PeakComparison> {
@@ -166,6 +232,71 @@ mod tests {
         assert!((v3.hours_on_one_device.unwrap() - expected_h).abs() < 1e-6 * expected_h);
         assert!((v3.hours_on_user_devices.unwrap() - expected_h / 1000.0).abs() < 1e-3);
         assert!((v3.cost_usd.unwrap() - expected_h * 2.0).abs() < 1e-3 * expected_h);
+    }
+
+    #[test]
+    fn a_measured_step_prices_each_run_at_its_factor_times_the_scale_out() {
+        let catalog = Catalog::built_in().unwrap();
+        let cal = Calibration::from_catalog(&catalog);
+        let step = SingleDeviceFactor {
+            value: 0.2,
+            entry: "a test step".into(),
+            source: "test".into(),
+            how: "test".into(),
+            borrowed: None,
+        };
+        let own = versus_runs(&catalog, &cal, 1000.0, 1.0, Some(2.0));
+        let measured = versus_runs_priced(
+            &catalog,
+            &cal,
+            1000.0,
+            1.0,
+            Some(2.0),
+            Pricing::Measured {
+                single_device: &step,
+                accelerator: None,
+            },
+        );
+        let mut differ = 0;
+        for (o, m) in own.iter().zip(&measured) {
+            assert!(o.measured_pricing.is_none());
+            let p = m.measured_pricing.as_ref().expect("priced from the step");
+            assert_eq!(p.single_device, 0.2);
+            // The scale-out factor is the calibration's, at the run's own model size.
+            let params = catalog
+                .model(&catalog.run(&m.run).unwrap().model)
+                .ok()
+                .map(|m| m.flop_params().value);
+            let e = cal.matmul_utilisation_measured(None, params, step.clone());
+            assert_eq!(p.scale_out, e.split.unwrap().scale_out);
+            assert!(p.utilisation <= 0.2 * p.scale_out + 1e-12);
+            // Hours, devices to match and cost follow that utilisation, not the run's own.
+            let (Some(flops), Some(hours)) = (m.flops, m.hours_on_one_device) else {
+                continue;
+            };
+            let at = |u: f64| flops / (1000.0 * GIGA * u) / SECONDS_PER_HOUR;
+            assert!(
+                (hours - at(p.utilisation)).abs() < 1e-9 * hours,
+                "{}",
+                m.run
+            );
+            assert!((m.cost_usd.unwrap() - hours * 2.0).abs() < 1e-9 * hours);
+            let own_u = o.matmul_utilisation.unwrap();
+            assert_eq!(
+                m.matmul_utilisation,
+                Some(own_u),
+                "the run's own figure is kept"
+            );
+            assert!((o.hours_on_one_device.unwrap() - at(own_u)).abs() < 1e-9 * hours);
+            if (own_u - p.utilisation).abs() > 1e-6 {
+                differ += 1;
+                assert!((o.hours_on_one_device.unwrap() - hours).abs() > 1e-9 * hours);
+            }
+        }
+        assert!(
+            differ > 0,
+            "no run priced differently from its own utilisation"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 use super::calibration::Calibration;
-use super::compare::versus_runs;
+use super::compare::{versus_runs_priced, Pricing};
 use super::estimate::price_for;
 use super::trained::TrainedStep;
 use super::two_paths::for_story;
@@ -18,13 +18,24 @@ use super::work::run_flops;
 /// The reported run the training sentence prices.
 const HEADLINE_RUN: &str = "deepseek-v3-pretraining";
 
-/// The fastest passed result of each precision, with every catalog run redone at its rate.
+/// The fastest passed result of each precision, with every catalog run redone at its rate:
+/// at each run's own utilisation, or, when a training step was measured here (`step`), at its
+/// single-device factor × the calibrated scale-out factor.
 pub fn precision_stories(
     report: &BenchReport,
     catalog: &Catalog,
     calibration: &Calibration,
     price: f64,
+    step: Option<&TrainedStep>,
 ) -> Vec<PrecisionStory> {
+    let pricing = match step {
+        Some(step) => Pricing::Measured {
+            single_device: &step.factor,
+            accelerator: catalog
+                .accelerator_for_adapters(std::slice::from_ref(&report.adapter.name)),
+        },
+        None => Pricing::RunOwn,
+    };
     let mut best: Vec<&BenchResult> = Vec::new();
     for r in &report.results {
         let Some(m) = &r.measurement else { continue };
@@ -58,7 +69,7 @@ pub fn precision_stories(
                     .as_ref()
                     .and_then(|p| p.compute_gflops_for(r.accumulator))
                     .map(|peak| gflops / peak),
-                runs: versus_runs(
+                runs: versus_runs_priced(
                     catalog,
                     calibration,
                     gflops,
@@ -69,6 +80,7 @@ pub fn precision_stories(
                         None,
                     )
                     .map(|p| p.value),
+                    pricing,
                 ),
             }
         })
@@ -96,14 +108,16 @@ pub fn catalog_paths(
     )
 }
 
-/// The training step's line, and the reported clusters priced from it: the measured
-/// single-device factor × the scale-out factor calibrated for `adapter`'s family (all
-/// families' for a device the catalog does not know), applied to the best matmul rate the
-/// run measured (`best_gflops`).
+/// The training step's line, and the sentence saying how the reported clusters were priced
+/// from it: the measured single-device factor × the scale-out factor calibrated for
+/// `adapter`'s family (all families' for a device the catalog does not know), at each run's
+/// model size (`precisions`, priced by `precision_stories` from the same step), applied to the
+/// best matmul rate the run measured (`best_gflops`).
 pub fn training_story(
     step: &TrainedStep,
     adapter: &str,
     best_gflops: f64,
+    precisions: &[PrecisionStory],
     catalog: &Catalog,
     calibration: &Calibration,
 ) -> TrainingStory {
@@ -122,6 +136,22 @@ pub fn training_story(
                 fmt_count(flops / (best_gflops * 1e9 * e.value) / SECONDS_PER_HOUR)
             )
         });
+    let factors: Vec<f64> = precisions
+        .iter()
+        .flat_map(|p| &p.runs)
+        .filter_map(|r| r.measured_pricing.as_ref().map(|m| m.scale_out))
+        .collect();
+    let range = match (
+        factors.iter().copied().reduce(f64::min),
+        factors.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) if hi - lo >= 0.0005 => format!(
+            ", {:.1}-{:.1}% across the runs' model sizes",
+            lo * 100.0,
+            hi * 100.0
+        ),
+        _ => String::new(),
+    };
     TrainingStory {
         line: step.sentence(),
         single_device: step.factor.value,
@@ -129,15 +159,19 @@ pub fn training_story(
         scale_out_fitted_on: e.group.clone(),
         utilisation: e.value,
         pricing: format!(
-            "Priced from that: a reported cluster keeps {:.1}% of one device's training \
-             efficiency (the scale-out factor, calibrated on {}), so their runs would sustain \
-             {:.1}% × {:.1}% = {:.1}% of your best measured matmul rate{}.",
-            scale_out * 100.0,
-            e.group,
+            "The clusters below are priced from that, not from each run's own utilisation: \
+             your measured training efficiency ({:.1}% of your matmul rate, from this run's \
+             training step) × the scale-out factor, what a reported cluster keeps of one \
+             device's training efficiency ({:.1}% at DeepSeek-V3's size{range}; calibrated on \
+             {} reported runs, {}), so a run like DeepSeek-V3's would sustain {:.1}% of your \
+             best measured matmul rate{}.",
             step.factor.value * 100.0,
             scale_out * 100.0,
+            e.runs.len(),
+            e.group,
             e.value * 100.0,
             priced.unwrap_or_default()
         ),
+        sizing: None,
     }
 }

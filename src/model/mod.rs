@@ -52,11 +52,13 @@ pub use random::SplitMix64;
 pub use run_plan::RunPlan;
 pub use schema::*;
 pub use slurm_task::SlurmTask;
-pub use story::{PathEstimate, PrecisionStory, RunComparison, RunStory, TrainingStory, TwoPaths};
+pub use story::{
+    MeasuredPricing, PathEstimate, PrecisionStory, RunComparison, RunStory, TrainingStory, TwoPaths,
+};
 pub use system::SystemInfo;
 pub use train::{
-    Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings, StepRecord,
-    StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+    Accumulation, Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
+    ProductTime, StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
 pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};

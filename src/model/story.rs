@@ -28,6 +28,10 @@ pub struct RunStory {
     /// The short training step measured after the matmuls, and the clusters priced from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingStory>,
+    /// Why no training step was measured (no time left in the budget, a step that could not
+    /// run): the clusters are then priced at each run's own calibrated utilisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_skipped: Option<String>,
 }
 
 /// What the default run's training step measured, and the reported clusters priced from it:
@@ -48,6 +52,9 @@ pub struct TrainingStory {
     pub utilisation: f64,
     /// The sentence that prices the reported clusters from it.
     pub pricing: String,
+    /// The configuration and steps run, and the share of the budget they were sized to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +97,25 @@ pub struct RunComparison {
     pub hours_on_one_device: Option<f64>,
     pub hours_on_user_devices: Option<f64>,
     pub cost_usd: Option<f64>,
+    /// Set when a training step measured here priced the run: the hours, devices and cost
+    /// above are then at this utilisation, not at `matmul_utilisation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_pricing: Option<MeasuredPricing>,
+}
+
+/// A run priced from a training step measured on the user's device: its single-device factor
+/// × the scale-out factor calibrated at the run's model size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredPricing {
+    /// The step's rate (6·N per token) over the matmul rate measured at the step's shape.
+    pub single_device: f64,
+    /// Calibrated on reported runs: what a cluster keeps of one device's efficiency.
+    pub scale_out: f64,
+    /// Where the scale-out factor was fitted ("nvidia-hopper", "all families").
+    pub fitted_on: String,
+    /// single_device × scale_out (capped at the calibration's ceiling): the share of the
+    /// user's measured matmul rate the run is priced at.
+    pub utilisation: f64,
 }
 
 /// When the measured adapter is a catalog accelerator: the same work priced from the measured

@@ -72,6 +72,22 @@ pub struct TrainReport {
     /// anything does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduced: Option<String>,
+    /// Gradient accumulation, when a step sums several micro-batches' gradients (`model.batch`
+    /// is then one micro-batch's sequences).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulation: Option<Accumulation>,
+}
+
+/// A step of several micro-batches, nanoGPT's gradient_accumulation_steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accumulation {
+    pub micro_batches: u32,
+    /// Sequences a micro-batch.
+    pub micro_batch: usize,
+    /// Sequences a step: micro_batches × micro_batch.
+    pub sequences_per_step: usize,
+    /// Asked for (`--accum`), or chosen because the batch did not fit, and what that means.
+    pub why: String,
 }
 
 /// The model's dimensions (the same fields as the training configuration).
@@ -162,6 +178,25 @@ pub struct Breakdown {
     /// kernels' rates are read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_bandwidth_gbs: Option<f64>,
+    /// The linear layers' three products apart (texture packs included), timed as the
+    /// classes are: each one's achieved rate, and a backward one's against the forward's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductTime {
+    /// "Y=X·W", "dX=dY·Wᵀ" or "dW=Xᵀ·dY".
+    pub product: String,
+    pub dispatches: u32,
+    /// Seconds per step: the median over the profiled repetitions.
+    pub median_s: f64,
+    pub samples_s: Vec<f64>,
+    pub gflops: Option<f64>,
+    /// This product's rate over the forward product's (the issue asks ≥ 0.8 of the backward
+    /// ones); none for the forward product itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of_forward: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

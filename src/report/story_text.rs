@@ -84,15 +84,27 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         out.push_str(&format!("  note: {note}\n"));
     }
 
+    // The step comes first: the clusters below are priced from it.
+    match (&story.training, &story.training_skipped) {
+        (Some(t), _) => {
+            out.push_str(&format!("\nTraining step: {}\n", t.line));
+            if let Some(sizing) = &t.sizing {
+                out.push_str(&format!("  ({sizing})\n"));
+            }
+            out.push_str(&format!("  {}\n", t.pricing));
+        }
+        (None, Some(why)) => out.push_str(&format!(
+            "\nTraining step: {why}; the clusters below are priced at each run's own calibrated \
+             utilisation.\n"
+        )),
+        (None, None) => {}
+    }
     if let Some(best) = story
         .precisions
         .iter()
         .max_by(|a, b| a.gflops.total_cmp(&b.gflops))
     {
         out.push_str(&comparison(best, story.price_per_hour, &story.price_source));
-    }
-    if let Some(t) = &story.training {
-        out.push_str(&format!("\nTraining step: {}\n  {}\n", t.line, t.pricing));
     }
     if let Some(p) = &story.catalog_paths {
         out.push_str(&format!(
@@ -111,11 +123,19 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         }
         out.push_str(&format!("  why they differ: {}\n", p.why));
     }
+    let priced = if story.training.is_some() {
+        "each run's MFU is its own (its compute over its GPU-hours, against its accelerator's \
+         dense BF16 peak), but your device is priced at your measured training efficiency × \
+         the calibrated scale-out factor (the \"priced at\" column), applied to your measured \
+         matmul rate"
+    } else {
+        "each run's efficiency (its compute over its GPU-hours) is taken against its \
+         accelerator's maximum achievable matmul (where none is sourced, its dense BF16 peak: \
+         MFU) and applied to your measured matmul rate, as if your device trained as \
+         efficiently as that cluster did"
+    };
     out.push_str(&format!(
-        "\nAssumptions: each run's efficiency (its compute over its GPU-hours) is taken against \
-         its accelerator's maximum achievable matmul (where none is sourced, its dense BF16 \
-         peak: MFU) and applied to your measured matmul rate, as if your device trained as \
-         efficiently as that cluster did; runs without compute use the calibration ({} runs). \
+        "\nAssumptions: {priced}; runs without compute use the calibration ({} runs). \
          Those runs trained in BF16/FP8 on tensor cores; your rate is {}, so this compares \
          across precisions. Prices: ${:.2} per device-hour ({}).\n",
         calibration.runs.len(),
@@ -202,18 +222,22 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
     {
         out.push_str(&line);
     }
-    let mut table = Table::new(&[
-        "  run",
-        "cluster",
-        "GPU-hours",
-        "MFU",
-        "one of your devices",
-        "yours to match",
-        "cost",
-    ])
-    .right_align(&[2, 3, 5, 6]);
+    // From a measured step, the share of your rate each run is priced at: your step's
+    // efficiency × the scale-out factor at the run's size.
+    let measured = runs.iter().any(|r| r.measured_pricing.is_some());
+    let mut headers = vec!["  run", "cluster", "GPU-hours", "MFU"];
+    if measured {
+        headers.push("priced at");
+    }
+    headers.extend(["one of your devices", "yours to match", "cost"]);
+    let right: Vec<usize> = if measured {
+        vec![2, 3, 4, 6, 7]
+    } else {
+        vec![2, 3, 5, 6]
+    };
+    let mut table = Table::new(&headers).right_align(&right);
     for r in runs {
-        table.row(vec![
+        let mut row = vec![
             format!("  {}", r.run),
             r.devices.map_or(format!("? × {}", r.accelerator), |d| {
                 format!("{} × {}", fmt_devices(d), r.accelerator)
@@ -221,11 +245,21 @@ fn comparison(best: &PrecisionStory, price: f64, price_source: &str) -> String {
             r.gpu_hours.map_or("-".into(), fmt_count),
             r.mfu
                 .map_or("-".into(), |m| format!("{} {}", fmt_percent(m), r.mfu_kind)),
+        ];
+        if measured {
+            row.push(
+                r.measured_pricing
+                    .as_ref()
+                    .map_or("-".into(), |m| fmt_percent(m.utilisation)),
+            );
+        }
+        row.extend([
             r.hours_on_one_device.map_or("-".into(), fmt_hours),
             r.user_devices_to_match
                 .map_or("-".into(), |d| fmt_count(d.ceil())),
             r.cost_usd.map_or("-".into(), fmt_usd),
         ]);
+        table.row(row);
     }
     out.push('\n');
     out.push_str(&table.render());
@@ -261,6 +295,7 @@ mod tests {
             precisions: vec![],
             catalog_paths: for_story(&calibration, a100, 19.0, "f32", "kernel tiled"),
             training: None,
+            training_skipped: None,
         });
         let text = render(&report, "test", &calibration);
         assert!(

@@ -56,6 +56,13 @@ pub fn render(r: &TrainReport) -> String {
     if let Some(reduced) = &r.reduced {
         let _ = writeln!(out, "  {reduced}");
     }
+    if let Some(acc) = &r.accumulation {
+        let _ = writeln!(
+            out,
+            "  gradient accumulation: {} micro-batches of {} sequences a step ({} sequences); {}",
+            acc.micro_batches, acc.micro_batch, acc.sequences_per_step, acc.why
+        );
+    }
     let a = &r.adapter;
     let _ = writeln!(
         out,
@@ -180,6 +187,25 @@ pub fn render(r: &TrainReport) -> String {
         ]);
     }
     out.push_str(&table.render());
+    if !b.products.is_empty() {
+        let _ = writeln!(
+            out,
+            "the linear layers' products apart (every layer's and the LM head's, packs included):"
+        );
+        let mut table = Table::new(&["product", "dispatches", "per step", "rate", "of forward"])
+            .right_align(&[1, 2, 3, 4]);
+        for p in &b.products {
+            table.row(vec![
+                p.product.clone(),
+                p.dispatches.to_string(),
+                format!("{:.2} ms", p.median_s * 1e3),
+                p.gflops.map_or("-".into(), |g| si(g * 1e9, "FLOP/s")),
+                p.of_forward
+                    .map_or("-".into(), |x| format!("{:.0}%", 100.0 * x)),
+            ]);
+        }
+        out.push_str(&table.render());
+    }
     match b.copy_bandwidth_gbs {
         Some(bw) => {
             let _ = writeln!(out, "measured copy bandwidth (flopcost peak): {bw:.1} GB/s");

@@ -48,6 +48,8 @@ pub struct TrainRequest {
     pub matmul: MatmulChoice,
     /// Issue 19's premise check: also predict the step from isolated measurements.
     pub predict: bool,
+    /// Gradient accumulation and the products' precision.
+    pub options: crate::train::accum::StepOptions,
 }
 
 /// How the step's products are computed.

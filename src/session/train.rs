@@ -6,13 +6,15 @@ use crate::bench::{run_kernel, MatmulInputs};
 use crate::error::FlopcostError;
 use crate::kernels;
 use crate::model::{
-    Breakdown, ClassTime, MatmulProblem, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
-    ResultStatus, RunPlan, StepRecord, StepTimes, SystemInfo, TrainReport, TRAIN_KIND,
-    TRAIN_SCHEMA_VERSION,
+    Accumulation, Breakdown, ClassTime, Dtype, MatmulProblem, MemoryFigures, MfuFigure, ModelShape,
+    OptimizerSettings, ProductTime, ResultStatus, RunPlan, StepRecord, StepTimes, SystemInfo,
+    TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
 };
 use crate::peak::load_cached_peak;
+use crate::train::accum;
 use crate::train::kernels::MatmulPath;
-use crate::train::measure::{self, DataSource, TrainMeasurement, TrainPlan};
+use crate::train::measure::{self, DataSource, ProductSample, TrainMeasurement, TrainPlan};
+use crate::train::products::Product;
 use crate::train::{flops, GptConfig};
 
 use super::{MatmulChoice, Session, TrainRequest};
@@ -48,23 +50,69 @@ fn choose_path(choice: MatmulChoice, measured: &[(String, f64, String)]) -> (Mat
 impl Session {
     pub fn train(&self, request: &TrainRequest) -> Result<TrainReport, FlopcostError> {
         let ctx = &self.ctx;
-        let config = request.config;
+        let precision = request.options.precision;
+        if precision == Dtype::F16 {
+            if !ctx.description.features.shader_f16 {
+                return Err(FlopcostError::bad_input(format!(
+                    "--precision f16: {} lacks SHADER_F16 (`flopcost devices` lists it); use \
+                     --precision f32",
+                    ctx.description.name
+                )));
+            }
+            if request.matmul == MatmulChoice::Given(MatmulPath::Texture) {
+                return Err(FlopcostError::bad_input(
+                    "--precision f16 runs on the tiled path only (the texture path packs f32 \
+                     texels); use --matmul tiled or auto",
+                ));
+            }
+        }
         let mut plan = request.plan.clone();
         let history = plan.warmup + plan.steps + plan.profiled;
-        let step_plan = measure::plan_for(ctx, &config, history)?;
         let max_texture = ctx.description.limits.max_texture_dimension_2d;
-        // The textures count whenever the texture path may be chosen.
-        let textures = match request.matmul {
-            MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
-            _ => step_plan.texture_bytes(max_texture),
+        // Counted before anything is allocated; a batch that does not fit is split into
+        // micro-batches when --accum leaves it open.
+        let fitted = accum::fit(&request.config, request.options.accum, |config, n| {
+            let step_plan = measure::plan_for(ctx, config, history)?
+                .with_accum(n)
+                .with_precision(precision);
+            // The textures count whenever the texture path may be chosen.
+            let textures = match request.matmul {
+                MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
+                _ if precision == Dtype::F16 => 0,
+                _ => step_plan.texture_bytes(max_texture),
+            };
+            let memory = step_plan.check_memory(textures, &ctx.description)?;
+            Ok((step_plan, memory))
+        })?;
+        let (step_plan, memory) = fitted.built;
+        if let Some(why) = &fitted.chosen {
+            self.progress.step(why);
+        }
+        if request.predict && fitted.accum > 1 {
+            return Err(FlopcostError::bad_input(
+                "--predict predicts a step of one batch; it cannot be set beside gradient \
+                 accumulation (a smaller --batch fits without it)",
+            ));
+        }
+        // The step's own shape: one micro-batch.
+        let config = fitted.micro;
+        let request = &TrainRequest {
+            config,
+            ..request.clone()
         };
-        let memory = step_plan.check_memory(textures, &ctx.description)?;
         let measured = if request.measure_matmul {
-            self.matmul_rates(&config, plan.seed)
+            self.matmul_rates_in(&config, plan.seed, precision)
         } else {
             Vec::new()
         };
-        let (path, why) = choose_path(request.matmul, &measured);
+        let (path, why) = if precision == Dtype::F16 {
+            (
+                MatmulPath::Tiled(crate::kernels::TiledConfig::default()),
+                "f16 products run on the tiled path (the texture path packs f32 texels)".into(),
+            )
+        } else {
+            choose_path(request.matmul, &measured)
+        };
         plan.path = path;
         self.progress.step(&format!(
             "building the step: {} bytes of buffers",
@@ -78,18 +126,37 @@ impl Session {
             .map(|(name, g, shape)| {
                 (
                     *g,
-                    format!("{name} (f32, default configuration) at {shape}, measured in this run"),
+                    format!(
+                        "{name} ({}, default configuration) at {shape}, measured in this run",
+                        precision.name()
+                    ),
                 )
             })
             .ok_or_else(|| {
                 if request.measure_matmul {
-                    "no f32 matmul family passed at the step's shape".to_string()
+                    format!(
+                        "no {} matmul family passed at the step's shape",
+                        precision.name()
+                    )
                 } else {
                     "not measured (--no-matmul-reference)".to_string()
                 }
             });
         let mut report = self.assemble(request, &plan, memory, run, best);
         report.matmul_path = format!("{} family: {why}", path.family());
+        if fitted.accum > 1 {
+            report.accumulation = Some(Accumulation {
+                micro_batches: fitted.accum,
+                micro_batch: config.batch,
+                sequences_per_step: config.batch * fitted.accum as usize,
+                why: fitted.chosen.clone().unwrap_or_else(|| {
+                    "--accum: nanoGPT's gradient_accumulation_steps, the micro-batches' \
+                     gradients summed on the device (each loss scaled by 1/N) before one AdamW \
+                     update"
+                        .into()
+                }),
+            });
+        }
         if request.predict {
             report.prediction = Some(crate::train::predict::predict(
                 ctx,
@@ -105,6 +172,16 @@ impl Session {
     /// validated and timed as `bench` does, each in its default configuration: (family,
     /// GFLOP/s, shape). The naive family is left out: it is never the best, and slow.
     pub(super) fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
+        self.matmul_rates_in(config, seed, crate::model::Dtype::F32)
+    }
+
+    /// The same for the families of `dtype` (f16: f16 inputs; those with f16 accumulators too).
+    fn matmul_rates_in(
+        &self,
+        config: &GptConfig,
+        seed: u64,
+        dtype: Dtype,
+    ) -> Vec<(String, f64, String)> {
         let problem = MatmulProblem {
             m: (config.batch * config.ctx) as u32,
             n: 4 * config.width as u32,
@@ -122,7 +199,7 @@ impl Session {
         };
         kernels::families()
             .iter()
-            .filter(|f| f.dtype == crate::model::Dtype::F32 && f.name != "naive")
+            .filter(|f| f.dtype == dtype && f.name != "naive")
             .map(|f| run_kernel(&self.ctx, &(f.default)(), &inputs, &quick))
             .filter(|r| r.status == ResultStatus::Passed)
             .filter_map(|r| {
@@ -142,18 +219,18 @@ impl Session {
     ) -> TrainReport {
         let d = &self.ctx.description;
         let config = request.config;
-        let tokens_per_step = (config.batch * config.ctx) as u64;
+        let tokens_per_step = (config.batch * config.ctx) as u64 * m.accum as u64;
         let flops_per_token = flops::flops_per_token(&config);
         let median = m.step_summary.median;
         let tokens_per_s = tokens_per_step as f64 / median;
         let achieved_gflops = flops_per_token * tokens_per_s / 1e9;
         let peak = load_cached_peak(d);
         let mut mfu = Vec::new();
-        let fma = peak
-            .as_ref()
-            .and_then(|p| p.compute_gflops(crate::model::Dtype::F32));
+        // The ceilings of the products' precision: an f16 step against f16 peaks.
+        let precision = request.options.precision;
+        let fma = peak.as_ref().and_then(|p| p.compute_gflops(precision));
         mfu.push(MfuFigure {
-            against: "measured FMA peak (f32)".into(),
+            against: format!("measured FMA peak ({})", precision.name()),
             ceiling_gflops: fma,
             mfu: fma.map(|g| achieved_gflops / g),
             note: match fma {
@@ -165,13 +242,13 @@ impl Session {
         });
         mfu.push(match matmul {
             Ok((g, note)) => MfuFigure {
-                against: "best measured matmul (f32)".into(),
+                against: format!("best measured matmul ({})", precision.name()),
                 ceiling_gflops: Some(g),
                 mfu: Some(achieved_gflops / g),
                 note,
             },
             Err(note) => MfuFigure {
-                against: "best measured matmul (f32)".into(),
+                against: format!("best measured matmul ({})", precision.name()),
                 ceiling_gflops: None,
                 mfu: None,
                 note,
@@ -244,8 +321,15 @@ impl Session {
                 eps: plan.hyper.eps,
                 weight_decay: plan.hyper.weight_decay,
             },
-            precision: "f32 (master weights, activations, gradients, products and accumulators)"
-                .into(),
+            precision: match precision {
+                Dtype::F32 => {
+                    "f32 (master weights, activations, gradients, products and accumulators)".into()
+                }
+                Dtype::F16 => "f16 products (the linear layers' operands rounded to f16, their \
+                               sums in f32); f32 master weights, activations, gradients and \
+                               every other kernel"
+                    .into(),
+            },
             params: flops::param_count(&config) as u64,
             flops_per_token,
             flops_convention: "6·N + 12·L·C·T (PaLM / nanoGPT): N counts every parameter but \
@@ -291,11 +375,42 @@ impl Session {
                 method: m.class_method,
                 classes,
                 copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
+                products: product_times(&m.products),
             },
             slurm_task: crate::cluster::SlurmEnv::from_env().task(&self.ctx.reason),
             prediction: None,
             architecture: None,
             reduced: None,
+            accumulation: None,
         }
     }
+}
+
+/// Each product's median time and rate, and a backward one's rate over the forward one's.
+fn product_times(samples: &[ProductSample]) -> Vec<ProductTime> {
+    let rate = |p: &ProductSample| {
+        let median = crate::bench::Summary::of(&p.samples_s)?.median;
+        (median > 0.0 && p.flops > 0.0).then(|| p.flops / median / 1e9)
+    };
+    let forward = samples
+        .iter()
+        .find(|p| p.product == Product::Forward)
+        .and_then(rate);
+    samples
+        .iter()
+        .map(|p| ProductTime {
+            product: p.product.name().to_string(),
+            dispatches: p.dispatches,
+            median_s: crate::bench::Summary::of(&p.samples_s)
+                .map(|s| s.median)
+                .unwrap_or(0.0),
+            samples_s: p.samples_s.clone(),
+            gflops: rate(p),
+            of_forward: match (p.product, rate(p), forward) {
+                (Product::Forward, _, _) => None,
+                (_, Some(r), Some(f)) if f > 0.0 => Some(r / f),
+                _ => None,
+            },
+        })
+        .collect()
 }

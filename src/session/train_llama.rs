@@ -196,6 +196,7 @@ impl Session {
             config: shape,
             preset: Some(request.name.clone()),
             plan: plan.clone(),
+            options: Default::default(),
             measure_matmul: request.measure_matmul,
             matmul: MatmulChoice::Given(plan.path),
             // The premise check knows GPT-2's step only; `--predict` with `--model` is refused

@@ -221,6 +221,17 @@ impl MatmulVariant {
         }
     }
 
+    /// The name of the f16-operand variant (`matmul_in` with [`Dtype::F16`]).
+    pub fn f16_name(self) -> &'static str {
+        match self {
+            MatmulVariant::Forward => "matmul-forward-f16",
+            MatmulVariant::ForwardNoBias => "matmul-forward-nobias-f16",
+            MatmulVariant::BackwardInput => "matmul-backward-input-f16",
+            MatmulVariant::BackwardInputAccumulate => "matmul-backward-input-accumulate-f16",
+            MatmulVariant::BackwardWeight => "matmul-backward-weight-f16",
+        }
+    }
+
     pub fn texture_name(self) -> &'static str {
         match self {
             MatmulVariant::Forward => "matmul-texture-forward",
@@ -256,8 +267,19 @@ impl MatmulVariant {
     }
 }
 
-/// The matmul of `variant` in the tiled family's configuration `tiles`.
+/// The matmul of `variant` in the tiled family's configuration `tiles`, f32.
 pub fn matmul(variant: MatmulVariant, tiles: TiledConfig) -> TrainKernel {
+    matmul_in(variant, tiles, Dtype::F32)
+}
+
+/// The same with its operands in `precision` (f16: rounded as they enter shared memory, the
+/// products summed in f32; the adapter needs SHADER_F16). Inputs and output stay f32 buffers.
+pub fn matmul_in(variant: MatmulVariant, tiles: TiledConfig, precision: Dtype) -> TrainKernel {
+    let prelude = match precision {
+        Dtype::F32 => "alias T = f32;\n",
+        // `enable f16;` must precede every declaration, so the prelude goes first.
+        Dtype::F16 => "enable f16;\nalias T = f16;\n",
+    };
     let (trans_a, trans_b, accumulate, bias) = variant.flags();
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
     let mut constants: Vec<(String, f64)> = [
@@ -278,9 +300,12 @@ pub fn matmul(variant: MatmulVariant, tiles: TiledConfig) -> TrainKernel {
     ]);
     let class = variant.class();
     TrainKernel {
-        name: variant.name(),
+        name: match precision {
+            Dtype::F32 => variant.name(),
+            Dtype::F16 => variant.f16_name(),
+        },
         class,
-        source: shader!("matmul.wgsl").into(),
+        source: format!("{prelude}{}", shader!("matmul.wgsl")).into(),
         entry_point: "main",
         bindings: bindings(&[
             ("a", Read),
@@ -294,7 +319,7 @@ pub fn matmul(variant: MatmulVariant, tiles: TiledConfig) -> TrainKernel {
             cols: tiles.bn,
             rows: tiles.bm,
         },
-        precision: Dtype::F32,
+        precision,
     }
 }
 
@@ -688,7 +713,7 @@ pub fn adamw() -> TrainKernel {
 pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
     let mut all: Vec<TrainKernel> = MatmulVariant::ALL
         .iter()
-        .map(|&v| matmul(v, tiles))
+        .flat_map(|&v| [Dtype::F32, Dtype::F16].map(|d| matmul_in(v, tiles, d)))
         .collect();
     all.extend(
         MatmulVariant::ALL

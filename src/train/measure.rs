@@ -15,6 +15,7 @@ use super::data;
 use super::kernels::{KernelClass, MatmulPath};
 use super::params::{init_params, AdamW};
 use super::plan::StepPlan;
+use super::products::{self, Product};
 use super::runner::StepRunner;
 use super::step::{GpuStep, Op};
 
@@ -58,14 +59,27 @@ pub struct ClassSample {
     pub bytes: f64,
 }
 
+/// One of the linear layers' products' time per step, timed as the classes are (its texture
+/// packs included).
+#[derive(Debug, Clone)]
+pub struct ProductSample {
+    pub product: Product,
+    pub dispatches: u32,
+    pub samples_s: Vec<f64>,
+    pub flops: f64,
+}
+
 pub struct TrainMeasurement {
     pub steps: Vec<StepSample>,
     pub step_summary: Summary,
     pub stability: Stability,
     pub classes: Vec<ClassSample>,
+    pub products: Vec<ProductSample>,
     pub class_timing: TimingSource,
     pub class_method: String,
     pub dispatches_per_step: u32,
+    /// Micro-batches a step accumulated.
+    pub accum: u32,
 }
 
 /// A step may take this long, at the least, before it counts as hung.
@@ -114,7 +128,7 @@ pub fn run(
     }
     // The breakdown's steps: per-kernel timestamps where they measure the work, else each
     // class's dispatches submitted and timed on their own.
-    let (classes, class_timing, class_method) =
+    let (classes, products, class_timing, class_method) =
         profile(ctx, step, plan, total, &batch, timeout, progress)?;
     let profiled_total = total + plan.profiled;
     let losses = step.read_history(ctx, profiled_total, timeout)?;
@@ -148,9 +162,11 @@ pub fn run(
         step_summary,
         stability,
         classes,
+        products,
         class_timing,
         class_method,
         dispatches_per_step: step.dispatch_count() as u32,
+        accum: step.accum(),
     })
 }
 
@@ -166,17 +182,47 @@ fn check_losses(losses: &[f32], first: usize) -> Result<(), FlopcostError> {
     Ok(())
 }
 
-type ClassProfile = (Vec<ClassSample>, TimingSource, String);
+type ClassProfile = (Vec<ClassSample>, Vec<ProductSample>, TimingSource, String);
 
-fn ops_of(step: &dyn StepRunner) -> impl Iterator<Item = &Op> {
-    step.forward_backward().iter().chain(step.update().iter())
+/// One step's dispatches in order: the forward and backward once per micro-batch, the update.
+fn ops_of(step: &dyn StepRunner) -> Vec<&Op> {
+    let mut ops = Vec::new();
+    for _ in 0..step.accum() {
+        ops.extend(step.forward_backward());
+    }
+    ops.extend(step.update());
+    ops
+}
+
+fn empty_products(ops: &[&Op], of: &[Option<Product>]) -> Vec<ProductSample> {
+    Product::ALL
+        .iter()
+        .map(|&product| {
+            let mine: Vec<&&Op> = ops
+                .iter()
+                .zip(of)
+                .filter(|(_, p)| **p == Some(product))
+                .map(|(op, _)| op)
+                .collect();
+            ProductSample {
+                product,
+                dispatches: mine.len() as u32,
+                samples_s: Vec::new(),
+                flops: mine.iter().map(|op| op.flops).sum(),
+            }
+        })
+        .filter(|p| p.dispatches > 0)
+        .collect()
 }
 
 fn empty_classes(step: &dyn StepRunner) -> Vec<ClassSample> {
     KernelClass::ALL
         .iter()
         .map(|&class| {
-            let ops: Vec<&Op> = ops_of(step).filter(|op| op.class == class).collect();
+            let ops: Vec<&Op> = ops_of(step)
+                .into_iter()
+                .filter(|op| op.class == class)
+                .collect();
             ClassSample {
                 class,
                 dispatches: ops.len() as u32,
@@ -204,8 +250,12 @@ fn profile(
         plan.profiled
     ));
     let mut classes = empty_classes(step);
-    let ops: Vec<&Op> = ops_of(step).collect();
+    let ops: Vec<&Op> = ops_of(step);
+    let names: Vec<&str> = ops.iter().map(|op| op.kernel).collect();
+    let of = products::attribute(&names);
+    let mut products = empty_products(&ops, &of);
     let fb = step.forward_backward().len();
+    let micro = step.accum();
     let timer = TimestampTimer::new(ctx, ops.len() as u32);
     let mut note = None;
     if let Some(timer) = &timer {
@@ -217,8 +267,14 @@ fn profile(
             step.set_hyper(&ctx.queue, &plan.hyper, i as usize + 1);
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             step.encode_zero_grads(&mut encoder);
-            step.encode_ops(&mut encoder, step.forward_backward(), Some((timer, 0)));
-            step.encode_ops(&mut encoder, step.update(), Some((timer, fb as u32)));
+            for j in 0..micro {
+                step.encode_micro_start(&mut encoder, j);
+                let slot = j * fb as u32;
+                step.encode_ops(&mut encoder, step.forward_backward(), Some((timer, slot)));
+                step.encode_micro_end(&mut encoder, j);
+            }
+            let slot = micro * fb as u32;
+            step.encode_ops(&mut encoder, step.update(), Some((timer, slot)));
             step.encode_keep_loss(&mut encoder, i);
             timer.resolve(&mut encoder, ops.len() as u32);
             let start = Instant::now();
@@ -236,12 +292,22 @@ fn profile(
                     .sum();
                 class.samples_s.push(s);
             }
+            for product in products.iter_mut() {
+                let s: f64 = of
+                    .iter()
+                    .zip(&per_op)
+                    .filter(|(p, _)| **p == Some(product.product))
+                    .map(|(_, s)| s)
+                    .sum();
+                product.samples_s.push(s);
+            }
         }
         // As for single kernels (bench/timing.rs): timestamps that fill less than half the
         // wall time of the same work do not measure it (seen on lavapipe).
         if plan.profiled > 0 && gpu_total >= 0.5 * wall_total && gpu_total > 0.0 {
             return Ok((
                 classes,
+                products,
                 TimingSource::GpuTimestamp,
                 "GPU timestamps around every dispatch of the profiled steps, summed by class"
                     .to_string(),
@@ -255,32 +321,49 @@ fn profile(
         for class in classes.iter_mut() {
             class.samples_s.clear();
         }
+        for product in products.iter_mut() {
+            product.samples_s.clear();
+        }
     }
     // Each class's dispatches of one step, in step order, submitted alone and timed by the
     // wall clock. They run on the buffers as the last step left them: the work is the same.
     // The optimizer's runs move the parameters further, which is why these come last.
+    let time_alone = |mine: Vec<&Op>| -> Result<f64, FlopcostError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            for op in &mine {
+                step.dispatch_one(&mut pass, op);
+            }
+        }
+        let start = Instant::now();
+        let submission = ctx.queue.submit([encoder.finish()]);
+        ctx.wait(submission, timeout)?;
+        Ok(start.elapsed().as_secs_f64())
+    };
     for _ in 0..plan.profiled.max(1) {
+        // The products first, apart from the optimizer's runs, like the classes.
+        for product in products.iter_mut() {
+            let mine: Vec<&Op> = ops
+                .iter()
+                .zip(&of)
+                .filter(|(_, p)| **p == Some(product.product))
+                .map(|(op, _)| *op)
+                .collect();
+            product.samples_s.push(time_alone(mine)?);
+        }
         for class in classes.iter_mut() {
             let mine: Vec<&Op> = ops
                 .iter()
                 .copied()
                 .filter(|op| op.class == class.class)
                 .collect();
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                for op in &mine {
-                    step.dispatch_one(&mut pass, op);
-                }
-            }
-            let start = Instant::now();
-            let submission = ctx.queue.submit([encoder.finish()]);
-            ctx.wait(submission, timeout)?;
-            class.samples_s.push(start.elapsed().as_secs_f64());
+            class.samples_s.push(time_alone(mine)?);
         }
     }
     Ok((
         classes,
+        products,
         TimingSource::WallClock,
         format!(
             "{}each class's dispatches of one step submitted on their own and timed by the wall \

@@ -9,6 +9,7 @@
 //! decoupled weight decay. The GPU step is checked against `reference`, and `reference` is
 //! checked against JAX (`bench/train_reference.py` wrote `tests/fixtures/train/`).
 
+pub mod accum;
 pub mod check;
 pub mod config;
 pub mod data;
@@ -21,6 +22,7 @@ pub mod params;
 pub mod plan;
 pub mod predict;
 pub mod prediction;
+pub mod products;
 pub mod record;
 pub mod reference;
 pub mod runner;

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::error::FlopcostError;
-use crate::model::{AdapterDescription, MatmulProblem, MemoryFigures};
+use crate::model::{AdapterDescription, Dtype, MatmulProblem, MemoryFigures};
 
 use super::config::GptConfig;
 use super::kernels::TextureLayout;
@@ -47,6 +47,11 @@ pub struct StepPlan {
     pub buffers: Vec<(String, u64)>,
     /// Steps whose mean loss the loss history keeps.
     history: u32,
+    /// Micro-batches of `config.batch` sequences whose gradients one step sums before its one
+    /// AdamW update (nanoGPT's gradient_accumulation_steps); 1: none.
+    pub accum: u32,
+    /// The linear layers' products' operands (f32 unless asked otherwise).
+    pub precision: Dtype,
 }
 
 const F32: u64 = 4;
@@ -228,7 +233,34 @@ impl StepPlan {
             att_batches,
             buffers,
             history,
+            accum: 1,
+            precision: Dtype::F32,
         })
+    }
+
+    /// The same step with its products' operands in `precision`.
+    pub fn with_precision(mut self, precision: Dtype) -> StepPlan {
+        self.precision = precision;
+        self
+    }
+
+    /// The same step accumulating `n` micro-batches (each of `config.batch` sequences): their
+    /// tokens and targets wait on the device for the whole step, and each one's loss is kept
+    /// for the step's mean.
+    pub fn with_accum(mut self, n: u32) -> StepPlan {
+        let n = n.max(1);
+        self.buffers
+            .retain(|(name, _)| !name.starts_with("micro-batch"));
+        if n > 1 {
+            let bt = (self.config.batch * self.config.ctx) as u64;
+            for name in ["micro-batch tokens", "micro-batch targets"] {
+                self.buffers.push((name.to_string(), n as u64 * bt * F32));
+            }
+            self.buffers
+                .push(("micro-batch losses".to_string(), n as u64 * F32));
+        }
+        self.accum = n;
+        self
     }
 
     pub fn history(&self) -> u32 {

@@ -8,7 +8,7 @@
 //! positions, each chunk's logits turned into their gradient in place and consumed at once.
 
 use crate::kernels::TiledConfig;
-use crate::model::MatmulProblem;
+use crate::model::{Dtype, MatmulProblem};
 
 use super::kernels::{self, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
 use super::params::ParamTensor;
@@ -28,6 +28,13 @@ pub(crate) struct LayerActs<B> {
     fch: B,
     fch_gelu: B,
     residual3: B,
+}
+
+/// What a step accumulating `plan.accum` micro-batches keeps besides one micro-batch's buffers.
+pub(crate) struct MicroBatches<B> {
+    pub(crate) tokens: B,
+    pub(crate) targets: B,
+    pub(crate) losses: B,
 }
 
 /// Everything the step allocates; `B` is a wgpu buffer, or a name for the page's plan.
@@ -57,6 +64,8 @@ pub struct Buffers<B = wgpu::Buffer> {
     pub(crate) datty: B,
     pub(crate) dqkv: B,
     pub(crate) dln1: B,
+    /// Every micro-batch's tokens, targets and mean loss, when the step accumulates several.
+    pub(crate) micro: Option<MicroBatches<B>>,
     /// Bytes allocated, to hold the plan to its count.
     pub allocated: u64,
 }
@@ -144,6 +153,14 @@ impl<B> Buffers<B> {
             datty: make("datty", bt * c),
             dqkv: make("dqkv", 3 * bt * c),
             dln1: make("dln1", bt * c),
+            micro: (plan.accum > 1).then(|| {
+                let n = plan.accum as u64;
+                MicroBatches {
+                    tokens: make("micro-batch tokens", n * bt),
+                    targets: make("micro-batch targets", n * bt),
+                    losses: make("micro-batch losses", n),
+                }
+            }),
             allocated,
         }
     }
@@ -219,6 +236,11 @@ pub(crate) trait Sink {
     type Buf;
 
     fn path(&self) -> MatmulPath;
+
+    /// The products' operands: f32 unless the step asks for f16 (the tiled path only).
+    fn precision(&self) -> Dtype {
+        Dtype::F32
+    }
 
     /// One dispatch of `kernel` over `groups` on `buffers` plus a uniform of `words`.
     #[allow(clippy::too_many_arguments)]
@@ -578,7 +600,8 @@ pub(crate) fn record_forward_backward<S: Sink>(
         }
         let kernel = kernels::crossentropy();
         let groups = kernel.grid.for_items(rows as u64);
-        let dloss = f(1.0 / bt as f32);
+        // The mean over every position of every micro-batch: nanoGPT's loss / accumulation steps.
+        let dloss = f(1.0 / (bt * plan.accum) as f32);
         rec.push(
             kernel,
             &[&bufs.logits, &bufs.targets, &bufs.losses],
@@ -810,14 +833,15 @@ pub(crate) fn matmul<S: Sink>(
         MatmulPath::Tiled(tiles) => tiles,
         MatmulPath::Texture => {
             let layout = TextureLayout::for_problem(problem);
-            if rec.texture_matmul(variant, gemm, layout, buffers) {
+            // The texture path packs f32 texels: f16 products take the tiled path.
+            if rec.precision() == Dtype::F32 && rec.texture_matmul(variant, gemm, layout, buffers) {
                 return;
             }
             // Too large for the device's textures: read in place instead.
             TiledConfig::default()
         }
     };
-    let kernel = kernels::matmul(variant, tiles);
+    let kernel = kernels::matmul_in(variant, tiles, rec.precision());
     let groups = kernel.grid.for_output(problem);
     rec.push(
         kernel,

@@ -35,21 +35,36 @@ pub trait StepRunner {
     fn forward_backward(&self) -> &[Op];
     fn update(&self) -> &[Op];
 
-    /// One whole step: zero the gradients, forward, backward, AdamW, keep the loss in `slot`.
+    /// Micro-batches whose gradients one step sums before its AdamW update (nanoGPT's
+    /// gradient_accumulation_steps).
+    fn accum(&self) -> u32 {
+        1
+    }
+    /// Before micro-batch `j`'s forward and backward (its tokens into place).
+    fn encode_micro_start(&self, _encoder: &mut wgpu::CommandEncoder, _j: u32) {}
+    /// After micro-batch `j`'s forward and backward (its loss kept).
+    fn encode_micro_end(&self, _encoder: &mut wgpu::CommandEncoder, _j: u32) {}
+
+    /// One whole step: zero the gradients, forward and backward on every micro-batch, AdamW,
+    /// keep the loss in `slot`.
     fn encode_step(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
         self.encode_zero_grads(encoder);
-        self.encode_ops(encoder, self.forward_backward(), None);
+        for j in 0..self.accum() {
+            self.encode_micro_start(encoder, j);
+            self.encode_ops(encoder, self.forward_backward(), None);
+            self.encode_micro_end(encoder, j);
+        }
         self.encode_ops(encoder, self.update(), None);
         self.encode_keep_loss(encoder, slot);
     }
 
     fn dispatch_count(&self) -> usize {
-        self.forward_backward().len() + self.update().len()
+        self.forward_backward().len() * self.accum() as usize + self.update().len()
     }
 }
 
 macro_rules! runner {
-    ($step:ty, $shape:expr) => {
+    ($step:ty, $shape:expr $(, { $($extra:tt)* })?) => {
         impl StepRunner for $step {
             fn token_shape(&self) -> GptConfig {
                 $shape(self)
@@ -94,9 +109,23 @@ macro_rules! runner {
             fn update(&self) -> &[Op] {
                 &self.update
             }
+            $($($extra)*)?
         }
     };
 }
 
-runner!(GpuStep, |s: &GpuStep| *s.config());
+runner!(GpuStep, GpuStep::batch_shape, {
+    fn accum(&self) -> u32 {
+        GpuStep::accum(self)
+    }
+    fn encode_micro_start(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
+        GpuStep::encode_micro_start(self, encoder, j)
+    }
+    fn encode_micro_end(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
+        GpuStep::encode_micro_end(self, encoder, j)
+    }
+    fn dispatch_count(&self) -> usize {
+        GpuStep::dispatch_count(self)
+    }
+});
 runner!(LlamaGpuStep, |s: &LlamaGpuStep| s.plan.config.token_shape());

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext, TimestampTimer};
-use crate::model::MatmulProblem;
+use crate::model::{Dtype, MatmulProblem};
 
 use super::kernels::{MatmulPath, TextureLayout};
 
@@ -65,6 +65,8 @@ pub struct GpuStep {
     /// AdamW over every parameter piece.
     pub update: Vec<Op>,
     hyper: wgpu::Buffer,
+    /// With several micro-batches: the mean of their losses into the step's loss.
+    accum_loss: Option<Op>,
 }
 
 /// Records ops: finds or builds each kernel's pipeline and makes each op's uniform. The
@@ -74,6 +76,8 @@ pub(crate) struct Recorder<'a> {
     pub(crate) pipelines: Vec<Pipeline>,
     pub(crate) ops: Vec<Op>,
     pub(crate) path: MatmulPath,
+    /// The products' operands.
+    pub(crate) precision: Dtype,
     pub(crate) max_texture: u32,
     /// The texture path's textures, by (width, height, slot), allocated from the plan's count.
     pub(crate) textures: Vec<((u32, u32, usize), wgpu::TextureView)>,
@@ -129,6 +133,10 @@ impl Sink for Recorder<'_> {
 
     fn path(&self) -> MatmulPath {
         self.path
+    }
+
+    fn precision(&self) -> Dtype {
+        self.precision
     }
 
     fn push(
@@ -223,6 +231,7 @@ impl GpuStep {
             pipelines: Vec::new(),
             ops: Vec::new(),
             path,
+            precision: plan.precision,
             max_texture,
             textures,
         };
@@ -230,6 +239,16 @@ impl GpuStep {
         let forward_backward = std::mem::take(&mut rec.ops);
         record_update(&mut rec, &plan, &buffers, &hyper);
         let update = std::mem::take(&mut rec.ops);
+        let accum_loss = buffers.micro.as_ref().and_then(|micro| {
+            rec.items(
+                kernels::loss_mean(),
+                &[&micro.losses, &buffers.loss],
+                &[plan.accum, 0, 0, 0],
+                1,
+                4.0 * (plan.accum as f64 + 1.0),
+            );
+            rec.ops.pop()
+        });
         GpuStep {
             plan,
             buffers,
@@ -237,6 +256,7 @@ impl GpuStep {
             forward_backward,
             update,
             hyper,
+            accum_loss,
         }
     }
 
@@ -253,10 +273,64 @@ impl GpuStep {
         }
     }
 
-    /// The next batch's inputs and targets (B·T each).
+    /// The next step's inputs and targets: B·T each, or with micro-batches, every micro-batch's
+    /// one after the other (accum · B · T each, as one batch of accum · B sequences lays them).
     pub fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
-        queue.write_buffer(&self.buffers.tokens, 0, bytemuck::cast_slice(inputs));
-        queue.write_buffer(&self.buffers.targets, 0, bytemuck::cast_slice(targets));
+        let (tokens, targets_buffer) = match &self.buffers.micro {
+            Some(micro) => (&micro.tokens, &micro.targets),
+            None => (&self.buffers.tokens, &self.buffers.targets),
+        };
+        queue.write_buffer(tokens, 0, bytemuck::cast_slice(inputs));
+        queue.write_buffer(targets_buffer, 0, bytemuck::cast_slice(targets));
+    }
+
+    /// Micro-batches one step sums the gradients of (1: no accumulation).
+    pub fn accum(&self) -> u32 {
+        self.plan.accum
+    }
+
+    /// The shape a step's batches are drawn at: accum · B sequences.
+    pub fn batch_shape(&self) -> GptConfig {
+        GptConfig {
+            batch: self.config().batch * self.accum() as usize,
+            ..*self.config()
+        }
+    }
+
+    /// Before micro-batch `j`'s forward and backward: its tokens and targets into place, and
+    /// (after the first) the summed activation gradients cleared; the parameters' gradients
+    /// keep summing.
+    pub fn encode_micro_start(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
+        let Some(micro) = &self.buffers.micro else {
+            return;
+        };
+        let bytes = self.buffers.tokens.size();
+        encoder.copy_buffer_to_buffer(
+            &micro.tokens,
+            j as u64 * bytes,
+            &self.buffers.tokens,
+            0,
+            bytes,
+        );
+        encoder.copy_buffer_to_buffer(
+            &micro.targets,
+            j as u64 * bytes,
+            &self.buffers.targets,
+            0,
+            bytes,
+        );
+        if j > 0 {
+            for sum in self.buffers.backward_sums() {
+                encoder.clear_buffer(sum, 0, None);
+            }
+        }
+    }
+
+    /// After micro-batch `j`: its mean loss kept for the step's.
+    pub fn encode_micro_end(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
+        if let Some(micro) = &self.buffers.micro {
+            encoder.copy_buffer_to_buffer(&self.buffers.loss, 0, &micro.losses, j as u64 * 4, 4);
+        }
     }
 
     /// AdamW's values for step `t` (from 1), bias corrections computed here in f64.
@@ -341,8 +415,12 @@ impl GpuStep {
             + self.buffers.dlnf.size()
     }
 
-    /// Copies this step's mean loss into slot `slot` of the loss history.
+    /// Copies this step's mean loss (with micro-batches, the mean of theirs) into slot `slot`
+    /// of the loss history.
     pub fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+        if let Some(op) = &self.accum_loss {
+            self.encode_ops(encoder, std::slice::from_ref(op), None);
+        }
         encoder.copy_buffer_to_buffer(
             &self.buffers.loss,
             0,
@@ -352,10 +430,15 @@ impl GpuStep {
         );
     }
 
-    /// One whole step: zero the gradients, forward, backward, AdamW, keep the loss in `slot`.
+    /// One whole step: zero the gradients, forward and backward on every micro-batch, AdamW,
+    /// keep the loss in `slot`.
     pub fn encode_step(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
         self.encode_zero_grads(encoder);
-        self.encode_ops(encoder, &self.forward_backward, None);
+        for j in 0..self.accum() {
+            self.encode_micro_start(encoder, j);
+            self.encode_ops(encoder, &self.forward_backward, None);
+            self.encode_micro_end(encoder, j);
+        }
         self.encode_ops(encoder, &self.update, None);
         self.encode_keep_loss(encoder, slot);
     }
@@ -386,9 +469,11 @@ impl GpuStep {
         read_pieces(ctx, ranges, source, timeout)
     }
 
-    /// Dispatches in one step, forward, backward and update.
+    /// Dispatches in one step, forward and backward on every micro-batch, and update.
     pub fn dispatch_count(&self) -> usize {
-        self.forward_backward.len() + self.update.len()
+        self.forward_backward.len() * self.accum() as usize
+            + self.update.len()
+            + self.accum_loss.iter().count()
     }
 }
 

@@ -62,7 +62,7 @@ impl Exporter for CsvExporter {
     }
 }
 
-fn line(fields: impl IntoIterator<Item = String>) -> String {
+pub(super) fn line(fields: impl IntoIterator<Item = String>) -> String {
     let quoted: Vec<String> = fields.into_iter().map(|f| quote(&f)).collect();
     quoted.join(",") + "\n"
 }

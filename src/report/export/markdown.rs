@@ -58,7 +58,7 @@ impl Exporter for MarkdownExporter {
 }
 
 /// A `|` would end the cell and a newline the row; error messages may hold either.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 

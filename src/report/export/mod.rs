@@ -8,7 +8,9 @@ mod html;
 mod json;
 mod markdown;
 mod options;
+mod train_csv;
 mod train_html;
+mod train_markdown;
 mod train_page;
 mod write;
 
@@ -17,11 +19,13 @@ pub use self::html::{inline_plots, HtmlExporter};
 pub use self::json::JsonExporter;
 pub use self::markdown::MarkdownExporter;
 pub use options::ExportOptions;
+pub use train_csv::train_csv;
 pub use train_html::training_plots_html;
+pub use train_markdown::train_markdown;
 pub use train_page::train_page;
 pub use write::Destination;
 
-use crate::model::BenchReport;
+use crate::model::{BenchReport, TrainReport};
 
 /// Turns a whole report into the bytes of one file format.
 pub trait Exporter {
@@ -69,6 +73,25 @@ pub const FORMATS: [Format; 4] = [
     },
 ];
 
+/// How each format writes a train report (`flopcost train --export-*`), by the same flags:
+/// a step per CSV row, the rate and breakdown as Markdown tables, the page with its plots.
+pub const TRAIN_FORMATS: [(&str, fn(&TrainReport) -> anyhow::Result<Vec<u8>>); 4] = [
+    (JSON_FLAG, |r| Ok(serde_json::to_vec_pretty(r)?)),
+    ("--export-markdown", |r| Ok(train_markdown(r))),
+    ("--export-csv", |r| Ok(train_csv(r))),
+    ("--export-html", |r| Ok(train_page(r)?.into_bytes())),
+];
+
+/// Writes every export of a train report that `options` asks for.
+pub fn write_train(options: &ExportOptions, report: &TrainReport) -> anyhow::Result<()> {
+    for (flag, serialize) in &TRAIN_FORMATS {
+        if let Some(destination) = options.destination(flag) {
+            destination.write(&serialize(report)?, flag)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes every export `options` asks for. `plots` are the SVGs the HTML page embeds.
 pub fn write_all(
     options: &ExportOptions,
@@ -82,4 +105,18 @@ pub fn write_all(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FORMATS, TRAIN_FORMATS};
+
+    /// `train` takes the same `--export-*` flags, so every format must say how it writes a
+    /// train report: a flag that silently wrote nothing would lose the user's result.
+    #[test]
+    fn every_format_writes_train_reports_too() {
+        let flags: Vec<&str> = FORMATS.iter().map(|f| f.flag).collect();
+        let train: Vec<&str> = TRAIN_FORMATS.iter().map(|(flag, _)| *flag).collect();
+        assert_eq!(flags, train);
+    }
 }

@@ -249,6 +249,7 @@ impl LlamaGpuStep {
             pipelines: Vec::new(),
             ops: Vec::new(),
             path: MatmulPath::Tiled(tiles),
+            precision: crate::model::Dtype::F32,
             max_texture: 0,
             textures: Vec::new(),
         };

@@ -1,0 +1,203 @@
+//! The GPU training step's two variants on the local adapter (lavapipe in CI): gradient
+//! accumulation (nanoGPT's gradient_accumulation_steps) against the one big batch it stands for,
+//! and the f16 products against the f32 ones; then both through `flopcost train`.
+
+use std::time::Duration;
+
+mod common;
+use common::flopcost;
+
+use flopcost::gpu::GpuContext;
+use flopcost::kernels::TiledConfig;
+use flopcost::model::Dtype;
+use flopcost::train::data::random_batch;
+use flopcost::train::kernels::MatmulPath;
+use flopcost::train::plan::StepPlan;
+use flopcost::train::step::GpuStep;
+use flopcost::train::{init_params, GptConfig, ParamLayout};
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+const SEED: u64 = 7;
+
+/// Small enough for a second on a CPU adapter, with every kernel of the step in it.
+fn config(batch: usize) -> GptConfig {
+    GptConfig {
+        vocab: 64,
+        ctx: 16,
+        width: 32,
+        layers: 2,
+        heads: 4,
+        batch,
+    }
+}
+
+/// One step's forward and backward (every micro-batch of it) on `inputs`, from the seeded
+/// parameters of `plan`: its loss and the gradients, flat.
+fn loss_and_gradients(
+    ctx: &GpuContext,
+    plan: StepPlan,
+    inputs: &[u32],
+    targets: &[u32],
+) -> (f64, Vec<f32>) {
+    let params = init_params(&plan.config, SEED);
+    let step = GpuStep::new(
+        &ctx.device,
+        &ctx.queue,
+        plan,
+        &params,
+        MatmulPath::Tiled(TiledConfig::default()),
+        ctx.description.limits.max_texture_dimension_2d,
+    );
+    ctx.check_health().unwrap();
+    assert_eq!(step.buffers.allocated, step.plan.device_bytes());
+    step.poison(&ctx.queue);
+    step.set_batch(&ctx.queue, inputs, targets);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    step.encode_zero_grads(&mut encoder);
+    for j in 0..step.accum() {
+        step.encode_micro_start(&mut encoder, j);
+        step.encode_ops(&mut encoder, &step.forward_backward, None);
+        step.encode_micro_end(&mut encoder, j);
+    }
+    step.encode_keep_loss(&mut encoder, 0);
+    let submission = ctx.queue.submit([encoder.finish()]);
+    ctx.wait(submission, TIMEOUT).unwrap();
+    let loss = step.read_history(ctx, 1, TIMEOUT).unwrap()[0] as f64;
+    (loss, step.read_flat(ctx, true, TIMEOUT).unwrap())
+}
+
+fn norms(config: &GptConfig, grads: &[f32]) -> Vec<(&'static str, f64)> {
+    ParamLayout::new(config)
+        .slots
+        .iter()
+        .map(|s| {
+            let sum: f64 = grads[s.offset..s.offset + s.len]
+                .iter()
+                .map(|&g| g as f64 * g as f64)
+                .sum();
+            (s.name, sum.sqrt())
+        })
+        .collect()
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
+}
+
+/// Four micro-batches of 2 sequences against one batch of 8: the same kernels on the same
+/// values, only the order of the sums over positions differs (each weight gradient summed in
+/// four parts, the loss as a mean of four means), which moves an f32 result by a few ulps, a
+/// relative 1e-6. The bounds sit well above that and far below what a wrong accumulation does:
+/// a missing 1/N scales every norm by N, a residual gradient not cleared between micro-batches
+/// or a micro-batch run on the wrong tokens changes them by percents.
+#[test]
+fn accumulated_micro_batches_equal_the_one_big_batch() {
+    let ctx = common::device();
+    let big = config(8);
+    let (inputs, targets) = random_batch(&big, SEED);
+    let whole = StepPlan::new(&big, u64::MAX, 1).unwrap();
+    let (loss, grads) = loss_and_gradients(&ctx, whole, &inputs, &targets);
+    let micro = StepPlan::new(&config(2), u64::MAX, 1)
+        .unwrap()
+        .with_accum(4);
+    let (acc_loss, acc_grads) = loss_and_gradients(&ctx, micro, &inputs, &targets);
+    eprintln!(
+        "accumulated: loss off by {:.1e} relative",
+        relative(acc_loss, loss)
+    );
+    assert!(
+        relative(acc_loss, loss) < 1e-5,
+        "accumulated loss {acc_loss} vs one batch's {loss}"
+    );
+    for ((name, got), (_, want)) in norms(&big, &acc_grads).into_iter().zip(norms(&big, &grads)) {
+        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
+        assert!(
+            relative(got, want) < 1e-4,
+            "|grad {name}|: accumulated {got} vs one batch's {want}"
+        );
+    }
+}
+
+/// f16 products against f32 ones on the same batch. Rounding an operand to f16 moves it by at
+/// most 2⁻¹¹ ≈ 4.9e-4 relative, and the sums stay f32, so each product's outputs carry errors of
+/// that order with random signs (they partly cancel over K terms rather than grow). The loss, a
+/// mean over every position, and a gradient's norm, a root sum over all its elements, average
+/// those errors down further (on lavapipe: 7e-7 on the loss, at most 8e-5 on a norm). The bounds
+/// are those `train_step.rs` argues for f32 against f64, 1e-4 and 2e-3: over twenty times what
+/// f16 rounding did here, and far below a wrong f16 product (an element misread, a sum kept in
+/// f16 over K = 128 terms). The gradients must differ from the f32 step's: the f16 kernels ran.
+#[test]
+fn f16_products_stay_within_f16_rounding_of_the_f32_step() {
+    let ctx = common::device();
+    if !ctx.description.features.shader_f16 {
+        eprintln!("skipped: {} lacks SHADER_F16", ctx.description.name);
+        return;
+    }
+    let cfg = config(4);
+    let (inputs, targets) = random_batch(&cfg, SEED);
+    let f32_plan = StepPlan::new(&cfg, u64::MAX, 1).unwrap();
+    let (loss, grads) = loss_and_gradients(&ctx, f32_plan.clone(), &inputs, &targets);
+    let f16_plan = f32_plan.with_precision(Dtype::F16);
+    let (half_loss, half_grads) = loss_and_gradients(&ctx, f16_plan, &inputs, &targets);
+    assert_ne!(
+        half_grads, grads,
+        "the f16 step computed exactly the f32 one"
+    );
+    eprintln!(
+        "f16: loss off by {:.1e} relative",
+        relative(half_loss, loss)
+    );
+    assert!(
+        relative(half_loss, loss) < 1e-4,
+        "f16 loss {half_loss} vs f32 {loss}"
+    );
+    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
+        .into_iter()
+        .zip(norms(&cfg, &grads))
+    {
+        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
+        assert!(
+            relative(got, want) < 2e-3,
+            "|grad {name}|: f16 products {got} vs f32 {want}"
+        );
+    }
+}
+
+/// Both through the command: the report names its precision and its accumulation, counts the
+/// tokens of every micro-batch, and sets the three products' rates apart.
+#[test]
+fn train_reports_its_accumulation_precision_and_products() {
+    let out = flopcost()
+        .args(["train", "--preset", "tiny", "--ctx", "32", "--width", "32"])
+        .args([
+            "--layers", "1", "--heads", "2", "--batch", "2", "--accum", "2",
+        ])
+        .args(["--precision", "f16", "--steps", "2", "--warmup", "1"])
+        .args(["--no-matmul-reference", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("lacks SHADER_F16") {
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert!(v["precision"].as_str().unwrap().starts_with("f16"));
+    assert_eq!(v["accumulation"]["micro_batches"], 2);
+    assert_eq!(v["accumulation"]["sequences_per_step"], 4);
+    assert_eq!(v["tokens_per_step"], 4 * 32);
+    assert!(v["mfu"][0]["against"].as_str().unwrap().contains("f16"));
+    let products = v["breakdown"]["products"].as_array().unwrap();
+    let names: Vec<&str> = products
+        .iter()
+        .map(|p| p["product"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Y=X·W", "dX=dY·Wᵀ", "dW=Xᵀ·dY"]);
+    assert!(products[1]["of_forward"].as_f64().unwrap() > 0.0);
+    assert!(v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["loss"].as_f64().unwrap().is_finite()));
+}
