@@ -73,9 +73,12 @@ pub const FORMATS: [Format; 4] = [
     },
 ];
 
+/// One format's writer of a train report.
+pub type TrainWriter = fn(&TrainReport) -> anyhow::Result<Vec<u8>>;
+
 /// How each format writes a train report (`flopcost train --export-*`), by the same flags:
 /// a step per CSV row, the rate and breakdown as Markdown tables, the page with its plots.
-pub const TRAIN_FORMATS: [(&str, fn(&TrainReport) -> anyhow::Result<Vec<u8>>); 4] = [
+pub const TRAIN_FORMATS: [(&str, TrainWriter); 4] = [
     (JSON_FLAG, |r| Ok(serde_json::to_vec_pretty(r)?)),
     ("--export-markdown", |r| Ok(train_markdown(r))),
     ("--export-csv", |r| Ok(train_csv(r))),
