@@ -146,7 +146,9 @@ fn the_llama_step_matches_the_jax_fixture_and_the_f64_reference() {
 
 /// A binding limit small enough that the tables, the FFN weights and the logits are all cut
 /// into several buffers: the step's answer must not change. (Wider than the batch's positions,
-/// so a weight outgrows a binding before an activation does.)
+/// so a weight outgrows a binding before an activation does.) Its 8 positions also run the
+/// products whose output has few rows on tiles cut to them (`tiles_for_rows`: 8-row tiles),
+/// as Llama 3.1 8B's layers do on a CPU adapter.
 #[test]
 fn cutting_every_large_tensor_across_bindings_changes_nothing() {
     let (_, seed, hyper, _) = fixture();

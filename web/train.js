@@ -10,7 +10,14 @@
   const DATA = window.FLOPCOST_DATA;
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
-  const setTrain = (s) => { document.body.dataset.train = s; };
+  // Each stage the tab reaches, with the milliseconds since the page loaded: where a slow or
+  // stuck run spent its time (window.flopcostTrain.stages).
+  const stages = [];
+  const stage = (what) => {
+    stages.push({ what, at_ms: Math.round(performance.now()) });
+    window.flopcostTrain = { ...(window.flopcostTrain || {}), stages };
+  };
+  const setTrain = (s) => { document.body.dataset.train = s; stage(s); };
 
   function decodeBase64(text) {
     const binary = atob(text);
@@ -304,12 +311,14 @@
     const corpus = decodeBase64(TRAIN.corpus_base64);
     progress.textContent = `Building the step: ${plan.buffers.length} buffers, ${plan.kernels.length} kernels, ${plan.forward_backward.length + plan.update.length} dispatches…`;
     const step = await buildStep(gpu.device, plan);
+    stage('built');
     upload(gpu.device, step);
     const records = [];
     const first = await runStep(gpu.device, step, corpus, 1);
     records.push({ step: 1, phase: 'warm-up', loss: first.loss, seconds: first.seconds });
+    stage('first step');
     const check = checkFirstStep(plan, first.loss, await gradNorms(gpu.device, step));
-    window.flopcostTrain = { check, records };
+    window.flopcostTrain = { ...window.flopcostTrain, check, records };
     if (!check.passed) {
       throw new Error('the first step disagrees with the f64 reference (see the table); nothing is timed');
     }
@@ -325,6 +334,7 @@
     const result = report(gpu, plan, records, steps);
     window.flopcostTrain.report = result;
     $('train-summary').textContent = `Loss ${records[0].loss.toFixed(4)} → ${records[records.length - 1].loss.toFixed(4)} over ${steps} steps; median ${result.tokens_per_s.toFixed(0)} tokens/s (${result.achieved_gflops.toFixed(2)} GFLOP/s, wall clock)${gpu.software ? ' on a software adapter: this CPU, not a GPU' : ''}.`;
+    stage('trained');
     const saved = await post(result);
     window.flopcostTrain.saved = saved.saved;
     $('train-save').textContent = saved.text;
@@ -349,6 +359,7 @@
     if (params.has('steps')) $('train-steps').value = params.get('steps');
     const gpu = await answered(window.flopcostPage.openDevice(), 'opening the adapter')
       .catch((e) => ({ missing: `WebGPU failed to start: ${e.message}` }));
+    stage('adapter');
     if (gpu.missing) {
       $('train-progress').textContent = `${gpu.missing} Nothing can be trained here.`;
       setTrain('no-adapter');

@@ -42,6 +42,7 @@ pub struct EstimateCommand {
 pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
     let catalog = Catalog::load(globals.catalog.as_deref())?;
     let mut trained = None;
+    let mut work = command.work.clone();
     let throughput = match &command.throughput {
         ThroughputChoice::Given(spec) => spec.clone(),
         ThroughputChoice::Measured {
@@ -50,6 +51,9 @@ pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
             let origin = path.display().to_string();
             let report = load_train_report(path)?;
             let (step, rate) = trained_step(&report, &origin)?;
+            if let (WorkSpec::Unspecified { tokens }, Some(scaled)) = (&work, &step.model) {
+                work = default_work(&scaled.name, *tokens, &catalog);
+            }
             trained = Some(step);
             ThroughputSpec::Measured { rate, origin }
         }
@@ -59,7 +63,7 @@ pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
         }
     };
     let request = EstimateRequest {
-        work: command.work.clone(),
+        work,
         throughput,
         recompute: command.recompute,
         overrides: command.overrides.clone(),
@@ -77,4 +81,17 @@ pub fn run(command: &EstimateCommand, globals: &Globals) -> Result<()> {
         print!("{}", estimate_text::summary(&estimate));
     }
     Ok(())
+}
+
+/// The work a train report of a named model prices when none is given: that model on the
+/// tokens given, else the catalog's reported run of the same name (Llama 3.1 8B's 15T tokens).
+fn default_work(model: &str, tokens: Option<f64>, catalog: &Catalog) -> WorkSpec {
+    match tokens {
+        Some(_) => WorkSpec::Model {
+            name: model.to_string(),
+            tokens,
+        },
+        None if catalog.run(model).is_ok() => WorkSpec::Run(model.to_string()),
+        None => WorkSpec::Unspecified { tokens },
+    }
 }

@@ -247,13 +247,27 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
     let efficiency = match (o.efficiency, &request.trained) {
         (Some(e), _) => Assumption::new(e, "--efficiency"),
         (None, Some(step)) => {
-            let e =
-                calibration.matmul_utilisation_measured(accel, work.params, step.factor.clone());
-            notes.extend(trained_notes(step, request, catalog, &e));
+            let model = match &request.work {
+                WorkSpec::Model { name, .. } => Some(name.as_str()),
+                _ => run.map(|r| r.model.as_str()),
+            };
+            let factor = step.factor_for(model, work.params);
+            let e = calibration.matmul_utilisation_measured(accel, work.params, factor.clone());
+            notes.extend(trained_notes(step, &factor, model, request, catalog, &e));
+            let scaled = model
+                .and_then(|m| step.scaled_to(m))
+                .map(|s| {
+                    format!(
+                        "the step measured on {}'s own layer shapes, scaled to the whole model \
+                         by FLOPs; ",
+                        s.name
+                    )
+                })
+                .unwrap_or_default();
             Assumption::new(
                 e.value,
                 format!(
-                    "measured single-device factor × calibrated scale-out: {}",
+                    "measured single-device factor × calibrated scale-out: {scaled}{}",
                     e.describe()
                 ),
             )
@@ -399,6 +413,8 @@ pub fn plan(request: &EstimateRequest, catalog: &Catalog) -> Result<Estimate, Fl
 /// What was measured and what calibrated, when a saved training step prices the work.
 fn trained_notes(
     step: &TrainedStep,
+    factor: &super::split::SingleDeviceFactor,
+    model: Option<&str>,
     request: &EstimateRequest,
     catalog: &Catalog,
     efficiency: &super::calibration::Efficiency,
@@ -407,10 +423,28 @@ fn trained_notes(
         format!("measured: {}", step.sentence()),
         format!(
             "measured: single-device factor {:.1}% = {}",
-            step.factor.value * 100.0,
-            step.factor.how
+            factor.value * 100.0,
+            factor.how
         ),
     ];
+    if let (Some(scaled), Some(split)) = (model.and_then(|m| step.scaled_to(m)), &efficiency.split)
+    {
+        notes.push(format!(
+            "calibrated: scale-out factor {:.1}% (what reported clusters keep of one device's \
+             training efficiency, fitted on {})",
+            split.scale_out * 100.0,
+            efficiency.group
+        ));
+        notes.push(format!(
+            "the trained step ran {}'s own layer shapes at a reduced depth: the whole model's \
+             {:.4e} tokens/s on this device (scaled from the measured step by FLOPs) × the \
+             calibrated scale-out {:.1}% price the work",
+            scaled.name,
+            scaled.tokens_per_s,
+            split.scale_out * 100.0
+        ));
+        return notes;
+    }
     if let Some(split) = &efficiency.split {
         notes.push(format!(
             "calibrated: scale-out factor {:.1}% (what reported clusters keep of one device's \

@@ -114,6 +114,7 @@ mod tests {
             adapter: "test".into(),
             software_adapter: true,
             mfu: None,
+            model: None,
         }
     }
 

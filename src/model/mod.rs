@@ -57,8 +57,9 @@ pub use story::{
 };
 pub use system::SystemInfo;
 pub use train::{
-    Accumulation, Breakdown, ClassTime, MemoryFigures, MfuFigure, ModelShape, OptimizerSettings,
-    ProductTime, StepRecord, StepTimes, TrainReport, TRAIN_KIND, TRAIN_SCHEMA_VERSION,
+    Accumulation, Breakdown, ClassTime, FullModel, MemoryFigures, MfuFigure, ModelShape,
+    OptimizerSettings, ProductTime, StepRecord, StepTimes, TrainReport, TRAIN_KIND,
+    TRAIN_SCHEMA_VERSION,
 };
 pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};

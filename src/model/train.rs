@@ -72,10 +72,33 @@ pub struct TrainReport {
     /// anything does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduced: Option<String>,
+    /// The named model a reduced step stands for (`train --model`): its own configuration and
+    /// counts, so an estimate can price the whole model from the step measured on its layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_model: Option<FullModel>,
     /// Gradient accumulation, when a step sums several micro-batches' gradients (`model.batch`
     /// is then one micro-batch's sequences).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accumulation: Option<Accumulation>,
+}
+
+/// A named model at its own size, beside the reduced step that ran (`TrainReport::model`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullModel {
+    /// The name `train --model` took (`llama-3.1-8b`), the catalog's model id where it has one.
+    pub name: String,
+    pub layers: usize,
+    pub ctx: usize,
+    pub vocab: usize,
+    pub batch: usize,
+    pub width: usize,
+    pub ffn_width: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    /// Every parameter, counted as `TrainReport::params` is.
+    pub params: u64,
+    /// Model FLOPs per token at the model's own size, counted as `TrainReport::flops_per_token`.
+    pub flops_per_token: f64,
 }
 
 /// A step of several micro-batches, nanoGPT's gradient_accumulation_steps.

@@ -144,8 +144,13 @@ pub fn render(r: &TrainReport) -> String {
     }
     let _ = writeln!(
         out,
-        "throughput: {:.0} tokens/s, {} achieved ({} dispatches a step)",
-        r.tokens_per_s,
+        "throughput: {} tokens/s, {} achieved ({} dispatches a step)",
+        // A large model's layers on a CPU adapter train a fraction of a token per second.
+        if r.tokens_per_s < 10.0 {
+            format!("{:.3}", r.tokens_per_s)
+        } else {
+            format!("{:.0}", r.tokens_per_s)
+        },
         si(r.achieved_gflops * 1e9, "FLOP/s"),
         r.dispatches_per_step
     );

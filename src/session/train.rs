@@ -168,14 +168,10 @@ impl Session {
         Ok(report)
     }
 
-    /// The f32 matmul families' rates at the step's largest product (the MLP's B·T × 4C × C),
-    /// validated and timed as `bench` does, each in its default configuration: (family,
-    /// GFLOP/s, shape). The naive family is left out: it is never the best, and slow.
-    pub(super) fn matmul_rates(&self, config: &GptConfig, seed: u64) -> Vec<(String, f64, String)> {
-        self.matmul_rates_in(config, seed, crate::model::Dtype::F32)
-    }
-
-    /// The same for the families of `dtype` (f16: f16 inputs; those with f16 accumulators too).
+    /// The rates of the matmul families of `dtype` (f16: f16 inputs, those with f16
+    /// accumulators too) at the step's largest product (the MLP's B·T × 4C × C), validated and
+    /// timed as `bench` does, each in its default configuration: (family, GFLOP/s, shape). The
+    /// naive family is left out: it is never the best, and slow.
     fn matmul_rates_in(
         &self,
         config: &GptConfig,
@@ -187,6 +183,17 @@ impl Session {
             n: 4 * config.width as u32,
             k: config.width as u32,
         };
+        self.matmul_rates_at(problem, seed, dtype)
+    }
+
+    /// Each family of `dtype` timed at `problem` in its default configuration: (name,
+    /// GFLOP/s, shape).
+    pub(super) fn matmul_rates_at(
+        &self,
+        problem: MatmulProblem,
+        seed: u64,
+        dtype: Dtype,
+    ) -> Vec<(String, f64, String)> {
         let shape = format!("{}×{}×{}", problem.m, problem.n, problem.k);
         self.progress
             .step(&format!("timing f32 matmul families at {shape}"));
@@ -381,6 +388,7 @@ impl Session {
             prediction: None,
             architecture: None,
             reduced: None,
+            full_model: None,
             accumulation: None,
         }
     }

@@ -5,12 +5,14 @@
 
 use crate::error::FlopcostError;
 use crate::kernels::TiledConfig;
-use crate::model::{AdapterDescription, MemoryFigures, TrainReport};
+use crate::model::{
+    AdapterDescription, Dtype, FullModel, MatmulProblem, MemoryFigures, TrainReport,
+};
 use crate::train::kernels::MatmulPath;
 use crate::train::llama::flops::{llama_flops_per_token, llama_param_count};
 use crate::train::llama::plan::LlamaStepPlan;
 use crate::train::llama::step::LlamaGpuStep;
-use crate::train::llama::{init_llama_params, LlamaConfig, ReducedLlama};
+use crate::train::llama::{init_llama_params, LlamaConfig, LlamaTensor, ReducedLlama};
 use crate::train::measure::{self, TrainPlan};
 
 use super::{MatmulChoice, Session, TrainRequest};
@@ -30,9 +32,13 @@ pub struct LlamaTrainRequest {
     pub measure_matmul: bool,
 }
 
-/// The longest context a CPU software adapter runs unless asked: one step of a 4096-wide
-/// Llama 3.1 8B layer on 64 positions already takes seconds on lavapipe.
-pub const SOFTWARE_CTX: usize = 64;
+/// What a CPU software adapter runs of a large model (width 1024 or more) unless asked: one
+/// layer, 16 positions and a 2048-token vocabulary. One of Llama 3.1 8B's layers is 218 M
+/// parameters; its products at these shapes run below 1 GFLOP/s on lavapipe on a loaded
+/// 2-core host, so even this step takes about a minute there.
+pub const SOFTWARE_LAYERS: usize = 1;
+pub const SOFTWARE_CTX: usize = 16;
+pub const SOFTWARE_VOCAB: usize = 2048;
 
 /// Whether the step's memory, as `check_memory` counted it, is at most half the host's
 /// available memory (or the host's is unknown).
@@ -82,11 +88,31 @@ fn fit(
     // driver's staging copies of the uploads, and other programs.
     let automatic = given.iter().any(Option::is_none);
     // Only for large layers: a small model's full context is already quick on the CPU.
-    if d.is_software() && request.ctx.is_none() && config.ctx > SOFTWARE_CTX && full.width >= 1024 {
-        config.ctx = SOFTWARE_CTX;
-        why.push(format!(
-            "context {SOFTWARE_CTX} on a CPU software adapter, so a step takes seconds, not minutes"
-        ));
+    if d.is_software() && full.width >= 1024 {
+        let mut cut = Vec::new();
+        for (name, asked, value, most) in [
+            (
+                "layers",
+                request.layers,
+                &mut config.layers,
+                SOFTWARE_LAYERS,
+            ),
+            ("ctx", request.ctx, &mut config.ctx, SOFTWARE_CTX),
+            ("vocab", request.vocab, &mut config.vocab, SOFTWARE_VOCAB),
+        ] {
+            if asked.is_none() && *value > most {
+                *value = most;
+                cut.push(format!("{name} {most}"));
+            }
+        }
+        if !cut.is_empty() {
+            why.push(format!(
+                "{} on a CPU software adapter: the model's {}-wide layers run there at under \
+                 1 GFLOP/s, so a step takes about a minute, not hours",
+                cut.join(", "),
+                full.width
+            ));
+        }
     }
     loop {
         let tried = LlamaStepPlan::new(&config, cap, history)
@@ -141,6 +167,22 @@ fn fit(
     }
 }
 
+/// The product the step's matmul rate is measured at: its largest, the FFN's up projection
+/// (B·T positions × F outputs × C inputs), its outputs cut to the piece one binding holds as
+/// the step cuts W1 (Llama 3.1 8B's 14336×4096 weight is 224 MiB, lavapipe binds 128 MiB).
+fn reference_product(plan: &LlamaStepPlan) -> MatmulProblem {
+    let c = &plan.config;
+    let rows = plan
+        .pieces_of(LlamaTensor::W1, 0)
+        .first()
+        .map_or(c.ffn_width, |(_, piece)| piece.rows);
+    MatmulProblem {
+        m: (c.batch * c.ctx) as u32,
+        n: rows as u32,
+        k: c.width as u32,
+    }
+}
+
 impl Session {
     pub fn train_llama(&self, request: &LlamaTrainRequest) -> Result<TrainReport, FlopcostError> {
         let ctx = &self.ctx;
@@ -156,7 +198,7 @@ impl Session {
         let config = model.config;
         let shape = config.token_shape();
         let measured = if request.measure_matmul {
-            self.matmul_rates(&shape, plan.seed)
+            self.matmul_rates_at(reference_product(&step_plan), plan.seed, Dtype::F32)
         } else {
             Vec::new()
         };
@@ -225,6 +267,20 @@ impl Session {
              {} KV heads), SwiGLU FFN width {}, untied LM head",
             config.rope_theta, config.heads, config.kv_heads, config.ffn_width
         ));
+        let full = model.full;
+        report.full_model = Some(FullModel {
+            name: request.name.clone(),
+            layers: full.layers,
+            ctx: full.ctx,
+            vocab: full.vocab,
+            batch: full.batch,
+            width: full.width,
+            ffn_width: full.ffn_width,
+            heads: full.heads,
+            kv_heads: full.kv_heads,
+            params: llama_param_count(&full) as u64,
+            flops_per_token: llama_flops_per_token(&full),
+        });
         report.reduced = (!model.reductions().is_empty()).then(|| {
             format!(
                 "{} of {} ({})",

@@ -82,8 +82,9 @@ pub struct TrainMeasurement {
     pub accum: u32,
 }
 
-/// A step may take this long, at the least, before it counts as hung.
-const STEP_TIMEOUT_FLOOR: Duration = Duration::from_secs(120);
+/// A step may take this long, at the least, before it counts as hung: one step of one of
+/// Llama 3.1 8B's layers (218 M parameters) on lavapipe took 316 s on a loaded 2-core host.
+const STEP_TIMEOUT_FLOOR: Duration = Duration::from_secs(600);
 
 /// Runs `plan` on `step` (built and uploaded, not yet poisoned).
 pub fn run(

@@ -48,6 +48,12 @@ impl Browser {
                 "--disable-dev-shm-usage",
                 "--remote-debugging-port=0",
                 "--window-size=1000,1400",
+                // A headless page counts as hidden: Chromium then throttles its timers and
+                // defers the tasks that settle WebGPU's promises, so a long run crawls or sits
+                // idle. Keep the page at full speed, as Puppeteer's defaults do.
+                "--disable-background-timer-throttling",
+                "--disable-backgrounding-occluded-windows",
+                "--disable-renderer-backgrounding",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(flags)
@@ -118,16 +124,24 @@ impl Browser {
 
     /// Polls `expression` until it gives a non-empty string, which is returned.
     pub fn wait_for(&mut self, expression: &str, timeout: Duration) -> String {
+        self.try_wait_for(expression, timeout).unwrap_or_else(|| {
+            panic!(
+                "page never satisfied `{expression}` within {timeout:?}; it shows: {}",
+                self.eval("document.body.innerText")
+            )
+        })
+    }
+
+    /// [`Browser::wait_for`], or `None` at the timeout, so the caller can say more.
+    pub fn try_wait_for(&mut self, expression: &str, timeout: Duration) -> Option<String> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(text) = self.eval(expression).as_str().filter(|t| !t.is_empty()) {
-                return text.to_string();
+                return Some(text.to_string());
             }
-            assert!(
-                Instant::now() < deadline,
-                "page never satisfied `{expression}` within {timeout:?}; it shows: {}",
-                self.eval("document.body.innerText")
-            );
+            if Instant::now() >= deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(250));
         }
     }
