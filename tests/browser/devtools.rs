@@ -123,6 +123,8 @@ impl Browser {
     }
 
     /// Polls `expression` until it gives a non-empty string, which is returned.
+    // Shared by the test binaries: browser_train uses `try_wait_for` only.
+    #[allow(dead_code)]
     pub fn wait_for(&mut self, expression: &str, timeout: Duration) -> String {
         self.try_wait_for(expression, timeout).unwrap_or_else(|| {
             panic!(
