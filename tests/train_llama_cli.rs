@@ -114,6 +114,10 @@ fn a_named_models_layer_shapes_cannot_be_overridden() {
             "own layer shapes",
         ),
         (&["--model", "llama-9"][..], "known models"),
+        (
+            &["--model", "tiny-llama", "--matmul", "texture"][..],
+            "tiled path only",
+        ),
     ] {
         let out = flopcost()
             .arg("train")
@@ -125,4 +129,41 @@ fn a_named_models_layer_shapes_cannot_be_overridden() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{err}");
     }
+}
+
+/// The files GPT-2's step writes, the Llama-style step writes too: none is silently dropped.
+#[test]
+fn tiny_llama_writes_every_file_asked_for() {
+    let dir = common::scratch("llama-outputs");
+    let (plot, csv, md) = (
+        dir.join("loss.svg"),
+        dir.join("steps.csv"),
+        dir.join("run.md"),
+    );
+    flopcost()
+        .args(["train", "--quiet", "--model", "tiny-llama", "--ctx", "16"])
+        .args([
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--no-matmul-reference",
+            "--plot",
+        ])
+        .arg(&plot)
+        .arg("--export-csv")
+        .arg(&csv)
+        .arg("--export-markdown")
+        .arg(&md)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        rows.lines().count() >= 4,
+        "header, warm-up, 2 timed: {rows}"
+    );
+    assert!(std::fs::read_to_string(&md)
+        .unwrap()
+        .contains("| tokens/s |"));
 }

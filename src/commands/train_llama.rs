@@ -5,6 +5,7 @@
 use anyhow::Result;
 
 use crate::catalog::{Catalog, Precision};
+use crate::cluster::{rank_optional_path, SlurmEnv};
 use crate::cost::train_mfu::catalog_mfu;
 use crate::error::FlopcostError;
 use crate::model::save_json;
@@ -33,6 +34,18 @@ pub fn run(command: &TrainCommand, name: &str, globals: &Globals) -> Result<()> 
         ))
         .into());
     }
+    if command.matmul == "texture" {
+        return Err(FlopcostError::bad_input(format!(
+            "--model {name} runs its products on the tiled path only; leave out --matmul texture"
+        ))
+        .into());
+    }
+    // Each Slurm task's files get its rank (`%t`), checked before the device is touched, and
+    // every file asked for is written, as for GPT-2's step.
+    let slurm = SlurmEnv::from_env();
+    let save = rank_optional_path("--save", command.save.as_deref(), &slurm)?;
+    let outputs = command.outputs.ranked(&slurm)?;
+    outputs.check_stdout(command.json)?;
     let vocab = d.vocab.unwrap_or(full.vocab);
     let data = if command.random_data || vocab < crate::train::data::CORPUS_VOCAB {
         DataSource::Random
@@ -71,13 +84,15 @@ pub fn run(command: &TrainCommand, name: &str, globals: &Globals) -> Result<()> 
         Precision::Fp32,
         accelerator,
     ));
-    if let Some(path) = &command.save {
+    if let Some(path) = &save {
         save_json(path, &report, "--save")?;
     }
     if command.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if outputs.uses_stdout() {
+        eprint!("{}", train_text::render(&report));
     } else {
         print!("{}", train_text::render(&report));
     }
-    Ok(())
+    outputs.write(&report)
 }
