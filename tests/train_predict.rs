@@ -1,8 +1,9 @@
 //! Issue 19's premise check, end to end: `train --predict` predicts the tiny preset's step from
-//! what it measured in isolation (each product alone, the memory-bound kernels at the copy
-//! bandwidth, the dispatch and submission overheads) and the prediction must land within 15% of
-//! the measured step, on lavapipe and, where its driver is installed, on SwiftShader. The
-//! tolerance is issue 19's goal; a method that does not compose fails here.
+//! what it measured in isolation (every distinct kernel alone at its own shape, the submission
+//! and the gradient zeroing) and the prediction must land within 15% of the whole step timed in
+//! the same rounds, on lavapipe and, where its driver is installed, on SwiftShader. The
+//! tolerance is issue 19's goal; a method that does not compose fails here. Nothing here checks
+//! a time against a fixed figure: both sides are measured in the same run.
 
 mod common;
 use common::flopcost;
@@ -14,10 +15,18 @@ const SWIFTSHADER_ICD: &str = "/usr/lib/chromium/vk_swiftshader_icd.json";
 /// Issue 19's goal: |predicted / measured − 1| for the whole step.
 const TOLERANCE: f64 = 0.15;
 
-fn predicted_run(mut cmd: assert_cmd::Command) -> StepPrediction {
+/// The two device tests run one at a time: each compares two timings taken on the CPU, which the
+/// other would load between them.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `shape`: overrides of the tiny preset (SwiftShader runs a smaller step, to stay within a CI
+/// job's minutes on two cores).
+fn predicted_run(mut cmd: assert_cmd::Command, shape: &[&str]) -> StepPrediction {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = cmd
         .args(["train", "--preset", "tiny", "--predict", "--json"])
-        .args(["--steps", "5", "--warmup", "2", "--profile-steps", "1"])
+        .args(shape)
+        .args(["--steps", "3", "--warmup", "1", "--profile-steps", "1"])
         .args(["--no-matmul-reference"])
         .assert()
         .success()
@@ -37,13 +46,18 @@ fn assert_within_tolerance(p: &StepPrediction, driver: &str) {
     );
     for c in &p.classes {
         eprintln!(
-            "  {:<11} predicted {:>9.2} ms  measured {:>9.2} ms  {}",
+            "  {:<11} predicted {:>9.2} ms  measured {:>9.2} ms  breakdown {:>9.2} ms  {}",
             c.class,
             c.predicted_s * 1e3,
             c.measured_s.unwrap_or(f64::NAN) * 1e3,
+            c.breakdown_s.unwrap_or(f64::NAN) * 1e3,
             c.explanation
         );
     }
+    eprintln!(
+        "  timed steps' median {:.2} ms",
+        p.timed_steps_s.unwrap_or(f64::NAN) * 1e3
+    );
     assert!(p.predicted_step_s > 0.0 && p.measured_step_s > 0.0);
     assert!(!p.products.is_empty(), "every product is timed alone");
     assert_eq!(p.classes.len(), 8, "every kernel class is predicted");
@@ -57,20 +71,15 @@ fn assert_within_tolerance(p: &StepPrediction, driver: &str) {
 }
 
 #[test]
-#[ignore = "does not hold reliably yet: three lavapipe runs of the tiny preset on a 2-core host \
-            under heavy load gave -4.4%, +11.9% and -26.7%; the memory-bound classes run far \
-            below the copy bandwidth (layernorm 8 ms predicted, 87 ms measured; loss 1 ms, 42 ms) \
-            and the step's own median moved between runs; run with --ignored on a quiet host"]
 fn lavapipe_step_is_predicted_within_15_percent() {
-    let p = predicted_run(flopcost());
+    let p = predicted_run(flopcost(), &[]);
     assert_within_tolerance(&p, "lavapipe");
 }
 
 #[test]
-#[ignore = "does not hold yet: on SwiftShader (tiny, 5 steps, a 2-core host under heavy load) the \
-            prediction came out +51.7% (90.6 s predicted, 59.7 s measured); the isolated products \
-            disagree with the step's both ways (matmul fwd +52%, matmul bwd -32%), so the \
-            isolated timing does not reproduce SwiftShader's in-step conditions; unresolved"]
+#[ignore = "does not hold reliably yet: four SwiftShader runs (tiny at --ctx 64 --batch 1) on a \
+            2-core host loaded by other builds (load average 6-8) gave +7.1%, -0.8%, -7.6% and \
+            +16.3%; run with --ignored on a quiet host"]
 fn swiftshader_step_is_predicted_within_15_percent() {
     if !std::path::Path::new(SWIFTSHADER_ICD).exists() {
         eprintln!("skipped: {SWIFTSHADER_ICD} is absent (Debian's chromium package installs it)");
@@ -81,7 +90,7 @@ fn swiftshader_step_is_predicted_within_15_percent() {
     cmd.env("VK_DRIVER_FILES", SWIFTSHADER_ICD)
         .env("VK_ICD_FILENAMES", SWIFTSHADER_ICD)
         .args(["--backend", "vulkan"]);
-    let p = predicted_run(cmd);
+    let p = predicted_run(cmd, &["--ctx", "64", "--batch", "1"]);
     assert_within_tolerance(&p, "SwiftShader");
 }
 
@@ -90,11 +99,16 @@ fn the_text_sets_predicted_beside_measured_with_the_gap_explained() {
     let class = ClassPrediction {
         class: "layernorm".into(),
         dispatches: 15,
-        basis: "bytes at copy bandwidth".into(),
+        basis: "isolated kernels".into(),
         predicted_s: 0.010,
         measured_s: Some(0.020),
+        breakdown_s: Some(0.021),
+        at_bandwidth_s: Some(0.002),
+        flushed_s: None,
         gap: Some(-0.5),
-        explanation: "below copy bandwidth: per-row reductions serialise, not a stream".into(),
+        explanation: "slower in the step than alone; alone: 5.0x its bytes at copy bandwidth, \
+                      10% dispatch overhead: bound by its per-row reductions, not bandwidth"
+            .into(),
     };
     let p = StepPrediction {
         method: "isolated".into(),
@@ -107,6 +121,7 @@ fn the_text_sets_predicted_beside_measured_with_the_gap_explained() {
         fixed_s: 2e-4,
         predicted_step_s: 0.95,
         measured_step_s: 1.0,
+        timed_steps_s: Some(1.1),
         step_gap: -0.05,
         agreement: 0.15,
         class_conditions: "each class on its own".into(),
@@ -119,6 +134,14 @@ fn the_text_sets_predicted_beside_measured_with_the_gap_explained() {
     );
     assert!(text.contains("-50.0%"), "{text}");
     assert!(text.contains("per-row reductions"), "{text}");
+    assert!(
+        text.contains("2.00 ms") && text.contains("21.00 ms"),
+        "{text}"
+    );
     assert!(text.contains("whole step: predicted 950.00 ms"), "{text}");
+    assert!(
+        text.contains("timed steps' median was 1100.00 ms"),
+        "{text}"
+    );
     assert!(text.contains("-5.0% — within ±15%"), "{text}");
 }

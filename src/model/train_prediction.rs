@@ -17,14 +17,20 @@ pub struct StepPrediction {
     pub submission_overhead_s: f64,
     /// The copy probe's bandwidth (bytes read plus written), measured in this run.
     pub copy_bandwidth_gbs: f64,
-    /// Every distinct product of the step, timed alone.
+    /// Every distinct kernel of the step, timed alone (products and, since the memory-bound
+    /// classes are timed at their own shapes too, every other kernel).
     pub products: Vec<IsolatedProduct>,
     pub classes: Vec<ClassPrediction>,
     /// One submission plus the gradient zeroing, predicted.
     pub fixed_s: f64,
     pub predicted_step_s: f64,
-    /// The timed steps' median.
+    /// The step the prediction is set beside: the median of whole steps timed in the same rounds
+    /// as the isolated kernels, so a change in the machine's load touches both alike (in reports
+    /// without `timed_steps_s`: the timed steps' median).
     pub measured_step_s: f64,
+    /// The timed steps' median, taken before the premise check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_steps_s: Option<f64>,
     /// predicted / measured − 1.
     pub step_gap: f64,
     /// The largest |step_gap| that counts as agreement (issue 19's goal).
@@ -42,9 +48,15 @@ pub struct IsolatedProduct {
     pub flops: f64,
     /// Dispatches of this work in one step.
     pub per_step: u32,
-    /// Seconds of one dispatch, overhead included: the median over batches of repeats.
+    /// Seconds of one dispatch, overhead included: the median over batches of back-to-back
+    /// repeats on the same buffers (operands warm in the caches).
     pub seconds: f64,
     pub samples_s: Vec<f64>,
+    /// Products only: seconds of one dispatch when each repeat follows a kernel that reads and
+    /// writes as many bytes as the step's buffers hold (operands evicted), the flush's own time
+    /// taken out. The prediction does not use it: it shows what the caches are worth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flushed_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,12 +64,24 @@ pub struct ClassPrediction {
     /// As the breakdown names it.
     pub class: String,
     pub dispatches: u32,
-    /// "isolated products" or "bytes at copy bandwidth".
+    /// "isolated kernels" (or, in older reports, "isolated products" or "bytes at copy
+    /// bandwidth").
     pub basis: String,
     pub predicted_s: f64,
-    /// The breakdown's median for this class, when there is one.
+    /// The class's dispatches of one step submitted on their own, timed by the wall clock in
+    /// the same rounds as the isolated kernels (in older reports: the breakdown's median).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured_s: Option<f64>,
+    /// The breakdown's median for this class (GPU timestamps or the wall clock, as it says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown_s: Option<f64>,
+    /// Memory-bound classes: their bytes at the copy bandwidth plus one dispatch's overhead
+    /// each, the figure they would reach were they bandwidth-bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_bandwidth_s: Option<f64>,
+    /// Products: the class's isolated times with the caches flushed before each repeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flushed_s: Option<f64>,
     /// predicted / measured − 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gap: Option<f64>,

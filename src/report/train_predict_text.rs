@@ -26,7 +26,7 @@ pub fn render(p: &StepPrediction) -> String {
     let _ = writeln!(
         out,
         "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, copy bandwidth {:.1} GB/s; \
-         {} distinct products timed alone",
+         {} distinct kernels timed alone",
         p.dispatch_overhead_s * 1e6,
         p.submission_overhead_s * 1e6,
         p.copy_bandwidth_gbs,
@@ -38,10 +38,12 @@ pub fn render(p: &StepPrediction) -> String {
         "predicted",
         "measured",
         "gap",
-        "basis",
+        "at bandwidth",
+        "flushed",
+        "breakdown",
         "why",
     ])
-    .right_align(&[1, 2, 3, 4]);
+    .right_align(&[1, 2, 3, 4, 5, 6, 7]);
     for c in &p.classes {
         table.row(vec![
             c.class.clone(),
@@ -49,12 +51,20 @@ pub fn render(p: &StepPrediction) -> String {
             ms(c.predicted_s),
             c.measured_s.map_or("-".into(), ms),
             gap(c.gap),
-            c.basis.clone(),
+            c.at_bandwidth_s.map_or("-".into(), ms),
+            c.flushed_s.map_or("-".into(), ms),
+            c.breakdown_s.map_or("-".into(), ms),
             c.explanation.clone(),
         ]);
     }
     out.push_str(&table.render());
     let _ = writeln!(out, "  classes: {}", p.class_conditions);
+    let _ = writeln!(
+        out,
+        "  predicted: isolated kernels (the basis); at bandwidth: a memory-bound class's bytes at \
+         the copy bandwidth; flushed: a product class alone with the caches flushed before each \
+         repeat; breakdown: the class in the profiled steps"
+    );
     let verdict = if p.step_gap.abs() <= p.agreement {
         "within"
     } else {
@@ -63,10 +73,17 @@ pub fn render(p: &StepPrediction) -> String {
     let _ = writeln!(
         out,
         "whole step: predicted {} (of which {} one submission and the gradient zeroing), \
-         measured {} (median of the timed steps): {} — {verdict} ±{:.0}%",
+         measured {} ({}): {} — {verdict} ±{:.0}%",
         ms(p.predicted_step_s),
         ms(p.fixed_s),
         ms(p.measured_step_s),
+        match p.timed_steps_s {
+            Some(t) => format!(
+                "median of whole steps timed in the same rounds; the timed steps' median was {}",
+                ms(t)
+            ),
+            None => "median of the timed steps".into(),
+        },
         gap(Some(p.step_gap)),
         100.0 * p.agreement
     );

@@ -2,11 +2,13 @@
 //! measured in isolation, and the gap to the measured step named. Pure numbers: the device
 //! measurements come from `predict.rs`.
 //!
-//! The model is additive. A product (matmul or attention) costs what it took when timed alone
-//! at its own shape and layout (dispatch overhead included, as it is dispatched in a pass of
-//! repeats). A memory-bound kernel costs the bytes it must move at the measured copy bandwidth
-//! plus one dispatch's overhead. The step adds one submission and the gradient zeroing (bytes
-//! written at the copy bandwidth).
+//! The model is additive. Every kernel of the step (products and memory-bound kernels alike)
+//! costs what one dispatch of it took when timed alone at its own shape, in a pass of
+//! back-to-back repeats (one dispatch's overhead included). The step adds one submission and
+//! the gradient zeroing (bytes written at the copy bandwidth). Beside it, two figures that the
+//! prediction does not use but that explain it: a memory-bound class's bytes at the copy
+//! bandwidth (what it would take were it bandwidth-bound), and a product's isolated time with
+//! the caches flushed before each repeat (what warm caches are worth).
 
 use super::kernels::KernelClass;
 
@@ -28,16 +30,21 @@ pub struct ClassWork {
     pub dispatches: u32,
     /// Bytes its kernels must move at least (reads plus writes).
     pub bytes: f64,
-    /// For products: the sum of each dispatch's isolated time, overhead included.
-    pub isolated_s: Option<f64>,
+    /// The sum of each dispatch's isolated time, overhead included.
+    pub isolated_s: f64,
+    /// Products: the same sum with the caches flushed before each isolated repeat.
+    pub flushed_s: Option<f64>,
 }
 
 /// Seconds one step of `work` spends in this class, by the additive model.
-pub fn class_seconds(work: &ClassWork, o: &Overheads) -> f64 {
-    match work.isolated_s {
-        Some(s) => s,
-        None => work.bytes / o.bandwidth_bytes_per_s + work.dispatches as f64 * o.dispatch_s,
-    }
+pub fn class_seconds(work: &ClassWork) -> f64 {
+    work.isolated_s
+}
+
+/// What the class would take were it bound by the copy bandwidth: its bytes at that rate plus
+/// one dispatch's overhead each.
+pub fn at_bandwidth(work: &ClassWork, o: &Overheads) -> f64 {
+    work.bytes / o.bandwidth_bytes_per_s + work.dispatches as f64 * o.dispatch_s
 }
 
 /// Seconds of the step outside its classes: one submission, and zeroing `zeroed_bytes`.
@@ -47,7 +54,7 @@ pub fn fixed_seconds(zeroed_bytes: f64, o: &Overheads) -> f64 {
 
 /// The whole step: every class, plus the fixed part.
 pub fn step_seconds(classes: &[ClassWork], zeroed_bytes: f64, o: &Overheads) -> f64 {
-    classes.iter().map(|c| class_seconds(c, o)).sum::<f64>() + fixed_seconds(zeroed_bytes, o)
+    classes.iter().map(class_seconds).sum::<f64>() + fixed_seconds(zeroed_bytes, o)
 }
 
 /// How far a prediction may stray from the measurement and still count as agreeing (issue 19's
@@ -68,34 +75,44 @@ pub fn overheads_from(few: u32, few_s: f64, many: u32, many_s: f64) -> (f64, f64
     (dispatch_s, submission_s)
 }
 
-/// One phrase naming the likely cause of a class's gap (predicted / measured − 1 = `gap`).
-pub fn explain(class: KernelClass, gap: Option<f64>) -> &'static str {
-    let Some(gap) = gap else {
-        return "not measured in the step's breakdown";
+/// A class's gap (predicted / measured − 1 = `gap`) and what the measurements say of the class:
+/// for a memory-bound class, how its isolated time compares with its bytes at the copy
+/// bandwidth and how much of it is dispatch overhead; for a product, what flushing the caches
+/// changed.
+pub fn explain(work: &ClassWork, gap: Option<f64>, o: &Overheads) -> String {
+    let verdict = match gap {
+        None => "not measured in the step",
+        Some(g) if g.abs() <= AGREEMENT => "agrees",
+        Some(g) if g < 0.0 => "slower in the step than alone",
+        Some(_) => "faster in the step than alone",
     };
-    if gap.abs() <= AGREEMENT {
-        return if class.memory_bound() {
-            "agrees: moves its bytes near the copy bandwidth"
+    let cause = if work.class.memory_bound() {
+        let ratio = work.isolated_s / at_bandwidth(work, o).max(f64::MIN_POSITIVE);
+        let dispatch_share =
+            work.dispatches as f64 * o.dispatch_s / work.isolated_s.max(f64::MIN_POSITIVE);
+        let bound = if dispatch_share >= 0.5 {
+            "dispatch-bound"
+        } else if ratio <= 1.5 {
+            "bandwidth-bound"
+        } else if matches!(work.class, KernelClass::LayerNorm | KernelClass::Loss) {
+            "bound by its per-row reductions, not bandwidth"
         } else {
-            "agrees: the isolated times add up"
+            "below the copy bandwidth at this size"
         };
-    }
-    let step_slower = gap < 0.0;
-    match (class.memory_bound(), step_slower) {
-        (false, true) => {
-            "slower in the step: operands arrive cold from other kernels, not warm from repeats"
+        format!(
+            "alone: {ratio:.1}x its bytes at copy bandwidth, {:.0}% dispatch overhead: {bound}",
+            100.0 * dispatch_share.min(1.0)
+        )
+    } else {
+        match work.flushed_s {
+            Some(f) if work.isolated_s > 0.0 => format!(
+                "caches flushed before each repeat: {:+.0}%",
+                100.0 * (f / work.isolated_s - 1.0)
+            ),
+            _ => "no cache-flushed timing".to_string(),
         }
-        (false, false) => {
-            "faster in the step: neighbouring dispatches overlap, or the isolated repeats ran slow"
-        }
-        (true, true) => match class {
-            KernelClass::LayerNorm | KernelClass::Loss => {
-                "below copy bandwidth: per-row reductions serialise, not a stream"
-            }
-            _ => "below copy bandwidth: too little work per dispatch to stream",
-        },
-        (true, false) => "above copy bandwidth: its tensors stay in cache between kernels",
-    }
+    };
+    format!("{verdict}; {cause}")
 }
 
 #[cfg(test)]
@@ -108,46 +125,31 @@ mod tests {
         bandwidth_bytes_per_s: 1e10,
     };
 
-    #[test]
-    fn a_memory_bound_class_costs_its_bytes_at_the_bandwidth_plus_its_dispatches() {
-        let w = ClassWork {
-            class: KernelClass::Gelu,
-            dispatches: 4,
-            bytes: 1e8,
-            isolated_s: None,
-        };
-        assert!((class_seconds(&w, &O) - (0.01 + 4e-5)).abs() < 1e-12);
+    fn work(class: KernelClass, dispatches: u32, bytes: f64, isolated_s: f64) -> ClassWork {
+        ClassWork {
+            class,
+            dispatches,
+            bytes,
+            isolated_s,
+            flushed_s: None,
+        }
     }
 
     #[test]
-    fn a_product_class_costs_its_isolated_times_and_nothing_more() {
-        let w = ClassWork {
-            class: KernelClass::MatmulForward,
-            dispatches: 8,
-            bytes: 1e9,
-            isolated_s: Some(0.02),
-        };
-        assert_eq!(class_seconds(&w, &O), 0.02);
+    fn a_class_costs_its_isolated_times_and_its_bandwidth_figure_stands_beside() {
+        let w = work(KernelClass::Gelu, 4, 1e8, 0.05);
+        assert_eq!(class_seconds(&w), 0.05);
+        assert!((at_bandwidth(&w, &O) - (0.01 + 4e-5)).abs() < 1e-12);
     }
 
     #[test]
     fn the_step_adds_one_submission_and_the_zeroing() {
         let classes = vec![
-            ClassWork {
-                class: KernelClass::MatmulForward,
-                dispatches: 1,
-                bytes: 0.0,
-                isolated_s: Some(0.5),
-            },
-            ClassWork {
-                class: KernelClass::Optimizer,
-                dispatches: 1,
-                bytes: 1e10,
-                isolated_s: None,
-            },
+            work(KernelClass::MatmulForward, 1, 0.0, 0.5),
+            work(KernelClass::Optimizer, 1, 1e10, 1.0),
         ];
         let s = step_seconds(&classes, 1e9, &O);
-        assert!((s - (0.5 + 1.0 + 1e-5 + 1e-4 + 0.1)).abs() < 1e-12);
+        assert!((s - (0.5 + 1.0 + 1e-4 + 0.1)).abs() < 1e-12);
     }
 
     #[test]
@@ -163,21 +165,40 @@ mod tests {
     fn the_gap_is_relative_and_absent_without_a_measurement() {
         assert!((relative_gap(1.1, 1.0).unwrap() - 0.1).abs() < 1e-12);
         assert_eq!(relative_gap(1.0, 0.0), None);
-        assert_eq!(
-            explain(KernelClass::Gelu, None),
-            "not measured in the step's breakdown"
+        let w = work(KernelClass::Gelu, 1, 1e8, 0.01);
+        assert!(explain(&w, None, &O).starts_with("not measured"));
+    }
+
+    #[test]
+    fn each_side_of_the_tolerance_gets_its_own_verdict() {
+        let w = work(KernelClass::MatmulBackward, 1, 0.0, 1.0);
+        assert!(explain(&w, Some(0.1), &O).starts_with("agrees"));
+        assert!(explain(&w, Some(-0.3), &O).starts_with("slower in the step"));
+        assert!(explain(&w, Some(0.3), &O).starts_with("faster in the step"));
+    }
+
+    #[test]
+    fn a_memory_bound_class_is_named_by_what_its_isolated_time_shows() {
+        // 1 MB at 10 GB/s is 0.1 ms: at 0.11 ms it streams.
+        let streams = work(KernelClass::Gelu, 1, 1e6, 1.1e-4);
+        assert!(explain(&streams, Some(0.0), &O).contains("bandwidth-bound"));
+        // 100 dispatches at 10 µs each are most of 1.5 ms.
+        let many = work(KernelClass::Optimizer, 100, 1e6, 1.5e-3);
+        assert!(explain(&many, Some(0.0), &O).contains("dispatch-bound"));
+        let rows = work(KernelClass::LayerNorm, 1, 1e6, 1e-3);
+        let text = explain(&rows, Some(0.0), &O);
+        assert!(
+            text.contains("reductions") && text.contains("9.1x"),
+            "{text}"
         );
     }
 
     #[test]
-    fn each_side_of_the_tolerance_gets_its_own_explanation() {
-        let within = explain(KernelClass::MatmulBackward, Some(0.1));
-        let slow = explain(KernelClass::MatmulBackward, Some(-0.3));
-        let fast = explain(KernelClass::MatmulBackward, Some(0.3));
-        assert!(within.starts_with("agrees"));
-        assert!(slow.starts_with("slower in the step"));
-        assert!(fast.starts_with("faster in the step"));
-        assert!(explain(KernelClass::LayerNorm, Some(-0.5)).contains("reductions"));
-        assert!(explain(KernelClass::Optimizer, Some(0.5)).contains("cache"));
+    fn a_product_says_what_flushing_the_caches_changed() {
+        let w = ClassWork {
+            flushed_s: Some(1.2),
+            ..work(KernelClass::MatmulForward, 2, 0.0, 1.0)
+        };
+        assert!(explain(&w, Some(-0.05), &O).contains("+20%"));
     }
 }
