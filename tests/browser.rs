@@ -16,7 +16,7 @@ use common::scratch;
 use devtools::{find_chromium, Browser, SWIFTSHADER_WEBGPU};
 use flopcost::model::load_report;
 use flopcost::model::{BenchReport, ResultStatus};
-use server::Served;
+use server::{static_site, Served};
 
 /// Small, so SwiftShader finishes every family in seconds.
 const PAGE_QUERY: &str = "?autorun=1&size=64&runs=5&min_time=0.1&warmup=1";
@@ -130,18 +130,6 @@ fn static_build_runs_from_file_and_offers_the_download() {
     let path = dir.join("browser.json");
     std::fs::write(&path, json.as_str().unwrap()).unwrap();
     check_report(&load_report(&path).unwrap());
-}
-
-/// `flopcost web --out DIR/site`; the site's folder.
-fn static_site(dir: &std::path::Path) -> std::path::PathBuf {
-    let site = dir.join("site");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
-        .args(["web", "--quiet", "--out"])
-        .arg(&site)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    site
 }
 
 /// Opens the static page in a browser without a WebGPU adapter; returns what it says.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::scratch;
 use devtools::{find_chromium, Browser, SWIFTSHADER_WEBGPU};
 use flopcost::model::load_train_report;
-use server::Served;
+use server::{static_site, Served};
 
 const TRAIN_TIMEOUT: Duration = Duration::from_secs(420);
 const FINISHED: &str = "['done', 'error', 'no-adapter'].includes(document.body.dataset.train) \
@@ -67,13 +67,7 @@ fn train_in_page(config: &str, steps: u32, origin: Origin) -> Option<PathBuf> {
             Some(served)
         }
         Origin::Static => {
-            let site = dir.join("site");
-            let status = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
-                .args(["web", "--quiet", "--out"])
-                .arg(&site)
-                .status()
-                .unwrap();
-            assert!(status.success());
+            let site = static_site(&dir);
             let page = std::fs::canonicalize(site.join("index.html")).unwrap();
             browser.navigate(&format!("file://{}{query}", page.display()));
             None
@@ -147,9 +141,15 @@ fn train_in_page(config: &str, steps: u32, origin: Origin) -> Option<PathBuf> {
     );
 
     // `flopcost compare` loads it.
+    compare(&[&path]);
+    Some(path)
+}
+
+/// `flopcost compare FILES…`'s output, which must succeed.
+fn compare(files: &[&std::path::Path]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
         .arg("compare")
-        .arg(&path)
+        .args(files)
         .output()
         .unwrap();
     assert!(
@@ -157,7 +157,7 @@ fn train_in_page(config: &str, steps: u32, origin: Origin) -> Option<PathBuf> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(path)
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The same configuration natively, on the same device (SwiftShader's Vulkan driver, which
@@ -220,18 +220,7 @@ fn the_page_trains_small_and_its_posted_report_sits_beside_a_native_run() {
         return;
     }
     let native = native_run_of_small(&scratch("browser-train-native"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flopcost"))
-        .arg("compare")
-        .arg(&saved)
-        .arg(&native)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = compare(&[&saved, &native]);
     assert!(text.contains("side by side"), "{text}");
     assert!(text.contains("browser-webgpu"), "the page's run: {text}");
     assert!(text.contains("vulkan"), "the native run: {text}");

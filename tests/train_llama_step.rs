@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 mod common;
+use common::relative;
 
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
@@ -28,10 +29,6 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const LOSS_TOLERANCE: f64 = 1e-4;
 const NORM_TOLERANCE: f64 = 2e-3;
 
-fn relative(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
-}
-
 fn fixture() -> (LlamaConfig, u64, AdamW, Value) {
     let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
     let config: LlamaConfig = serde_json::from_value(fixture["config"].clone()).unwrap();
@@ -48,14 +45,8 @@ fn fixture() -> (LlamaConfig, u64, AdamW, Value) {
 }
 
 fn norms(layout: &LlamaLayout, grads: &[f32]) -> Vec<(&'static str, f64)> {
-    layout
-        .slots
-        .iter()
-        .map(|s| {
-            let sum: f64 = grads[s.range()].iter().map(|&g| g as f64 * g as f64).sum();
-            (s.name, sum.sqrt())
-        })
-        .collect()
+    let slots = layout.slots.iter().map(|s| (s.name, s.offset, s.len));
+    common::grad_norms(slots, grads)
 }
 
 fn forward_backward(ctx: &GpuContext, step: &LlamaGpuStep, slot: u32) -> (f64, Vec<f32>) {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 mod common;
+use common::relative;
 
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
@@ -53,21 +54,8 @@ fn update(ctx: &GpuContext, step: &GpuStep, hyper: &AdamW, t: usize) {
 }
 
 fn norms(layout: &ParamLayout, grads: &[f32]) -> Vec<(&'static str, f64)> {
-    layout
-        .slots
-        .iter()
-        .map(|s| {
-            let sum: f64 = grads[s.offset..s.offset + s.len]
-                .iter()
-                .map(|&g| g as f64 * g as f64)
-                .sum();
-            (s.name, sum.sqrt())
-        })
-        .collect()
-}
-
-fn relative(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
+    let slots = layout.slots.iter().map(|s| (s.name, s.offset, s.len));
+    common::grad_norms(slots, grads)
 }
 
 /// f32 against f64 through a whole model: each kernel's result is within a few √K ulps

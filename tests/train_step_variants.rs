@@ -6,6 +6,7 @@ use std::time::Duration;
 
 mod common;
 use common::flopcost;
+use common::relative;
 
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
@@ -68,21 +69,11 @@ fn loss_and_gradients(
 }
 
 fn norms(config: &GptConfig, grads: &[f32]) -> Vec<(&'static str, f64)> {
-    ParamLayout::new(config)
-        .slots
-        .iter()
-        .map(|s| {
-            let sum: f64 = grads[s.offset..s.offset + s.len]
-                .iter()
-                .map(|&g| g as f64 * g as f64)
-                .sum();
-            (s.name, sum.sqrt())
-        })
-        .collect()
-}
-
-fn relative(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
+    let layout = ParamLayout::new(config);
+    common::grad_norms(
+        layout.slots.iter().map(|s| (s.name, s.offset, s.len)),
+        grads,
+    )
 }
 
 /// Four micro-batches of 2 sequences against one batch of 8: the same kernels on the same

@@ -66,3 +66,16 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// `flopcost web --out DIR/site`; the site's folder.
+#[allow(dead_code)] // serve_hostile.rs serves no static site
+pub fn static_site(dir: &Path) -> std::path::PathBuf {
+    let site = dir.join("site");
+    let status = Command::new(env!("CARGO_BIN_EXE_flopcost"))
+        .args(["web", "--quiet", "--out"])
+        .arg(&site)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    site
+}

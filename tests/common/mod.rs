@@ -46,3 +46,27 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Each tensor's gradient L2 norm, summed in f64, from its (name, offset, length) in `grads`:
+/// what the step tests compare with the reference and with each other.
+pub fn grad_norms(
+    slots: impl IntoIterator<Item = (&'static str, usize, usize)>,
+    grads: &[f32],
+) -> Vec<(&'static str, f64)> {
+    slots
+        .into_iter()
+        .map(|(name, offset, len)| {
+            let sum: f64 = grads[offset..offset + len]
+                .iter()
+                .map(|&g| g as f64 * g as f64)
+                .sum();
+            (name, sum.sqrt())
+        })
+        .collect()
+}
+
+/// |a − b| relative to b (b = 0 compares against the smallest positive f64, so any a ≠ 0 is
+/// far off).
+pub fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
+}
