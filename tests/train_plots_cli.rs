@@ -214,5 +214,5 @@ fn json_and_a_page_on_stdout_are_refused_before_training() {
         .stderr
         .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("both write to stdout"), "{err}");
+    assert!(err.contains("write to stdout"), "{err}");
 }
