@@ -1,7 +1,8 @@
 //! Issue 19's premise check, end to end: `train --predict` predicts the tiny preset's step from
 //! what it measured in isolation (every distinct kernel alone at its own shape, the submission
 //! and the gradient zeroing) and the prediction must land within 15% of the whole step timed in
-//! the same rounds, on lavapipe and, where its driver is installed, on SwiftShader. The
+//! the same rounds, on lavapipe and, where its driver is installed, on SwiftShader (both CPU
+//! adapters: both sides timed by the process's CPU time, the wall clock printed beside). The
 //! tolerance is issue 19's goal; a method that does not compose fails here. Nothing here checks
 //! a time against a fixed figure: both sides are measured in the same run.
 
@@ -162,5 +163,9 @@ fn the_text_sets_predicted_beside_measured_with_the_gap_explained() {
         "{text}"
     );
     assert!(text.contains("host load: load average 7.0"), "{text}");
+    assert!(
+        text.contains("0.10 ms the gradient zeroing alone"),
+        "{text}"
+    );
     assert!(text.contains("-5.0% — within ±15%"), "{text}");
 }

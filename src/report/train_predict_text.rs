@@ -25,10 +25,14 @@ pub fn render(p: &StepPrediction) -> String {
     let _ = writeln!(out, "  method: {}", p.method);
     let _ = writeln!(
         out,
-        "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, copy bandwidth {:.1} GB/s; \
-         {} distinct kernels timed alone",
+        "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, {}copy bandwidth {:.1} \
+         GB/s (wall clock); {} distinct kernels timed alone",
         p.dispatch_overhead_s * 1e6,
         p.submission_overhead_s * 1e6,
+        p.zeroing_s.map_or(String::new(), |z| format!(
+            "{} the gradient zeroing alone, ",
+            ms(z)
+        )),
         p.copy_bandwidth_gbs,
         p.products.len()
     );
