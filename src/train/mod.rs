@@ -18,6 +18,7 @@ pub mod flops;
 pub mod fused_attention;
 pub mod kernels;
 pub mod launch;
+pub mod layout;
 pub mod measure;
 pub mod memory;
 pub mod model_step;
