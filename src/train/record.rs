@@ -354,12 +354,11 @@ pub(crate) fn record_forward_backward<S: Sink>(
     bufs: &Buffers<S::Buf>,
 ) {
     let cfg = &plan.config;
-    let (v, t, c, l, nh, b) = (
+    let (v, t, c, l, b) = (
         cfg.vocab as u32,
         cfg.ctx as u32,
         cfg.width as u32,
         cfg.layers,
-        cfg.heads as u32,
         cfg.batch as u32,
     );
     let bt = b * t;
@@ -367,7 +366,6 @@ pub(crate) fn record_forward_backward<S: Sink>(
     let (cf, vf) = (c as f64, v as f64);
     let p = |tensor: ParamTensor, layer: usize| &bufs.params[plan.piece(tensor, layer)];
     let g = |tensor: ParamTensor, layer: usize| &bufs.grads[plan.piece(tensor, layer)];
-    let scale = f(1.0 / (cfg.head_size() as f32).sqrt());
     let att_chunks = att_chunk_sizes(plan);
 
     // Y = X·Wᵀ + b for a linear layer of `ic` inputs and `oc` outputs.
@@ -467,12 +465,13 @@ pub(crate) fn record_forward_backward<S: Sink>(
             4.0 * (2.0 * btf * cf + 4.0 * cf + 2.0 * btf),
         );
     };
-    let attention_words = |b0: usize, seqs: usize| [seqs as u32, t, c, nh, scale, b0 as u32, 0, 0];
-    let hs = cfg.head_size() as f64;
-    // Causal: T(T+1)/2 scores per head and sequence, each a hs-long dot product, and as many
-    // multiply-adds again for the weighted values.
-    let att_flops = |seqs: usize| {
-        2.0 * 2.0 * hs * (seqs * cfg.heads) as f64 * (t as f64) * (t as f64 + 1.0) / 2.0
+    let att_shape = |b0: usize, seqs: usize| super::attention_products::AttentionShape {
+        seqs,
+        b0,
+        t: cfg.ctx,
+        heads: cfg.heads,
+        head_size: cfg.head_size(),
+        kv_heads: 0,
     };
 
     // Forward.
@@ -516,15 +515,10 @@ pub(crate) fn record_forward_backward<S: Sink>(
             3 * c,
         );
         for (chunk, &(b0, seqs)) in att_chunks.iter().enumerate() {
-            let kernel = kernels::attention_forward();
-            let groups = kernel.grid.for_items((seqs * cfg.heads) as u64 * t as u64);
-            rec.push(
-                kernel,
+            super::attention_products::record(
+                rec,
+                super::attention_products::forward(att_shape(b0, seqs)),
                 &[&acts.qkv, &acts.att[chunk], &acts.atty],
-                &attention_words(b0, seqs),
-                groups,
-                att_flops(seqs),
-                0.0,
             );
         }
         if let Some(lse) = acts.lse.first() {
@@ -749,27 +743,9 @@ pub(crate) fn record_forward_backward<S: Sink>(
             c,
         );
         for (chunk, &(b0, seqs)) in att_chunks.iter().enumerate() {
-            let words = attention_words(b0, seqs);
-            let items = (seqs * cfg.heads) as u64 * t as u64;
-            let kernel = kernels::attention_backward_scores();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                ],
-                &words,
-                groups,
-                att_flops(seqs) / 2.0,
-                0.0,
-            );
-            let kernel = kernels::attention_backward_qkv();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
+            super::attention_products::record(
+                rec,
+                super::attention_products::backward(att_shape(b0, seqs)),
                 &[
                     &acts.qkv,
                     &acts.att[chunk],
@@ -777,10 +753,6 @@ pub(crate) fn record_forward_backward<S: Sink>(
                     &bufs.dpreatt[chunk],
                     &bufs.dqkv,
                 ],
-                &words,
-                groups,
-                3.0 * att_flops(seqs) / 2.0,
-                0.0,
             );
         }
         if let (Some(lse), Some(delta)) = (acts.lse.first(), bufs.attention_delta.first()) {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
 use crate::kernels::TiledConfig;
+use crate::train::attention_products as products;
 use crate::train::kernels::{self, llama as lk, KernelClass, MatmulPath, MatmulVariant};
 use crate::train::launch::{storage, uniform};
 use crate::train::params::AdamW;
@@ -464,7 +465,6 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
     let p = |tensor: LlamaTensor, layer: usize| &bufs.params[pieces(tensor, layer)[0].0];
     let g = |tensor: LlamaTensor, layer: usize| &bufs.grads[pieces(tensor, layer)[0].0];
     let chunks = plan.att_chunks();
-    let scale = f(1.0 / (hs as f32).sqrt());
     let log_base = f(cfg.rope_theta.ln() as f32);
     let eps = f(cfg.norm_eps as f32);
 
@@ -599,10 +599,13 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
                 3.0 * 4.0 * btf * cf,
             );
         };
-    let attention_words =
-        |b0: usize, seqs: usize| [seqs as u32, t, c, nh, scale, b0 as u32, kvh, 0];
-    let att_flops = |seqs: usize| {
-        2.0 * 2.0 * hs as f64 * (seqs * cfg.heads) as f64 * t as f64 * (t as f64 + 1.0) / 2.0
+    let att_shape = |b0: usize, seqs: usize| products::AttentionShape {
+        seqs,
+        b0,
+        t: cfg.ctx,
+        heads: cfg.heads,
+        head_size: cfg.head_size(),
+        kv_heads: cfg.kv_heads,
     };
     let nff = bt as u64 * ff as u64;
 
@@ -644,15 +647,10 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
         }
         rope(rec, &acts.qkv, 1.0);
         for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
-            let kernel = kernels::attention_forward();
-            let groups = kernel.grid.for_items((seqs * cfg.heads) as u64 * t as u64);
-            rec.push(
-                kernel,
+            products::record(
+                rec,
+                products::forward(att_shape(b0, seqs)),
                 &[&acts.qkv, &acts.att[chunk], &acts.atty],
-                &attention_words(b0, seqs),
-                groups,
-                att_flops(seqs),
-                0.0,
             );
         }
         linear(
@@ -856,27 +854,9 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             false,
         );
         for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
-            let words = attention_words(b0, seqs);
-            let items = (seqs * cfg.heads) as u64 * t as u64;
-            let kernel = kernels::attention_backward_scores();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                ],
-                &words,
-                groups,
-                att_flops(seqs) / 2.0,
-                0.0,
-            );
-            let kernel = kernels::attention_backward_qkv();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
+            products::record(
+                rec,
+                products::backward(att_shape(b0, seqs)),
                 &[
                     &acts.qkv,
                     &acts.att[chunk],
@@ -884,10 +864,6 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
                     &bufs.dpreatt[chunk],
                     &bufs.dqkv,
                 ],
-                &words,
-                groups,
-                3.0 * att_flops(seqs) / 2.0,
-                0.0,
             );
         }
         rope(rec, &bufs.dqkv, -1.0);
