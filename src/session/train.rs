@@ -59,12 +59,6 @@ impl Session {
                     ctx.description.name
                 )));
             }
-            if request.matmul == MatmulChoice::Given(MatmulPath::Texture) {
-                return Err(FlopcostError::bad_input(
-                    "--precision f16 runs on the tiled path only (the texture path packs f32 \
-                     texels); use --matmul tiled or auto",
-                ));
-            }
         }
         let mut plan = request.plan.clone();
         let history = plan.warmup + plan.steps + plan.profiled;
@@ -78,7 +72,6 @@ impl Session {
             // The textures count whenever the texture path may be chosen.
             let textures = match request.matmul {
                 MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
-                _ if precision == Dtype::F16 => 0,
                 _ => step_plan.texture_bytes(max_texture),
             };
             let memory = step_plan.check_memory(textures, &ctx.description)?;
@@ -104,7 +97,6 @@ impl Session {
         // counted), its memory counted again.
         let textures = match request.matmul {
             MatmulChoice::Given(MatmulPath::Tiled(_)) => 0,
-            _ if precision == Dtype::F16 => 0,
             _ => step_plan.texture_bytes(max_texture),
         };
         let (step_plan, memory, attention) =
@@ -115,10 +107,7 @@ impl Session {
             Vec::new()
         };
         let (path, why) = if precision == Dtype::F16 {
-            (
-                MatmulPath::Tiled(crate::kernels::TiledConfig::default()),
-                "f16 products run on the tiled path (the texture path packs f32 texels)".into(),
-            )
+            self.choose_f16_path(request.matmul, request.measure_matmul, &config, plan.seed)?
         } else {
             choose_path(request.matmul, &measured)
         };
