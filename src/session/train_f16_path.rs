@@ -7,7 +7,7 @@ use crate::error::FlopcostError;
 use crate::kernels::TiledConfig;
 use crate::train::kernels::coop_matrix;
 use crate::train::kernels::MatmulPath;
-use crate::train::product_probe::{probe, probe_problem, PathProbe};
+use crate::train::product_probe::{fastest_agreeing, probe, probe_problem, PathProbe};
 use crate::train::GptConfig;
 
 use super::{MatmulChoice, Session};
@@ -57,11 +57,7 @@ impl Session {
             }
             Err(e) => return Err(e),
         };
-        let best = probes
-            .iter()
-            .filter(|p| p.agrees())
-            .min_by(|a, b| a.median_s().total_cmp(&b.median_s()))
-            .expect("the tiled path is its own reference");
+        let best = fastest_agreeing(&probes).expect("the tiled path is its own reference");
         let figures: Vec<String> = probes.iter().map(|p| describe(p, problem.flops())).collect();
         Ok((
             best.path,

@@ -461,6 +461,9 @@ pub fn pack_texture_in(transposed: bool, class: KernelClass, precision: Dtype) -
     k.source = source;
     k.precision = precision;
     k.constants = vec![("TRANS".into(), if transposed { 1.0 } else { 0.0 })];
+    if precision == Dtype::F16 {
+        k.constants.push(("HALF".into(), 1.0));
+    }
     // 16×16 invocations over (texel columns, rows) of the packed copy.
     k.grid = Grid::Tiles { cols: 16, rows: 16 };
     k

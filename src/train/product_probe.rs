@@ -48,6 +48,15 @@ impl PathProbe {
     }
 }
 
+/// The fastest path that agreed with the tiled one (which agrees with itself, so one exists
+/// whenever the tiled path is among them): a path that disagreed is never chosen, however fast.
+pub fn fastest_agreeing(probes: &[PathProbe]) -> Option<&PathProbe> {
+    probes
+        .iter()
+        .filter(|p| p.agrees())
+        .min_by(|a, b| a.median_s().total_cmp(&b.median_s()))
+}
+
 /// See [`PathProbe::agrees`].
 pub const PROBE_TOLERANCE: f64 = 1e-2;
 
@@ -198,4 +207,34 @@ pub fn probe(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(path: MatmulPath, seconds: f64, difference: f64) -> PathProbe {
+        PathProbe {
+            path,
+            samples_s: if difference < PROBE_TOLERANCE {
+                vec![seconds; 3]
+            } else {
+                Vec::new()
+            },
+            difference,
+        }
+    }
+
+    #[test]
+    fn a_path_that_disagreed_is_never_chosen() {
+        let tiled = MatmulPath::Tiled(Default::default());
+        let probes = [
+            probe(tiled, 1.0, 0.0),
+            probe(MatmulPath::Texture, 0.5, 2e-4),
+            probe(MatmulPath::Coop, 0.01, 0.5),
+        ];
+        assert_eq!(fastest_agreeing(&probes).unwrap().path, MatmulPath::Texture);
+        let nan = [probe(tiled, 1.0, 0.0), probe(MatmulPath::Coop, 0.01, f64::INFINITY)];
+        assert_eq!(fastest_agreeing(&nan).unwrap().path, tiled);
+    }
 }
