@@ -33,7 +33,9 @@ impl Session {
         if !measure {
             return Ok((
                 MatmulPath::Tiled(TiledConfig::default()),
-                format!("not measured (--no-matmul-reference); reads operands in place; {coop_note}"),
+                format!(
+                    "not measured (--no-matmul-reference); reads operands in place; {coop_note}"
+                ),
             ));
         }
         let problem = probe_problem(config.batch, config.ctx, config.width);
@@ -41,7 +43,10 @@ impl Session {
         self.progress.step(&format!(
             "timing the step's f16 products on each path at {shape}"
         ));
-        let mut paths = vec![MatmulPath::Tiled(TiledConfig::default()), MatmulPath::Texture];
+        let mut paths = vec![
+            MatmulPath::Tiled(TiledConfig::default()),
+            MatmulPath::Texture,
+        ];
         if coop.is_none() {
             paths.push(MatmulPath::Coop);
         }
@@ -58,7 +63,10 @@ impl Session {
             Err(e) => return Err(e),
         };
         let best = fastest_agreeing(&probes).expect("the tiled path is its own reference");
-        let figures: Vec<String> = probes.iter().map(|p| describe(p, problem.flops())).collect();
+        let figures: Vec<String> = probes
+            .iter()
+            .map(|p| describe(p, problem.flops()))
+            .collect();
         Ok((
             best.path,
             format!(

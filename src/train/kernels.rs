@@ -786,7 +786,11 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
     all.extend(MatmulVariant::ALL.iter().flat_map(|&v| {
         [Dtype::F32, Dtype::F16].map(|d| matmul_texture_in(v, TextureConfig::default(), d))
     }));
-    all.extend(MatmulVariant::ALL.iter().map(|&v| coop_matrix::matmul_coop(v)));
+    all.extend(
+        MatmulVariant::ALL
+            .iter()
+            .map(|&v| coop_matrix::matmul_coop(v)),
+    );
     all.extend([
         pack_texture(false, KernelClass::MatmulForward),
         pack_texture(true, KernelClass::MatmulForward),

@@ -114,7 +114,10 @@ pub fn probe(
                             | wgpu::TextureUsages::STORAGE_BINDING,
                         view_formats: &[],
                     });
-                    ((width, height, slot), texture.create_view(&Default::default()))
+                    (
+                        (width, height, slot),
+                        texture.create_view(&Default::default()),
+                    )
                 })
                 .collect()
         } else {
@@ -234,7 +237,10 @@ mod tests {
             probe(MatmulPath::Coop, 0.01, 0.5),
         ];
         assert_eq!(fastest_agreeing(&probes).unwrap().path, MatmulPath::Texture);
-        let nan = [probe(tiled, 1.0, 0.0), probe(MatmulPath::Coop, 0.01, f64::INFINITY)];
+        let nan = [
+            probe(tiled, 1.0, 0.0),
+            probe(MatmulPath::Coop, 0.01, f64::INFINITY),
+        ];
         assert_eq!(fastest_agreeing(&nan).unwrap().path, tiled);
     }
 }

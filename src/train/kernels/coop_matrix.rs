@@ -76,8 +76,9 @@ mod tests {
     fn every_variant_validates_offline() {
         for variant in MatmulVariant::ALL {
             let kernel = matmul_coop(variant);
-            let module = naga::front::wgsl::parse_str(&kernel.source)
-                .unwrap_or_else(|e| panic!("{}: {}", kernel.name, e.emit_to_string(&kernel.source)));
+            let module = naga::front::wgsl::parse_str(&kernel.source).unwrap_or_else(|e| {
+                panic!("{}: {}", kernel.name, e.emit_to_string(&kernel.source))
+            });
             naga::valid::Validator::new(
                 naga::valid::ValidationFlags::all(),
                 naga::valid::Capabilities::all(),
@@ -100,6 +101,10 @@ mod tests {
         d.features.cooperative_matrix_shapes = vec!["8x8x8 f16->f16".into()];
         assert!(unavailable(&d).unwrap().contains("do not include"));
         d.features.cooperative_matrix_shapes = vec![COOP_SHAPE.into()];
-        assert_eq!(unavailable(&d), None, "the H200 fixture's 32-lane subgroups fit");
+        assert_eq!(
+            unavailable(&d),
+            None,
+            "the H200 fixture's 32-lane subgroups fit"
+        );
     }
 }
