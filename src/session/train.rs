@@ -51,14 +51,12 @@ impl Session {
     pub fn train(&self, request: &TrainRequest) -> Result<TrainReport, FlopcostError> {
         let ctx = &self.ctx;
         let precision = request.options.precision;
-        if precision == Dtype::F16 {
-            if !ctx.description.features.shader_f16 {
-                return Err(FlopcostError::bad_input(format!(
-                    "--precision f16: {} lacks SHADER_F16 (`flopcost devices` lists it); use \
-                     --precision f32",
-                    ctx.description.name
-                )));
-            }
+        if precision == Dtype::F16 && !ctx.description.features.shader_f16 {
+            return Err(FlopcostError::bad_input(format!(
+                "--precision f16: {} lacks SHADER_F16 (`flopcost devices` lists it); use \
+                 --precision f32",
+                ctx.description.name
+            )));
         }
         let mut plan = request.plan.clone();
         let history = plan.warmup + plan.steps + plan.profiled;
