@@ -173,6 +173,10 @@ fn simple(
 
 use Access::{Read, ReadWrite, Uniform};
 
+/// Elements a workgroup of an element-wise kernel covers: 256 invocations of four values each
+/// (vec4; see `launch::storage` for the padding that makes any length safe).
+pub const VEC4_GROUP: u32 = 1024;
+
 macro_rules! shader {
     ($file:literal) => {
         include_str!(concat!(
@@ -615,7 +619,7 @@ pub fn gelu_forward() -> TrainKernel {
         KernelClass::Gelu,
         shader!("gelu_forward.wgsl"),
         &[("inp", Read), ("out", ReadWrite), ("params", Uniform)],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -630,7 +634,7 @@ pub fn gelu_backward() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -645,7 +649,7 @@ pub fn residual_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -708,7 +712,7 @@ pub fn adamw() -> TrainKernel {
             ("hyper", Uniform),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 

@@ -304,7 +304,8 @@ impl GpuStep {
         let Some(micro) = &self.buffers.micro else {
             return;
         };
-        let bytes = self.buffers.tokens.size();
+        // One micro-batch's tokens: not the buffer's size, which is padded (launch::storage).
+        let bytes = 4 * (self.plan.config.batch * self.plan.config.ctx) as u64;
         encoder.copy_buffer_to_buffer(
             &micro.tokens,
             j as u64 * bytes,
