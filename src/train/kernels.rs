@@ -487,7 +487,8 @@ pub fn encoder_backward_wte() -> TrainKernel {
             ("dwte", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        // 64 channels a workgroup: C/64 workgroups to spread over a CPU adapter's threads.
+        64,
     )
 }
 
