@@ -1,9 +1,8 @@
 //! The parameters: their layout in one flat buffer (llm.c's order), their deterministic
 //! initialisation, and the AdamW hyperparameters that update them.
 
-use std::ops::Range;
-
 use super::config::GptConfig;
+pub use super::layout::{Layout, Slot, Tensor};
 
 /// One parameter tensor of the model; per-layer tensors hold all L layers, layer-major.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,84 +133,28 @@ impl ParamTensor {
 pub const INIT_STD: f64 = 0.02;
 
 /// Where one tensor lives in the flat parameter buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TensorSlot {
-    pub tensor: ParamTensor,
-    pub name: &'static str,
-    pub shape: Vec<usize>,
-    /// Elements before this tensor in the flat buffer.
-    pub offset: usize,
-    /// Elements in this tensor (all layers).
-    pub len: usize,
-}
-
-impl TensorSlot {
-    /// The tensor's elements in the flat buffer.
-    pub fn range(&self) -> Range<usize> {
-        self.offset..self.offset + self.len
-    }
-}
+pub type TensorSlot = Slot<ParamTensor>;
 
 /// All parameters in one flat buffer, tensors in llm.c's order; the gradients, AdamW's m and v
 /// use the same layout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamLayout {
-    pub slots: Vec<TensorSlot>,
-    /// Elements in the whole buffer.
-    pub total: usize,
-    layers: usize,
-}
+pub type ParamLayout = Layout<ParamTensor>;
 
-impl ParamLayout {
-    pub fn new(config: &GptConfig) -> ParamLayout {
-        let mut offset = 0;
-        let slots = ParamTensor::ALL
-            .iter()
-            .map(|&tensor| {
-                let shape = tensor.shape(config);
-                let len = shape.iter().product();
-                let slot = TensorSlot {
-                    tensor,
-                    name: tensor.name(),
-                    shape,
-                    offset,
-                    len,
-                };
-                offset += len;
-                slot
-            })
-            .collect();
-        ParamLayout {
-            slots,
-            total: offset,
-            layers: config.layers,
-        }
+impl Tensor for ParamTensor {
+    type Config = GptConfig;
+    fn all() -> &'static [ParamTensor] {
+        &ParamTensor::ALL
     }
-
-    pub fn slot(&self, tensor: ParamTensor) -> &TensorSlot {
-        // ALL's order is the slots' order, so the index is the enum's position.
-        let index = ParamTensor::ALL
-            .iter()
-            .position(|&t| t == tensor)
-            .expect("in ALL");
-        &self.slots[index]
+    fn name(self) -> &'static str {
+        ParamTensor::name(self)
     }
-
-    /// The slice of one layer's part of a per-layer tensor (QkvW for layer l, ...).
-    ///
-    /// Panics if `tensor` is not per-layer or `layer` is not below L: both are programming
-    /// errors, not input.
-    pub fn layer_range(&self, tensor: ParamTensor, layer: usize) -> Range<usize> {
-        assert!(
-            tensor.is_per_layer(),
-            "{} has no per-layer slices",
-            tensor.name()
-        );
-        assert!(layer < self.layers, "layer {layer} of {}", self.layers);
-        let slot = self.slot(tensor);
-        let per_layer = slot.len / self.layers;
-        let start = slot.offset + layer * per_layer;
-        start..start + per_layer
+    fn shape(self, config: &GptConfig) -> Vec<usize> {
+        ParamTensor::shape(self, config)
+    }
+    fn is_per_layer(self) -> bool {
+        ParamTensor::is_per_layer(self)
+    }
+    fn layers(config: &GptConfig) -> usize {
+        config.layers
     }
 }
 
@@ -252,20 +195,8 @@ impl SplitMix64 {
 /// transcendental function is involved: `2u - 1` is exact, the product has one rounding and
 /// `sqrt` is correctly rounded, so an independent implementation reproduces every bit.
 pub fn init_params(config: &GptConfig, seed: u64) -> Vec<f32> {
-    let layout = ParamLayout::new(config);
-    let mut rng = SplitMix64::new(seed);
-    let mut params = Vec::with_capacity(layout.total);
-    for slot in &layout.slots {
-        match slot.tensor.init_std(config) {
-            Some(std) => {
-                let bound = std * 3f64.sqrt();
-                params
-                    .extend((0..slot.len).map(|_| ((2.0 * rng.next_unit() - 1.0) * bound) as f32));
-            }
-            None => params.extend(std::iter::repeat_n(slot.tensor.init_constant(), slot.len)),
-        }
-    }
-    params
+    let init = |tensor: ParamTensor| tensor.init_std(config).ok_or(tensor.init_constant());
+    ParamLayout::new(config).init(seed, init)
 }
 
 /// AdamW's hyperparameters, as llm.c's `gpt2_update` takes them.

@@ -13,6 +13,8 @@ use crate::model::{Dtype, MatmulProblem};
 use super::kernels::{self, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
 use super::params::ParamTensor;
 use super::plan::StepPlan;
+use super::record_parts::NaiveAttention;
+use super::record_parts::{self, residual_add, token_embedding_backward, HeadAndLoss};
 
 pub(crate) struct LayerActs<B> {
     ln1: B,
@@ -33,7 +35,7 @@ pub(crate) struct LayerActs<B> {
 }
 
 /// What a step accumulating `plan.accum` micro-batches keeps besides one micro-batch's buffers.
-pub(crate) struct MicroBatches<B> {
+pub struct MicroBatches<B> {
     pub(crate) tokens: B,
     pub(crate) targets: B,
     pub(crate) losses: B,
@@ -324,26 +326,9 @@ pub(crate) fn record_update<S: Sink>(
     bufs: &Buffers<S::Buf>,
     hyper: &S::Buf,
 ) {
-    for (i, piece) in plan.pieces.iter().enumerate() {
-        let n = piece.range.len() as u64;
-        let kernel = kernels::adamw();
-        let groups = kernel.grid.for_items(n);
-        rec.push(
-            kernel,
-            &[
-                &bufs.params[i],
-                &bufs.grads[i],
-                &bufs.m[i],
-                &bufs.v[i],
-                hyper,
-            ],
-            &[n as u32],
-            groups,
-            0.0,
-            // Reads θ, g, m, v; writes θ, m, v.
-            7.0 * 4.0 * n as f64,
-        );
-    }
+    let lens = plan.pieces.iter().map(|piece| piece.range.len());
+    let state = [&bufs.params[..], &bufs.grads, &bufs.m, &bufs.v];
+    record_parts::adamw(rec, lens, state, hyper);
 }
 
 /// The forward pass, the loss, and the backward pass, as llm.c's gpt2_forward and
@@ -364,11 +349,17 @@ pub(crate) fn record_forward_backward<S: Sink>(
     );
     let bt = b * t;
     let btf = bt as f64;
-    let (cf, vf) = (c as f64, v as f64);
+    let cf = c as f64;
     let p = |tensor: ParamTensor, layer: usize| &bufs.params[plan.piece(tensor, layer)];
     let g = |tensor: ParamTensor, layer: usize| &bufs.grads[plan.piece(tensor, layer)];
-    let scale = f(1.0 / (cfg.head_size() as f32).sqrt());
-    let att_chunks = att_chunk_sizes(plan);
+    let attention = NaiveAttention {
+        ctx: t,
+        width: c,
+        heads: nh,
+        kv_heads: 0,
+        head_size: cfg.head_size() as u32,
+        chunks: att_chunk_sizes(plan),
+    };
 
     // Y = X·Wᵀ + b for a linear layer of `ic` inputs and `oc` outputs.
     let linear =
@@ -467,14 +458,6 @@ pub(crate) fn record_forward_backward<S: Sink>(
             4.0 * (2.0 * btf * cf + 4.0 * cf + 2.0 * btf),
         );
     };
-    let attention_words = |b0: usize, seqs: usize| [seqs as u32, t, c, nh, scale, b0 as u32, 0, 0];
-    let hs = cfg.head_size() as f64;
-    // Causal: T(T+1)/2 scores per head and sequence, each a hs-long dot product, and as many
-    // multiply-adds again for the weighted values.
-    let att_flops = |seqs: usize| {
-        2.0 * 2.0 * hs * (seqs * cfg.heads) as f64 * (t as f64) * (t as f64 + 1.0) / 2.0
-    };
-
     // Forward.
     for (piece, row0, rows) in plan.wte_chunks() {
         rec.items(
@@ -515,18 +498,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
             c,
             3 * c,
         );
-        for (chunk, &(b0, seqs)) in att_chunks.iter().enumerate() {
-            let kernel = kernels::attention_forward();
-            let groups = kernel.grid.for_items((seqs * cfg.heads) as u64 * t as u64);
-            rec.push(
-                kernel,
-                &[&acts.qkv, &acts.att[chunk], &acts.atty],
-                &attention_words(b0, seqs),
-                groups,
-                att_flops(seqs),
-                0.0,
-            );
-        }
+        attention.forward(rec, &acts.qkv, &acts.att, &acts.atty);
         if let Some(lse) = acts.lse.first() {
             super::fused_attention::record_forward(rec, plan, [&acts.qkv, &acts.atty, lse]);
         }
@@ -593,89 +565,23 @@ pub(crate) fn record_forward_backward<S: Sink>(
         &bufs.lnf_rstd,
     );
 
-    // The LM head and the loss, a chunk of positions at a time: logits, loss and their
-    // gradient, then the head's two backward products, before the next chunk's logits.
-    let rows_per_chunk = plan.logit_rows as u32;
-    let mut row0 = 0u32;
-    while row0 < bt {
-        let rows = rows_per_chunk.min(bt - row0);
-        for (piece, v0, vrows) in plan.wte_chunks() {
-            let gemm = Gemm {
-                m: rows,
-                n: vrows as u32,
-                k: c,
-                lda: c,
-                ldb: c,
-                ldc: v,
-                a_off: row0 * c,
-                b_off: 0,
-                c_off: v0 as u32,
-            };
-            matmul(
-                rec,
-                MatmulVariant::ForwardNoBias,
-                gemm,
-                [&bufs.lnf, &bufs.params[piece], &bufs.lnf, &bufs.logits],
-            );
-        }
-        let kernel = kernels::crossentropy();
-        let groups = kernel.grid.for_items(rows as u64);
-        // The mean over every position of every micro-batch: nanoGPT's loss / accumulation steps.
-        let dloss = f(1.0 / (bt * plan.accum) as f32);
-        rec.push(
-            kernel,
-            &[&bufs.logits, &bufs.targets, &bufs.losses],
-            &[rows, v, row0, dloss],
-            groups,
-            0.0,
-            4.0 * (3.0 * rows as f64 * vf + 2.0 * rows as f64),
-        );
-        for (piece, v0, vrows) in plan.wte_chunks() {
-            let vrows = vrows as u32;
-            let dx = Gemm {
-                m: rows,
-                n: c,
-                k: vrows,
-                lda: v,
-                ldb: c,
-                ldc: c,
-                a_off: v0 as u32,
-                b_off: 0,
-                c_off: row0 * c,
-            };
-            matmul(
-                rec,
-                MatmulVariant::BackwardInputAccumulate,
-                dx,
-                [&bufs.logits, &bufs.params[piece], &bufs.logits, &bufs.dlnf],
-            );
-            let dw = Gemm {
-                m: vrows,
-                n: c,
-                k: rows,
-                lda: v,
-                ldb: c,
-                ldc: c,
-                a_off: v0 as u32,
-                b_off: row0 * c,
-                c_off: 0,
-            };
-            matmul(
-                rec,
-                MatmulVariant::BackwardWeight,
-                dw,
-                [&bufs.logits, &bufs.lnf, &bufs.logits, &bufs.grads[piece]],
-            );
-        }
-        row0 += rows;
+    HeadAndLoss {
+        pieces: plan.wte_chunks(),
+        params: &bufs.params,
+        grads: &bufs.grads,
+        x: &bufs.lnf,
+        dx: &bufs.dlnf,
+        logits: &bufs.logits,
+        targets: &bufs.targets,
+        losses: &bufs.losses,
+        loss: &bufs.loss,
+        rows_per_chunk: plan.logit_rows as u32,
+        positions: bt,
+        width: c,
+        vocab: v,
+        accum: plan.accum,
     }
-    rec.items(
-        kernels::loss_mean(),
-        &[&bufs.losses, &bufs.loss],
-        &[bt, 0, 0, 0],
-        1,
-        4.0 * (btf + 1.0),
-    );
+    .record(rec, matmul::<S>);
 
     // Backward.
     layernorm_backward(
@@ -748,41 +654,8 @@ pub(crate) fn record_forward_backward<S: Sink>(
             c,
             c,
         );
-        for (chunk, &(b0, seqs)) in att_chunks.iter().enumerate() {
-            let words = attention_words(b0, seqs);
-            let items = (seqs * cfg.heads) as u64 * t as u64;
-            let kernel = kernels::attention_backward_scores();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                ],
-                &words,
-                groups,
-                att_flops(seqs) / 2.0,
-                0.0,
-            );
-            let kernel = kernels::attention_backward_qkv();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                    &bufs.dqkv,
-                ],
-                &words,
-                groups,
-                3.0 * att_flops(seqs) / 2.0,
-                0.0,
-            );
-        }
+        let grads = [&acts.qkv, &bufs.datty, &bufs.dqkv];
+        attention.backward(rec, grads, &acts.att, &bufs.dpreatt);
         if let (Some(lse), Some(delta)) = (acts.lse.first(), bufs.attention_delta.first()) {
             super::fused_attention::record_backward(
                 rec,
@@ -813,31 +686,14 @@ pub(crate) fn record_forward_backward<S: Sink>(
             g(ParamTensor::Ln1B, layer),
         );
     }
-    for (piece, row0, rows) in plan.wte_chunks() {
-        rec.items(
-            kernels::encoder_backward_wte(),
-            &[&bufs.tokens, &bufs.dresidual, &bufs.grads[piece]],
-            &[bt, c, row0 as u32, rows as u32],
-            c as u64,
-            4.0 * (btf + btf * cf + 2.0 * btf * cf),
-        );
-    }
+    let sources = [&bufs.tokens, &bufs.dresidual];
+    token_embedding_backward(rec, &plan.wte_chunks(), sources, &bufs.grads, bt, c);
     rec.items(
         kernels::encoder_backward_wpe(),
         &[&bufs.dresidual, g(ParamTensor::Wpe, 0)],
         &[b, t, c, 0],
         t as u64 * c as u64,
         4.0 * (btf * cf + 2.0 * t as f64 * cf),
-    );
-}
-
-fn residual_add<S: Sink>(rec: &mut S, a: &S::Buf, b: &S::Buf, out: &S::Buf, n: u32) {
-    rec.items(
-        kernels::residual_forward(),
-        &[a, b, out],
-        &[n, 0, 0, 0],
-        n as u64,
-        3.0 * 4.0 * n as f64,
     );
 }
 

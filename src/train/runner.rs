@@ -7,9 +7,9 @@ use crate::error::FlopcostError;
 use crate::gpu::{GpuContext, TimestampTimer};
 
 use super::config::GptConfig;
-use super::llama::step::LlamaGpuStep;
+use super::model_step::{ModelStep, StepModel};
 use super::params::AdamW;
-use super::step::{GpuStep, Op};
+use super::step::Op;
 
 pub trait StepRunner {
     /// The shape the batches are drawn at (vocabulary, context, batch).
@@ -63,69 +63,61 @@ pub trait StepRunner {
     }
 }
 
-macro_rules! runner {
-    ($step:ty, $shape:expr $(, { $($extra:tt)* })?) => {
-        impl StepRunner for $step {
-            fn token_shape(&self) -> GptConfig {
-                $shape(self)
-            }
-            fn poison(&self, queue: &wgpu::Queue) {
-                <$step>::poison(self, queue)
-            }
-            fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
-                <$step>::set_batch(self, queue, inputs, targets)
-            }
-            fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize) {
-                <$step>::set_hyper(self, queue, hyper, t)
-            }
-            fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder) {
-                <$step>::encode_zero_grads(self, encoder)
-            }
-            fn encode_ops(
-                &self,
-                encoder: &mut wgpu::CommandEncoder,
-                ops: &[Op],
-                timer: Option<(&TimestampTimer, u32)>,
-            ) {
-                <$step>::encode_ops(self, encoder, ops, timer)
-            }
-            fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
-                <$step>::encode_keep_loss(self, encoder, slot)
-            }
-            fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
-                <$step>::dispatch_one(self, pass, op)
-            }
-            fn read_history(
-                &self,
-                ctx: &GpuContext,
-                n: u32,
-                timeout: Duration,
-            ) -> Result<Vec<f32>, FlopcostError> {
-                <$step>::read_history(self, ctx, n, timeout)
-            }
-            fn forward_backward(&self) -> &[Op] {
-                &self.forward_backward
-            }
-            fn update(&self) -> &[Op] {
-                &self.update
-            }
-            $($($extra)*)?
-        }
-    };
-}
-
-runner!(GpuStep, GpuStep::batch_shape, {
+/// Every model's step runs alike (`model_step.rs`).
+impl<M: StepModel> StepRunner for ModelStep<M> {
+    fn token_shape(&self) -> GptConfig {
+        ModelStep::token_shape(self)
+    }
+    fn poison(&self, queue: &wgpu::Queue) {
+        ModelStep::poison(self, queue)
+    }
+    fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
+        ModelStep::set_batch(self, queue, inputs, targets)
+    }
+    fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize) {
+        ModelStep::set_hyper(self, queue, hyper, t)
+    }
+    fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder) {
+        ModelStep::encode_zero_grads(self, encoder)
+    }
+    fn encode_ops(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        ops: &[Op],
+        timer: Option<(&TimestampTimer, u32)>,
+    ) {
+        ModelStep::encode_ops(self, encoder, ops, timer)
+    }
+    fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
+        ModelStep::encode_keep_loss(self, encoder, slot)
+    }
+    fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
+        ModelStep::dispatch_one(self, pass, op)
+    }
+    fn read_history(
+        &self,
+        ctx: &GpuContext,
+        n: u32,
+        timeout: Duration,
+    ) -> Result<Vec<f32>, FlopcostError> {
+        ModelStep::read_history(self, ctx, n, timeout)
+    }
+    fn forward_backward(&self) -> &[Op] {
+        &self.forward_backward
+    }
+    fn update(&self) -> &[Op] {
+        &self.update
+    }
     fn accum(&self) -> u32 {
-        GpuStep::accum(self)
+        ModelStep::accum(self)
     }
     fn encode_micro_start(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
-        GpuStep::encode_micro_start(self, encoder, j)
+        ModelStep::encode_micro_start(self, encoder, j)
     }
     fn encode_micro_end(&self, encoder: &mut wgpu::CommandEncoder, j: u32) {
-        GpuStep::encode_micro_end(self, encoder, j)
+        ModelStep::encode_micro_end(self, encoder, j)
     }
     fn dispatch_count(&self) -> usize {
-        GpuStep::dispatch_count(self)
+        ModelStep::dispatch_count(self)
     }
-});
-runner!(LlamaGpuStep, |s: &LlamaGpuStep| s.plan.config.token_shape());
+}

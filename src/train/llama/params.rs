@@ -1,10 +1,8 @@
 //! The Llama-style parameters: their layout in one flat buffer (Meta's checkpoint order and
 //! names) and their deterministic initialisation, by the same splitmix64 scheme as GPT-2's.
 
-use std::ops::Range;
-
 use super::config::LlamaConfig;
-use crate::train::params::{SplitMix64, INIT_STD};
+use crate::train::params::{Layout, Slot, Tensor, INIT_STD};
 
 /// One parameter tensor; per-layer tensors hold all L layers, layer-major. No biases: a
 /// Llama block has none.
@@ -107,80 +105,28 @@ impl LlamaTensor {
 }
 
 /// Where one tensor lives in the flat parameter buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LlamaSlot {
-    pub tensor: LlamaTensor,
-    pub name: &'static str,
-    pub shape: Vec<usize>,
-    /// Elements before this tensor in the flat buffer.
-    pub offset: usize,
-    /// Elements in this tensor (all layers).
-    pub len: usize,
-}
-
-impl LlamaSlot {
-    pub fn range(&self) -> Range<usize> {
-        self.offset..self.offset + self.len
-    }
-}
+pub type LlamaSlot = Slot<LlamaTensor>;
 
 /// All parameters in one flat buffer, in `LlamaTensor::ALL`'s order; the gradients and
 /// AdamW's m and v use the same layout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LlamaLayout {
-    pub slots: Vec<LlamaSlot>,
-    /// Elements in the whole buffer.
-    pub total: usize,
-    layers: usize,
-}
+pub type LlamaLayout = Layout<LlamaTensor>;
 
-impl LlamaLayout {
-    pub fn new(config: &LlamaConfig) -> LlamaLayout {
-        let mut offset = 0;
-        let slots = LlamaTensor::ALL
-            .iter()
-            .map(|&tensor| {
-                let shape = tensor.shape(config);
-                let len = shape.iter().product();
-                let slot = LlamaSlot {
-                    tensor,
-                    name: tensor.name(),
-                    shape,
-                    offset,
-                    len,
-                };
-                offset += len;
-                slot
-            })
-            .collect();
-        LlamaLayout {
-            slots,
-            total: offset,
-            layers: config.layers,
-        }
+impl Tensor for LlamaTensor {
+    type Config = LlamaConfig;
+    fn all() -> &'static [LlamaTensor] {
+        &LlamaTensor::ALL
     }
-
-    pub fn slot(&self, tensor: LlamaTensor) -> &LlamaSlot {
-        let index = LlamaTensor::ALL
-            .iter()
-            .position(|&t| t == tensor)
-            .expect("in ALL");
-        &self.slots[index]
+    fn name(self) -> &'static str {
+        LlamaTensor::name(self)
     }
-
-    /// One layer's slice of a per-layer tensor. Panics if `tensor` is not per-layer or
-    /// `layer` is not below L: programming errors, not input.
-    pub fn layer_range(&self, tensor: LlamaTensor, layer: usize) -> Range<usize> {
-        assert!(
-            tensor.is_per_layer(),
-            "{} has no per-layer slices",
-            tensor.name()
-        );
-        assert!(layer < self.layers, "layer {layer} of {}", self.layers);
-        let slot = self.slot(tensor);
-        let per_layer = slot.len / self.layers;
-        let start = slot.offset + layer * per_layer;
-        start..start + per_layer
+    fn shape(self, config: &LlamaConfig) -> Vec<usize> {
+        LlamaTensor::shape(self, config)
+    }
+    fn is_per_layer(self) -> bool {
+        LlamaTensor::is_per_layer(self)
+    }
+    fn layers(config: &LlamaConfig) -> usize {
+        config.layers
     }
 }
 
@@ -192,18 +138,11 @@ impl LlamaLayout {
 /// w2, as Hugging Face's Llama initialises (`initializer_range` 0.02; Meta published no
 /// training init).
 pub fn init_llama_params(config: &LlamaConfig, seed: u64) -> Vec<f32> {
-    let layout = LlamaLayout::new(config);
-    let mut rng = SplitMix64::new(seed);
-    let bound = INIT_STD * 3f64.sqrt();
-    let mut params = Vec::with_capacity(layout.total);
-    for slot in &layout.slots {
-        if slot.tensor.is_random() {
-            params.extend((0..slot.len).map(|_| ((2.0 * rng.next_unit() - 1.0) * bound) as f32));
-        } else {
-            params.extend(std::iter::repeat_n(1.0f32, slot.len));
-        }
-    }
-    params
+    let init = |tensor: LlamaTensor| match tensor.is_random() {
+        true => Ok(INIT_STD),
+        false => Err(1.0),
+    };
+    LlamaLayout::new(config).init(seed, init)
 }
 
 #[cfg(test)]

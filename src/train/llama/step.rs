@@ -1,8 +1,8 @@
-//! The Llama-style training step on the GPU, built as GPT-2's (`train::step`): every buffer
-//! allocated once from a [`LlamaStepPlan`], the dispatches recorded once, one step (forward,
-//! backward, AdamW) one command buffer. It records with GPT-2's recorder and matmul variants
-//! (no biases), and runs the Llama kernels (`train::kernels::llama`) and GPT-2's attention
-//! with grouped-query heads.
+//! The Llama-style training step on the GPU: only what is Llama's own, its buffers and its
+//! blocks' dispatches (RMSNorm, the rotary embedding, grouped-query attention, SwiGLU, the
+//! untied head), recorded with GPT-2's recorder and matmul variants (no biases). What both
+//! steps record alike is `record_parts.rs`'s, and the step runs as GPT-2's does
+//! (`model_step.rs`, [`Llama`] its [`StepModel`]).
 //!
 //! Layout: a layer's queries, keys and values share one buffer, a row per position holding the
 //! NH query heads, then the KVH key heads, then the KVH value heads, so the three projections
@@ -11,17 +11,17 @@
 //! stream has one gradient buffer into which every branch adds, and the LM head and loss run on
 //! chunks of positions.
 
-use std::time::Duration;
+use std::ops::Range;
 
-use crate::error::FlopcostError;
-use crate::gpu::{GpuContext, TimestampTimer};
 use crate::kernels::TiledConfig;
-use crate::train::kernels::{self, llama as lk, KernelClass, MatmulPath, MatmulVariant};
-use crate::train::launch::{storage, uniform};
-use crate::train::params::AdamW;
-use crate::train::step::{
-    matmul as tiled_matmul, read_losses, read_pieces, Gemm, Op, Recorder, Sink,
+use crate::train::config::GptConfig;
+use crate::train::kernels::{llama as lk, MatmulPath, MatmulVariant};
+use crate::train::launch::storage;
+use crate::train::model_step::{ModelStep, StepModel, StepState};
+use crate::train::record_parts::{
+    residual_add, token_embedding_backward, HeadAndLoss, NaiveAttention,
 };
+use crate::train::step::{f, matmul as tiled_matmul, Gemm, Recorder, Sink};
 
 use super::params::LlamaTensor;
 use super::plan::LlamaStepPlan;
@@ -198,22 +198,6 @@ impl LlamaBuffers {
     }
 }
 
-fn f(x: f32) -> u32 {
-    x.to_bits()
-}
-
-/// The Llama-style step: buffers, pipelines, and its dispatches recorded once.
-pub struct LlamaGpuStep {
-    pub plan: LlamaStepPlan,
-    pub buffers: LlamaBuffers,
-    pipelines: Vec<crate::train::launch::Pipeline>,
-    /// Forward, backward (with the loss), in order.
-    pub forward_backward: Vec<Op>,
-    /// AdamW over every parameter piece.
-    pub update: Vec<Op>,
-    hyper: wgpu::Buffer,
-}
-
 /// A tensor in a buffer as a matmul operand: its row stride and the column it starts at.
 #[derive(Clone, Copy)]
 struct Strided<'a> {
@@ -227,6 +211,48 @@ fn whole(buf: &wgpu::Buffer, ld: u32) -> Strided<'_> {
     Strided { buf, ld, off: 0 }
 }
 
+/// The Llama-style blocks: RMSNorm, rotary embeddings, grouped-query attention, SwiGLU.
+pub struct Llama;
+
+impl StepModel for Llama {
+    type Plan = LlamaStepPlan;
+    type Buffers = LlamaBuffers;
+
+    fn piece_ranges(plan: &LlamaStepPlan) -> Vec<Range<usize>> {
+        plan.pieces.iter().map(|p| p.range.clone()).collect()
+    }
+
+    fn token_shape(plan: &LlamaStepPlan) -> GptConfig {
+        plan.config.token_shape()
+    }
+
+    fn state(b: &LlamaBuffers) -> StepState<'_> {
+        StepState {
+            params: &b.params,
+            grads: &b.grads,
+            m: &b.m,
+            v: &b.v,
+            tokens: &b.tokens,
+            targets: &b.targets,
+            loss: &b.loss,
+            history: &b.history,
+            sums: [&b.dresidual, &b.dnf],
+            micro: None,
+        }
+    }
+
+    fn scratch(b: &LlamaBuffers) -> Vec<&wgpu::Buffer> {
+        b.scratch()
+    }
+
+    fn record(rec: &mut Recorder, plan: &LlamaStepPlan, buffers: &LlamaBuffers) {
+        record(rec, plan, buffers);
+    }
+}
+
+/// The Llama-style step: run as GPT-2's is (`model_step.rs`).
+pub type LlamaGpuStep = ModelStep<Llama>;
+
 impl LlamaGpuStep {
     /// Allocates every buffer of `plan`, uploads `params` (the flat vector, LlamaLayout
     /// order) and records the step; its products use the tiled family in `tiles`.
@@ -238,15 +264,7 @@ impl LlamaGpuStep {
         tiles: TiledConfig,
     ) -> LlamaGpuStep {
         let buffers = LlamaBuffers::new(device, &plan);
-        for (piece, buffer) in plan.pieces.iter().zip(&buffers.params) {
-            queue.write_buffer(
-                buffer,
-                0,
-                bytemuck::cast_slice(&params[piece.range.clone()]),
-            );
-        }
-        let hyper = uniform(device, &[0; 8]);
-        let mut rec = Recorder {
+        let rec = Recorder {
             device,
             pipelines: Vec::new(),
             ops: Vec::new(),
@@ -255,161 +273,7 @@ impl LlamaGpuStep {
             max_texture: 0,
             textures: Vec::new(),
         };
-        record(&mut rec, &plan, &buffers);
-        let forward_backward = std::mem::take(&mut rec.ops);
-        for (i, piece) in plan.pieces.iter().enumerate() {
-            let n = piece.range.len() as u64;
-            let kernel = kernels::adamw();
-            let groups = kernel.grid.for_items(n);
-            let index = rec.pipeline(kernel);
-            let size = uniform(device, &[n as u32]);
-            let bind_group = rec.pipelines[index].bind(
-                device,
-                &[
-                    &buffers.params[i],
-                    &buffers.grads[i],
-                    &buffers.m[i],
-                    &buffers.v[i],
-                    &hyper,
-                    &size,
-                ],
-            );
-            rec.ops.push(Op {
-                kernel: "adamw",
-                class: KernelClass::Optimizer,
-                pipeline: index,
-                bind_group,
-                groups,
-                flops: 0.0,
-                bytes: 7.0 * 4.0 * n as f64,
-            });
-        }
-        let update = std::mem::take(&mut rec.ops);
-        LlamaGpuStep {
-            plan,
-            buffers,
-            pipelines: rec.pipelines,
-            forward_backward,
-            update,
-            hyper,
-        }
-    }
-
-    /// Fills every activation and scratch gradient with NaN (as GPT-2's step does).
-    pub fn poison(&self, queue: &wgpu::Queue) {
-        for buffer in self.buffers.scratch() {
-            let nan = vec![f32::NAN; (buffer.size() / 4) as usize];
-            queue.write_buffer(buffer, 0, bytemuck::cast_slice(&nan));
-        }
-    }
-
-    pub fn set_batch(&self, queue: &wgpu::Queue, inputs: &[u32], targets: &[u32]) {
-        queue.write_buffer(&self.buffers.tokens, 0, bytemuck::cast_slice(inputs));
-        queue.write_buffer(&self.buffers.targets, 0, bytemuck::cast_slice(targets));
-    }
-
-    /// AdamW's values for step `t` (from 1), bias corrections computed here in f64.
-    pub fn set_hyper(&self, queue: &wgpu::Queue, hyper: &AdamW, t: usize) {
-        let words = [
-            f(hyper.lr as f32),
-            f(hyper.beta1 as f32),
-            f(hyper.beta2 as f32),
-            f(hyper.eps as f32),
-            f(hyper.weight_decay as f32),
-            f((1.0 - hyper.beta1.powi(t as i32)) as f32),
-            f((1.0 - hyper.beta2.powi(t as i32)) as f32),
-            0,
-        ];
-        queue.write_buffer(&self.hyper, 0, bytemuck::cast_slice(&words));
-    }
-
-    /// Zeroes what the backward pass adds into.
-    pub fn encode_zero_grads(&self, encoder: &mut wgpu::CommandEncoder) {
-        for g in &self.buffers.grads {
-            encoder.clear_buffer(g, 0, None);
-        }
-        encoder.clear_buffer(&self.buffers.dresidual, 0, None);
-        encoder.clear_buffer(&self.buffers.dnf, 0, None);
-    }
-
-    /// Records `ops`: in one compute pass, or with `timer`, one pass each with its own pair of
-    /// timestamps, slots `first_slot..`.
-    pub fn encode_ops(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        ops: &[Op],
-        timer: Option<(&TimestampTimer, u32)>,
-    ) {
-        match timer {
-            None => {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                for op in ops {
-                    self.dispatch_one(&mut pass, op);
-                }
-            }
-            Some((timer, first_slot)) => {
-                for (i, op) in ops.iter().enumerate() {
-                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some(op.kernel),
-                        timestamp_writes: Some(timer.pass_writes(first_slot + i as u32)),
-                    });
-                    self.dispatch_one(&mut pass, op);
-                }
-            }
-        }
-    }
-
-    pub fn dispatch_one(&self, pass: &mut wgpu::ComputePass, op: &Op) {
-        pass.set_pipeline(&self.pipelines[op.pipeline].pipeline);
-        pass.set_bind_group(0, &op.bind_group, &[]);
-        pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
-    }
-
-    pub fn encode_keep_loss(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
-        encoder.copy_buffer_to_buffer(
-            &self.buffers.loss,
-            0,
-            &self.buffers.history,
-            slot as u64 * 4,
-            4,
-        );
-    }
-
-    /// One whole step: zero the gradients, forward, backward, AdamW, keep the loss in `slot`.
-    pub fn encode_step(&self, encoder: &mut wgpu::CommandEncoder, slot: u32) {
-        self.encode_zero_grads(encoder);
-        self.encode_ops(encoder, &self.forward_backward, None);
-        self.encode_ops(encoder, &self.update, None);
-        self.encode_keep_loss(encoder, slot);
-    }
-
-    pub fn read_history(
-        &self,
-        ctx: &GpuContext,
-        n: u32,
-        timeout: Duration,
-    ) -> Result<Vec<f32>, FlopcostError> {
-        read_losses(ctx, &self.buffers.history, n, timeout)
-    }
-
-    /// The flat vector (LlamaLayout order) of the parameters or their gradients.
-    pub fn read_flat(
-        &self,
-        ctx: &GpuContext,
-        gradients: bool,
-        timeout: Duration,
-    ) -> Result<Vec<f32>, FlopcostError> {
-        let source = if gradients {
-            &self.buffers.grads
-        } else {
-            &self.buffers.params
-        };
-        let ranges = self.plan.pieces.iter().map(|p| p.range.clone());
-        read_pieces(ctx, ranges, source, timeout)
-    }
-
-    pub fn dispatch_count(&self) -> usize {
-        self.forward_backward.len() + self.update.len()
+        ModelStep::record(rec, queue, plan, buffers, params)
     }
 }
 
@@ -463,8 +327,14 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
     let pieces = |tensor: LlamaTensor, layer: usize| plan.pieces_of(tensor, layer);
     let p = |tensor: LlamaTensor, layer: usize| &bufs.params[pieces(tensor, layer)[0].0];
     let g = |tensor: LlamaTensor, layer: usize| &bufs.grads[pieces(tensor, layer)[0].0];
-    let chunks = plan.att_chunks();
-    let scale = f(1.0 / (hs as f32).sqrt());
+    let attention = NaiveAttention {
+        ctx: t,
+        width: c,
+        heads: nh,
+        kv_heads: kvh,
+        head_size: hs,
+        chunks: plan.att_chunks(),
+    };
     let log_base = f(cfg.rope_theta.ln() as f32);
     let eps = f(cfg.norm_eps as f32);
 
@@ -589,21 +459,6 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             4.0 * 4.0 * pairs as f64,
         );
     };
-    let residual_add =
-        |rec: &mut Recorder, a: &wgpu::Buffer, bb: &wgpu::Buffer, out: &wgpu::Buffer| {
-            rec.items(
-                kernels::residual_forward(),
-                &[a, bb, out],
-                &[bt * c, 0, 0, 0],
-                bt as u64 * c as u64,
-                3.0 * 4.0 * btf * cf,
-            );
-        };
-    let attention_words =
-        |b0: usize, seqs: usize| [seqs as u32, t, c, nh, scale, b0 as u32, kvh, 0];
-    let att_flops = |seqs: usize| {
-        2.0 * 2.0 * hs as f64 * (seqs * cfg.heads) as f64 * t as f64 * (t as f64 + 1.0) / 2.0
-    };
     let nff = bt as u64 * ff as u64;
 
     // Forward.
@@ -643,18 +498,7 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             linear(rec, whole(&acts.n1, c), w, layer, y);
         }
         rope(rec, &acts.qkv, 1.0);
-        for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
-            let kernel = kernels::attention_forward();
-            let groups = kernel.grid.for_items((seqs * cfg.heads) as u64 * t as u64);
-            rec.push(
-                kernel,
-                &[&acts.qkv, &acts.att[chunk], &acts.atty],
-                &attention_words(b0, seqs),
-                groups,
-                att_flops(seqs),
-                0.0,
-            );
-        }
+        attention.forward(rec, &acts.qkv, &acts.att, &acts.atty);
         linear(
             rec,
             whole(&acts.atty, c),
@@ -662,7 +506,7 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             layer,
             whole(&bufs.projection, c),
         );
-        residual_add(rec, residual, &bufs.projection, &acts.residual2);
+        residual_add(rec, residual, &bufs.projection, &acts.residual2, bt * c);
         rmsnorm(
             rec,
             &acts.residual2,
@@ -698,91 +542,38 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             layer,
             whole(&bufs.projection, c),
         );
-        residual_add(rec, &acts.residual2, &bufs.projection, &acts.residual3);
+        residual_add(
+            rec,
+            &acts.residual2,
+            &bufs.projection,
+            &acts.residual3,
+            bt * c,
+        );
     }
     let last = &bufs.layers[cfg.layers - 1].residual3;
     rmsnorm(rec, last, p(LlamaTensor::Norm, 0), &bufs.nf, &bufs.rstdf);
 
-    // The LM head and the loss, a chunk of positions at a time.
-    let rows_per_chunk = plan.logit_rows as u32;
-    let mut row0 = 0u32;
-    while row0 < bt {
-        let rows = rows_per_chunk.min(bt - row0);
-        for (i, piece) in pieces(LlamaTensor::Output, 0) {
-            let gemm = Gemm {
-                m: rows,
-                n: piece.rows as u32,
-                k: c,
-                lda: c,
-                ldb: c,
-                ldc: v,
-                a_off: row0 * c,
-                b_off: 0,
-                c_off: piece.row0 as u32,
-            };
-            matmul(
-                rec,
-                MatmulVariant::ForwardNoBias,
-                gemm,
-                [&bufs.nf, &bufs.params[i], &bufs.nf, &bufs.logits],
-            );
-        }
-        let kernel = kernels::crossentropy();
-        let groups = kernel.grid.for_items(rows as u64);
-        rec.push(
-            kernel,
-            &[&bufs.logits, &bufs.targets, &bufs.losses],
-            &[rows, v, row0, f(1.0 / bt as f32)],
-            groups,
-            0.0,
-            4.0 * (3.0 * rows as f64 * v as f64 + 2.0 * rows as f64),
-        );
-        for (i, piece) in pieces(LlamaTensor::Output, 0) {
-            let vrows = piece.rows as u32;
-            let dx = Gemm {
-                m: rows,
-                n: c,
-                k: vrows,
-                lda: v,
-                ldb: c,
-                ldc: c,
-                a_off: piece.row0 as u32,
-                b_off: 0,
-                c_off: row0 * c,
-            };
-            matmul(
-                rec,
-                MatmulVariant::BackwardInputAccumulate,
-                dx,
-                [&bufs.logits, &bufs.params[i], &bufs.logits, &bufs.dnf],
-            );
-            let dw = Gemm {
-                m: vrows,
-                n: c,
-                k: rows,
-                lda: v,
-                ldb: c,
-                ldc: c,
-                a_off: piece.row0 as u32,
-                b_off: row0 * c,
-                c_off: 0,
-            };
-            matmul(
-                rec,
-                MatmulVariant::BackwardWeight,
-                dw,
-                [&bufs.logits, &bufs.nf, &bufs.logits, &bufs.grads[i]],
-            );
-        }
-        row0 += rows;
+    let pieces_rows = |tensor: LlamaTensor| -> Vec<(usize, usize, usize)> {
+        let all = pieces(tensor, 0).into_iter();
+        all.map(|(i, piece)| (i, piece.row0, piece.rows)).collect()
+    };
+    HeadAndLoss {
+        pieces: pieces_rows(LlamaTensor::Output),
+        params: &bufs.params,
+        grads: &bufs.grads,
+        x: &bufs.nf,
+        dx: &bufs.dnf,
+        logits: &bufs.logits,
+        targets: &bufs.targets,
+        losses: &bufs.losses,
+        loss: &bufs.loss,
+        rows_per_chunk: plan.logit_rows as u32,
+        positions: bt,
+        width: c,
+        vocab: v,
+        accum: 1,
     }
-    rec.items(
-        kernels::loss_mean(),
-        &[&bufs.losses, &bufs.loss],
-        &[bt, 0, 0, 0],
-        1,
-        4.0 * (btf + 1.0),
-    );
+    .record(rec, matmul);
 
     // Backward.
     rmsnorm_backward(
@@ -855,41 +646,8 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             whole(&bufs.datty, c),
             false,
         );
-        for (chunk, &(b0, seqs)) in chunks.iter().enumerate() {
-            let words = attention_words(b0, seqs);
-            let items = (seqs * cfg.heads) as u64 * t as u64;
-            let kernel = kernels::attention_backward_scores();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                ],
-                &words,
-                groups,
-                att_flops(seqs) / 2.0,
-                0.0,
-            );
-            let kernel = kernels::attention_backward_qkv();
-            let groups = kernel.grid.for_items(items);
-            rec.push(
-                kernel,
-                &[
-                    &acts.qkv,
-                    &acts.att[chunk],
-                    &bufs.datty,
-                    &bufs.dpreatt[chunk],
-                    &bufs.dqkv,
-                ],
-                &words,
-                groups,
-                3.0 * att_flops(seqs) / 2.0,
-                0.0,
-            );
-        }
+        let grads = [&acts.qkv, &bufs.datty, &bufs.dqkv];
+        attention.backward(rec, grads, &acts.att, &bufs.dpreatt);
         rope(rec, &bufs.dqkv, -1.0);
         // dqkv now holds the gradients of the projections' outputs, before their rotation.
         let n1 = whole(&acts.n1, c);
@@ -918,15 +676,9 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             g(LlamaTensor::AttnNorm, layer),
         );
     }
-    for (i, piece) in pieces(LlamaTensor::TokEmbeddings, 0) {
-        rec.items(
-            kernels::encoder_backward_wte(),
-            &[&bufs.tokens, &bufs.dresidual, &bufs.grads[i]],
-            &[bt, c, piece.row0 as u32, piece.rows as u32],
-            c as u64,
-            4.0 * (btf + 3.0 * btf * cf),
-        );
-    }
+    let embedding = pieces_rows(LlamaTensor::TokEmbeddings);
+    let sources = [&bufs.tokens, &bufs.dresidual];
+    token_embedding_backward(rec, &embedding, sources, &bufs.grads, bt, c);
 }
 
 #[cfg(test)]

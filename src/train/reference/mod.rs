@@ -17,6 +17,7 @@ mod layernorm;
 mod loss;
 mod matmul;
 mod model;
+pub(crate) mod model_parts;
 mod residual;
 
 pub use adamw::adamw_update;

@@ -1,6 +1,8 @@
 //! `ReferenceGpt`: the layer functions composed into GPT-2's forward, backward and AdamW
 //! update, in f64, with llm.c's activation list.
 
+use super::model_parts::{self, check_batch, head_loss_backward, head_loss_forward};
+use super::model_parts::{layer, layer_mut, split_flat};
 use super::*;
 use crate::train::config::GptConfig;
 use crate::train::params::{AdamW, ParamLayout, ParamTensor};
@@ -132,24 +134,9 @@ impl Activations {
     }
 }
 
-/// Layer `l`'s part of a layer-major tensor of `n` elements per layer.
-fn layer(buf: &[f64], l: usize, n: usize) -> &[f64] {
-    &buf[l * n..(l + 1) * n]
-}
-
-fn layer_mut(buf: &mut [f64], l: usize, n: usize) -> &mut [f64] {
-    &mut buf[l * n..(l + 1) * n]
-}
-
 /// Splits a flat parameter-layout buffer into its 16 tensors, in `ParamTensor::ALL` order.
-fn split_tensors<'a>(layout: &ParamLayout, mut buf: &'a mut [f64]) -> [&'a mut [f64]; 16] {
-    let mut parts = Vec::with_capacity(16);
-    for slot in &layout.slots {
-        let (head, tail) = std::mem::take(&mut buf).split_at_mut(slot.len);
-        parts.push(head);
-        buf = tail;
-    }
-    parts.try_into().expect("16 tensors")
+fn split_tensors<'a>(layout: &ParamLayout, buf: &'a mut [f64]) -> [&'a mut [f64]; 16] {
+    split_flat(layout.slots.iter().map(|slot| slot.len), buf)
 }
 
 /// GPT-2 in f64 on the CPU: the expected values of the GPU step.
@@ -208,12 +195,7 @@ impl ReferenceGpt {
             batch: b,
         } = self.config;
         let bt = b * t;
-        assert_eq!(inputs.len(), bt, "B×T inputs");
-        assert_eq!(targets.len(), bt, "B×T targets");
-        assert!(
-            inputs.iter().chain(targets).all(|&x| (x as usize) < v),
-            "tokens below vocab"
-        );
+        check_batch(inputs, targets, bt, v);
         self.inputs = inputs.to_vec();
         self.targets = targets.to_vec();
 
@@ -332,10 +314,8 @@ impl ReferenceGpt {
             c,
         );
         // The LM head is tied to the token embedding: logits = lnf · wteᵀ, no bias.
-        matmul_forward(&mut a.logits, &a.lnf, p(ParamTensor::Wte), None, bt, c, v);
-        softmax_forward(&mut a.probs, &a.logits, bt, v);
-        crossentropy_forward(&mut a.losses, &a.probs, targets, bt, v);
-        a.losses.iter().sum::<f64>() / bt as f64
+        let outputs = [&mut a.logits[..], &mut a.probs, &mut a.losses];
+        head_loss_forward(outputs, &a.lnf, p(ParamTensor::Wte), targets, bt, c, v)
     }
 
     /// The backward pass of the last `forward`; returns the gradients of the mean loss, in the
@@ -363,16 +343,12 @@ impl ReferenceGpt {
             split_tensors(layout, &mut self.grads);
         let (a, g) = (&self.acts, &mut self.grad_acts);
 
-        // The mean over B·T positions gives each position's loss the weight 1/(B·T).
-        let dlosses = vec![1.0 / bt as f64; bt];
-        crossentropy_softmax_backward(&mut g.logits, &dlosses, &a.probs, &self.targets, bt, v);
-        matmul_backward(
-            &mut g.lnf,
-            dwte,
-            None,
-            &g.logits,
+        head_loss_backward(
+            [&mut g.logits, &mut g.lnf, dwte],
+            &a.probs,
             &a.lnf,
             p(ParamTensor::Wte),
+            &self.targets,
             bt,
             c,
             v,
@@ -517,14 +493,8 @@ impl ReferenceGpt {
 
     /// The L2 norm of each tensor's gradient, by tensor name, in layout order.
     pub fn grad_norms(&self, layout: &ParamLayout) -> Vec<(&'static str, f64)> {
-        layout
-            .slots
-            .iter()
-            .map(|slot| {
-                let sum: f64 = self.grads[slot.range()].iter().map(|g| g * g).sum();
-                (slot.name, sum.sqrt())
-            })
-            .collect()
+        let slots = layout.slots.iter().map(|slot| (slot.name, slot.range()));
+        model_parts::grad_norms(&self.grads, slots)
     }
 }
 
@@ -533,6 +503,9 @@ mod tests {
     use super::*;
     use crate::train::data::random_batch;
     use crate::train::params::init_params;
+    use crate::train::reference::model_parts::checks::{
+        assert_corpus_training_lowers_the_loss, assert_matches_finite_differences,
+    };
 
     fn small() -> GptConfig {
         GptConfig {
@@ -572,26 +545,20 @@ mod tests {
         let mut model = ReferenceGpt::new(config, &params);
         model.forward(&inputs, &targets);
         let grads = model.backward().to_vec();
-        let h = 1e-5;
-        for slot in &model.layout.slots.clone() {
-            for k in [0, slot.len / 3, slot.len - 1] {
-                let i = slot.offset + k;
-                let original = model.params[i];
-                model.params[i] = original + h;
-                let up = model.forward(&inputs, &targets);
-                model.params[i] = original - h;
-                let down = model.forward(&inputs, &targets);
-                model.params[i] = original;
-                let numeric = (up - down) / (2.0 * h);
-                let error = (grads[i] - numeric).abs() / grads[i].abs().max(1.0);
-                assert!(
-                    error < 1e-6,
-                    "{}[{k}]: {} vs {numeric}",
-                    slot.name,
-                    grads[i]
-                );
-            }
-        }
+        let slots: Vec<_> = model
+            .layout
+            .slots
+            .iter()
+            .map(|s| (s.name, s.range()))
+            .collect();
+        let offsets = |len: usize| vec![0, len / 3, len - 1];
+        assert_matches_finite_differences(&grads, &slots, offsets, 1e-5, false, |i, d| {
+            let original = model.params[i];
+            model.params[i] = original + d;
+            let loss = model.forward(&inputs, &targets);
+            model.params[i] = original;
+            loss
+        });
     }
 
     #[test]
@@ -612,18 +579,13 @@ mod tests {
             lr: 1e-2,
             ..AdamW::default()
         };
-        let losses: Vec<f64> = (1..=40)
-            .map(|step| {
-                let (inputs, targets) = crate::train::data::batch(&tokens, &config, step);
-                let loss = model.forward(&inputs, &targets);
-                model.backward();
-                model.update(&hyper, step);
-                loss
-            })
-            .collect();
-        let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
-        let (first, last) = (losses[0], mean(&losses[35..]));
-        assert!(first > 5.0 && last < 3.6, "{first} -> {last}");
+        assert_corpus_training_lowers_the_loss(|step| {
+            let (inputs, targets) = crate::train::data::batch(&tokens, &config, step);
+            let loss = model.forward(&inputs, &targets);
+            model.backward();
+            model.update(&hyper, step);
+            loss
+        });
     }
 
     #[test]

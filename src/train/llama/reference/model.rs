@@ -13,9 +13,10 @@ use super::swiglu::{swiglu_backward, swiglu_forward};
 use crate::train::llama::config::LlamaConfig;
 use crate::train::llama::params::{LlamaLayout, LlamaTensor};
 use crate::train::params::AdamW;
+use crate::train::reference::model_parts::{self, check_batch, layer, layer_mut, split_flat};
+use crate::train::reference::model_parts::{head_loss_backward, head_loss_forward};
 use crate::train::reference::{
-    adamw_update, crossentropy_forward, crossentropy_softmax_backward, matmul_backward,
-    matmul_forward, residual_backward, residual_forward, softmax_forward,
+    adamw_update, matmul_backward, matmul_forward, residual_backward, residual_forward,
 };
 
 /// The forward pass's saved tensors (and, in a second copy, their gradients); per-layer
@@ -197,24 +198,9 @@ impl LlamaActivations {
     }
 }
 
-/// Layer `l`'s part of a layer-major tensor of `n` elements per layer.
-fn layer(buf: &[f64], l: usize, n: usize) -> &[f64] {
-    &buf[l * n..(l + 1) * n]
-}
-
-fn layer_mut(buf: &mut [f64], l: usize, n: usize) -> &mut [f64] {
-    &mut buf[l * n..(l + 1) * n]
-}
-
 /// Splits a flat layout-ordered buffer into its 12 tensors, in `LlamaTensor::ALL` order.
-fn split_tensors<'a>(layout: &LlamaLayout, mut buf: &'a mut [f64]) -> [&'a mut [f64]; 12] {
-    let mut parts = Vec::with_capacity(12);
-    for slot in &layout.slots {
-        let (head, tail) = std::mem::take(&mut buf).split_at_mut(slot.len);
-        parts.push(head);
-        buf = tail;
-    }
-    parts.try_into().expect("12 tensors")
+fn split_tensors<'a>(layout: &LlamaLayout, buf: &'a mut [f64]) -> [&'a mut [f64]; 12] {
+    split_flat(layout.slots.iter().map(|slot| slot.len), buf)
 }
 
 /// A Llama-style model in f64 on the CPU.
@@ -285,12 +271,7 @@ impl ReferenceLlama {
             cfg.kv_width(),
         );
         let bt = b * t;
-        assert_eq!(inputs.len(), bt, "B×T inputs");
-        assert_eq!(targets.len(), bt, "B×T targets");
-        assert!(
-            inputs.iter().chain(targets).all(|&x| (x as usize) < v),
-            "tokens below vocab"
-        );
+        check_batch(inputs, targets, bt, v);
         self.inputs = inputs.to_vec();
         self.targets = targets.to_vec();
         let shape = self.attention_shape();
@@ -373,18 +354,9 @@ impl ReferenceLlama {
             bt,
             c,
         );
-        matmul_forward(
-            &mut a.logits,
-            &a.final_norm,
-            p(LlamaTensor::Output),
-            None,
-            bt,
-            c,
-            v,
-        );
-        softmax_forward(&mut a.probs, &a.logits, bt, v);
-        crossentropy_forward(&mut a.losses, &a.probs, targets, bt, v);
-        a.losses.iter().sum::<f64>() / bt as f64
+        let outputs = [&mut a.logits[..], &mut a.probs, &mut a.losses];
+        let w = p(LlamaTensor::Output);
+        head_loss_forward(outputs, &a.final_norm, w, targets, bt, c, v)
     }
 
     /// The backward pass of the last `forward`; returns the gradients of the mean loss, in the
@@ -415,16 +387,12 @@ impl ReferenceLlama {
         let (a, g) = (&self.acts, &mut self.grad_acts);
         let per = |l: usize, n: usize| l * n..(l + 1) * n;
 
-        // The mean over B·T positions gives each position's loss the weight 1/(B·T).
-        let dlosses = vec![1.0 / bt as f64; bt];
-        crossentropy_softmax_backward(&mut g.logits, &dlosses, &a.probs, &self.targets, bt, v);
-        matmul_backward(
-            &mut g.final_norm,
-            doutput,
-            None,
-            &g.logits,
+        head_loss_backward(
+            [&mut g.logits, &mut g.final_norm, doutput],
+            &a.probs,
             &a.final_norm,
             p(LlamaTensor::Output),
+            &self.targets,
             bt,
             c,
             v,
@@ -587,14 +555,8 @@ impl ReferenceLlama {
 
     /// The L2 norm of each tensor's gradient, by tensor name, in layout order.
     pub fn grad_norms(&self, layout: &LlamaLayout) -> Vec<(&'static str, f64)> {
-        layout
-            .slots
-            .iter()
-            .map(|slot| {
-                let sum: f64 = self.grads[slot.range()].iter().map(|g| g * g).sum();
-                (slot.name, sum.sqrt())
-            })
-            .collect()
+        let slots = layout.slots.iter().map(|slot| (slot.name, slot.range()));
+        model_parts::grad_norms(&self.grads, slots)
     }
 }
 
@@ -603,6 +565,9 @@ mod tests {
     use super::*;
     use crate::train::data::{batch, corpus_tokens, random_batch};
     use crate::train::llama::params::init_llama_params;
+    use crate::train::reference::model_parts::checks::{
+        assert_corpus_training_lowers_the_loss, assert_matches_finite_differences,
+    };
 
     fn small() -> LlamaConfig {
         LlamaConfig {
@@ -653,28 +618,20 @@ mod tests {
         let mut model = ReferenceLlama::new(config, &params);
         model.forward(&inputs, &targets);
         let grads = model.backward().to_vec();
-        let h = 1e-6;
-        for slot in &model.layout.slots.clone() {
-            for k in [0, slot.len / 3, slot.len / 2 + 1, slot.len - 1] {
-                let i = slot.offset + k;
-                let original = model.params[i];
-                model.params[i] = original + h;
-                let up = model.forward(&inputs, &targets);
-                model.params[i] = original - h;
-                let down = model.forward(&inputs, &targets);
-                model.params[i] = original;
-                let numeric = (up - down) / (2.0 * h);
-                let error = (grads[i] - numeric).abs() / grads[i].abs().max(1.0);
-                assert!(
-                    error < 1e-6,
-                    "{}[{k}]: {} vs {numeric}",
-                    slot.name,
-                    grads[i]
-                );
-            }
-            let norm: f64 = grads[slot.range()].iter().map(|g| g * g).sum();
-            assert!(norm > 1e-12, "{} carries no gradient", slot.name);
-        }
+        let slots: Vec<_> = model
+            .layout
+            .slots
+            .iter()
+            .map(|s| (s.name, s.range()))
+            .collect();
+        let offsets = |len: usize| vec![0, len / 3, len / 2 + 1, len - 1];
+        assert_matches_finite_differences(&grads, &slots, offsets, 1e-6, true, |i, d| {
+            let original = model.params[i];
+            model.params[i] = original + d;
+            let loss = model.forward(&inputs, &targets);
+            model.params[i] = original;
+            loss
+        });
     }
 
     #[test]
@@ -699,17 +656,12 @@ mod tests {
             lr: 1e-2,
             ..AdamW::default()
         };
-        let losses: Vec<f64> = (1..=40)
-            .map(|step| {
-                let (inputs, targets) = batch(&tokens, &config.token_shape(), step);
-                let loss = model.forward(&inputs, &targets);
-                model.backward();
-                model.update(&hyper, step);
-                loss
-            })
-            .collect();
-        let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
-        let (first, last) = (losses[0], mean(&losses[35..]));
-        assert!(first > 5.0 && last < 3.6, "{first} -> {last}");
+        assert_corpus_training_lowers_the_loss(|step| {
+            let (inputs, targets) = batch(&tokens, &config.token_shape(), step);
+            let loss = model.forward(&inputs, &targets);
+            model.backward();
+            model.update(&hyper, step);
+            loss
+        });
     }
 }
