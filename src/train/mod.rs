@@ -26,6 +26,7 @@ pub mod params;
 pub mod plan;
 pub mod predict;
 pub mod prediction;
+pub mod product_probe;
 pub mod products;
 pub mod record;
 pub mod record_parts;
