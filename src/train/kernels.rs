@@ -176,6 +176,10 @@ fn simple(
 
 use Access::{Read, ReadWrite, Uniform};
 
+/// Elements a workgroup of an element-wise kernel covers: 256 invocations of four values each
+/// (vec4; see `launch::storage` for the padding that makes any length safe).
+pub const VEC4_GROUP: u32 = 1024;
+
 macro_rules! shader {
     ($file:literal) => {
         include_str!(concat!(
@@ -549,7 +553,8 @@ pub fn encoder_backward_wte() -> TrainKernel {
             ("dwte", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        // 64 channels a workgroup: C/64 workgroups to spread over a CPU adapter's threads.
+        64,
     )
 }
 
@@ -685,7 +690,7 @@ pub fn gelu_forward() -> TrainKernel {
         KernelClass::Gelu,
         shader!("gelu_forward.wgsl"),
         &[("inp", Read), ("out", ReadWrite), ("params", Uniform)],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -700,7 +705,7 @@ pub fn gelu_backward() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -715,7 +720,7 @@ pub fn residual_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -778,7 +783,7 @@ pub fn adamw() -> TrainKernel {
             ("hyper", Uniform),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
