@@ -191,6 +191,7 @@ macro_rules! shader {
 }
 
 pub mod attention;
+pub mod attention_products;
 pub mod coop_matrix;
 pub mod llama;
 
@@ -631,6 +632,10 @@ pub fn bias_backward() -> TrainKernel {
     )
 }
 
+/// The straightforward attention kernels, one invocation per (sequence, head, query) and a
+/// serial loop over the keys. The step no longer records them: its naive path runs the tiled
+/// products of `attention_products` (same buffers, about 3-5× faster on lavapipe); they stay
+/// as the per-row baseline that BENCHMARKS.md measures against.
 pub fn attention_forward() -> TrainKernel {
     simple(
         "attention-forward",
@@ -821,6 +826,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
     ]);
     all.extend(llama::all());
     all.extend(attention::all());
+    all.extend(attention_products::all());
     all
 }
 

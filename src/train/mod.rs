@@ -11,6 +11,7 @@
 
 pub mod accum;
 pub mod attention_probe;
+pub mod attention_products;
 pub mod check;
 pub mod config;
 pub mod data;

@@ -354,7 +354,6 @@ pub(crate) fn record_forward_backward<S: Sink>(
     let g = |tensor: ParamTensor, layer: usize| &bufs.grads[plan.piece(tensor, layer)];
     let attention = NaiveAttention {
         ctx: t,
-        width: c,
         heads: nh,
         kv_heads: 0,
         head_size: cfg.head_size() as u32,
