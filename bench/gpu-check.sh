@@ -12,6 +12,8 @@
 # for N in SIZES (4096 8192; a dry run on a software adapter: SIZES="64 128" TUNE_BUDGET=5),
 #   default   --budget 45 --json                  (the default run: no result may exceed its probe)
 #   train124m train --preset gpt2-124m --steps 10 --json   (a GPT-2 124M f32 training step: tokens/s, MFU)
+#   train124m-f16  the same with --precision f16   (f16 products, f32 sums: tiled, texture or, where
+#                  the adapter reports them, cooperative matrices, whichever measured fastest)
 # Power comes with every bench result (NVML, from the driver's libnvidia-ml.so.1), or the
 # result says why not. Then OUT/table.md: the best of each family at each size, the probes, and
 # the targets below, checked. A failed step is logged and the rest still run; the exit status is
@@ -70,6 +72,7 @@ done
 run_step default 120 --budget "$DEFAULT_BUDGET" --json
 # A real training step: GPT-2 124M (f32) at B=4, T=1024, llm.c's and nanoGPT's shape.
 run_step train124m 300 train --preset gpt2-124m --steps 10 --warmup 2 --json
+run_step train124m-f16 300 train --preset gpt2-124m --precision f16 --steps 10 --warmup 2 --json
 
 if ! command -v python3 >/dev/null; then
   echo "gpu-check: no python3, so no table; the JSON files hold every figure" | tee -a "$SUMMARY"
@@ -151,16 +154,30 @@ if default and default.get("story"):
     for note in (default.get("peak") or {}).get("notes", []):
         print(f"\nnote: {note}")
 
-train = load("train124m")
-if train:
-    print("\n## train --preset gpt2-124m (f32)\n")
+trains = [(name, load(name)) for name in ("train124m", "train124m-f16")]
+for name, train in trains:
+    if not train:
+        continue
+    print(f"\n## train --preset gpt2-124m ({train['precision'].split(' ')[0]}: {name})\n")
+    print(f"- precision: {train['precision']}")
     print(f"- step {train['step_time']['median_s'] * 1e3:,.1f} ms, {train['tokens_per_s']:,.0f} tokens/s, "
           f"{train['achieved_gflops'] / 1e3:,.2f} TFLOP/s achieved ({train['matmul_path']})")
     for m in train["mfu"]:
         shown = "-" if m.get("mfu") is None else f"{100 * m['mfu']:.1f}%"
         print(f"- MFU against {m['against']}: {shown} ({m['note']})")
-    print("- published, for scale (BF16 mixed precision, not f32; FACTS.md): llm.c about 2.3e5 "
-          "tokens/s per A100 at up to ~60% MFU; nanoGPT's estimate_mfu against 312 TFLOP/s")
+if any(t for _, t in trains):
+    print("\n| GPT-2 124M, one device | tokens/s | MFU | precision | source |\n|---|---:|---:|---|---|")
+    for name, train in trains:
+        if train:
+            first = next((m for m in train["mfu"] if m.get("mfu") is not None), None)
+            shown = "-" if first is None else f"{100 * first['mfu']:.1f}% (against {first['against']})"
+            print(f"| flopcost {name}, {train['adapter']['name']} | {train['tokens_per_s']:,.0f} | {shown} | "
+                  f"{train['precision'].split(' ')[0]} | measured here |")
+    # Published figures (FACTS.md); derived rates say so. Neither project publishes a GPT-2 124M
+    # H100 rate there: llm.c's H100 figure is GPT-2 1.5B's MFU.
+    print("| llm.c, A100 80GB SXM | ~230,000 (derived: 10B tokens in ~90 min on 8) | up to ~60% | BF16 mixed | karpathy/llm.c discussion #481 |")
+    print("| nanoGPT, A100 40GB | ~108,000 (derived: 300B tokens in ~4 days on 8) | estimate_mfu against 312 TFLOP/s | BF16 mixed | karpathy/nanoGPT README |")
+    print("| llm.c, H100 (GPT-2 1.5B, not 124M) | - | ~50% | BF16 mixed | karpathy/llm.c discussion #677 |")
 
 print("\n## targets\n\n| figure | measured | target | met |\n|---|---:|---:|---|")
 print(check("f32 matmul, best family", best.get("f32"), f32_target, "TFLOP/s"))

@@ -41,15 +41,29 @@ fn loss_and_gradients(
     inputs: &[u32],
     targets: &[u32],
 ) -> (f64, Vec<f32>) {
+    let tiled = MatmulPath::Tiled(TiledConfig::default());
+    let (loss, grads, _) = loss_and_gradients_on(ctx, plan, tiled, inputs, targets);
+    (loss, grads)
+}
+
+/// The same with the products on `path`; also the names of the kernels the step dispatched.
+fn loss_and_gradients_on(
+    ctx: &GpuContext,
+    plan: StepPlan,
+    path: MatmulPath,
+    inputs: &[u32],
+    targets: &[u32],
+) -> (f64, Vec<f32>, Vec<&'static str>) {
     let params = init_params(&plan.config, SEED);
     let step = GpuStep::new(
         &ctx.device,
         &ctx.queue,
         plan,
         &params,
-        MatmulPath::Tiled(TiledConfig::default()),
+        path,
         ctx.description.limits.max_texture_dimension_2d,
     );
+    let names = step.forward_backward.iter().map(|op| op.kernel).collect();
     ctx.check_health().unwrap();
     assert_eq!(step.buffers.allocated, step.plan.device_bytes());
     step.poison(&ctx.queue);
@@ -65,7 +79,7 @@ fn loss_and_gradients(
     let submission = ctx.queue.submit([encoder.finish()]);
     ctx.wait(submission, TIMEOUT).unwrap();
     let loss = step.read_history(ctx, 1, TIMEOUT).unwrap()[0] as f64;
-    (loss, step.read_flat(ctx, true, TIMEOUT).unwrap())
+    (loss, step.read_flat(ctx, true, TIMEOUT).unwrap(), names)
 }
 
 fn norms(config: &GptConfig, grads: &[f32]) -> Vec<(&'static str, f64)> {
@@ -155,6 +169,65 @@ fn f16_products_stay_within_f16_rounding_of_the_f32_step() {
     }
 }
 
+/// The texture path at f16 (operands packed into rgba16float textures, read as f32, summed in
+/// f32) against the texture path at f32, on the same batch: the same arithmetic as the tiled f16
+/// products above (each operand rounded to f16 once, f32 sums), so the same argument and the
+/// same bounds hold (on lavapipe: 7e-7 on the loss, at most 8e-5 on a norm, as the tiled f16
+/// step's; before the packs rounded to nearest themselves, the driver's store left 2e-3 on a
+/// norm). The step must have dispatched the f16 packs and kernels, and its gradients must
+/// differ from the f32 texture step's.
+#[test]
+fn f16_texture_products_stay_within_f16_rounding_of_the_f32_step() {
+    let ctx = common::device();
+    let cfg = config(4);
+    let (inputs, targets) = random_batch(&cfg, SEED);
+    let f32_plan = StepPlan::new(&cfg, u64::MAX, 1).unwrap();
+    let texture = MatmulPath::Texture;
+    let (loss, grads, names) =
+        loss_and_gradients_on(&ctx, f32_plan.clone(), texture, &inputs, &targets);
+    assert!(names.contains(&"matmul-texture-forward"));
+    let f16_plan = f32_plan.with_precision(Dtype::F16);
+    let (half_loss, half_grads, half_names) =
+        loss_and_gradients_on(&ctx, f16_plan, texture, &inputs, &targets);
+    for name in [
+        "pack-texture-f16",
+        "pack-texture-transposed-f16",
+        "matmul-texture-forward-f16",
+        "matmul-texture-backward-input-f16",
+        "matmul-texture-backward-weight-f16",
+    ] {
+        assert!(
+            half_names.contains(&name),
+            "the f16 step did not run {name}"
+        );
+    }
+    assert!(!half_names
+        .iter()
+        .any(|n| n.starts_with("matmul-texture-forward") && !n.ends_with("f16")));
+    assert_ne!(
+        half_grads, grads,
+        "the f16 texture step computed exactly the f32 one"
+    );
+    eprintln!(
+        "f16 texture: loss off by {:.1e} relative",
+        relative(half_loss, loss)
+    );
+    assert!(
+        relative(half_loss, loss) < 1e-4,
+        "f16 loss {half_loss} vs f32 {loss}"
+    );
+    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
+        .into_iter()
+        .zip(norms(&cfg, &grads))
+    {
+        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
+        assert!(
+            relative(got, want) < 2e-3,
+            "|grad {name}|: f16 texture products {got} vs f32 {want}"
+        );
+    }
+}
+
 /// Both through the command: the report names its precision and its accumulation, counts the
 /// tokens of every micro-batch, and sets the three products' rates apart.
 #[test]
@@ -191,4 +264,97 @@ fn train_reports_its_accumulation_precision_and_products() {
         .unwrap()
         .iter()
         .all(|s| s["loss"].as_f64().unwrap().is_finite()));
+}
+
+/// `--precision f16` with `--matmul auto`: the step's own f16 products are measured on the
+/// tiled and texture paths (cooperative matrices only where the adapter reports them, else the
+/// reason is given), the chosen family is named, and the report names its precision.
+#[test]
+fn f16_auto_measures_both_families_and_says_why_cooperative_matrices_were_skipped() {
+    let ctx = common::device();
+    let out = flopcost()
+        .args(["train", "--preset", "tiny", "--ctx", "32", "--width", "32"])
+        .args(["--layers", "1", "--heads", "2", "--batch", "2"])
+        .args(["--precision", "f16", "--steps", "1", "--warmup", "1"])
+        .args(["--attention", "naive", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("lacks SHADER_F16") {
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert!(v["precision"].as_str().unwrap().starts_with("f16"));
+    let path = v["matmul_path"].as_str().unwrap();
+    assert!(path.contains("the step's f16 products measured"), "{path}");
+    assert!(
+        path.contains("tiled ") && path.contains("texture "),
+        "{path}"
+    );
+    if !ctx.description.features.cooperative_matrix {
+        assert!(
+            path.ends_with("cooperative matrices: not offered by this adapter"),
+            "{path}"
+        );
+        assert!(!path.starts_with("coop-matrix"), "{path}");
+    }
+    assert!(v["mfu"][1]["against"].as_str().unwrap().contains("f16"));
+}
+
+/// `--matmul texture --precision f16` runs (it was refused before the texture path had f16).
+#[test]
+fn f16_runs_on_the_texture_path_when_asked() {
+    let out = flopcost()
+        .args(["train", "--preset", "tiny", "--ctx", "32", "--width", "32"])
+        .args(["--layers", "1", "--heads", "2", "--batch", "2"])
+        .args(["--precision", "f16", "--matmul", "texture", "--steps", "1"])
+        .args(["--warmup", "1", "--no-matmul-reference", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert!(v["matmul_path"]
+        .as_str()
+        .unwrap()
+        .starts_with("texture family: as given by --matmul"));
+    assert!(v["precision"].as_str().unwrap().starts_with("f16"));
+}
+
+/// The cooperative-matrix products (f16 inputs, f32 sums, like the other f16 paths, so the same
+/// bounds) against the f32 step, where the adapter reports their shape. No adapter this was
+/// written on has them: there the test says why it was skipped.
+#[test]
+fn cooperative_matrix_products_stay_within_f16_rounding_of_the_f32_step() {
+    let ctx = common::device();
+    if let Some(why) = flopcost::train::kernels::coop_matrix::unavailable(&ctx.description) {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let cfg = config(4);
+    let (inputs, targets) = random_batch(&cfg, SEED);
+    let f32_plan = StepPlan::new(&cfg, u64::MAX, 1).unwrap();
+    let (loss, grads) = loss_and_gradients(&ctx, f32_plan.clone(), &inputs, &targets);
+    let f16_plan = f32_plan.with_precision(Dtype::F16);
+    let (half_loss, half_grads, names) =
+        loss_and_gradients_on(&ctx, f16_plan, MatmulPath::Coop, &inputs, &targets);
+    assert!(names.contains(&"matmul-coop-backward-weight"));
+    assert_ne!(
+        half_grads, grads,
+        "the coop step computed exactly the f32 one"
+    );
+    assert!(
+        relative(half_loss, loss) < 1e-4,
+        "coop loss {half_loss} vs f32 {loss}"
+    );
+    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
+        .into_iter()
+        .zip(norms(&cfg, &grads))
+    {
+        assert!(
+            relative(got, want) < 2e-3,
+            "|grad {name}|: coop products {got} vs f32 {want}"
+        );
+    }
 }

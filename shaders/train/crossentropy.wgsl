@@ -4,6 +4,12 @@
 // The logits are replaced by their gradient in place: nothing else reads them. dloss is the
 // mean loss's weight per position, 1 / (B * T). One workgroup per row, reducing in workgroup
 // memory; rows of the chunk are rows row0.. of the batch (for the targets and losses).
+//
+// The workgroup is small (8 invocations, one SIMD vector of a 256-bit CPU) and each reduction
+// takes one barrier, its partials then summed by every invocation in the same order: on a CPU
+// adapter (lavapipe) a barrier suspends and resumes every SIMD vector of the workgroup, and 256
+// invocations reducing in a tree made this kernel 30-60x slower than its bytes at the copy
+// bandwidth. On a GPU, eight lanes still read a row's consecutive addresses together.
 
 struct Params {
     rows: u32,
@@ -17,38 +23,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-const WG: u32 = 256u;
-var<workgroup> partial: array<f32, WG>;
+const WG: u32 = 8u;
+var<workgroup> partial_max: array<f32, WG>;
+var<workgroup> partial_sum: array<f32, WG>;
 
-fn reduce_max(lidx: u32, value: f32) -> f32 {
-    partial[lidx] = value;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lidx < s) {
-            partial[lidx] = max(partial[lidx], partial[lidx + s]);
-        }
-        workgroupBarrier();
-    }
-    let result = partial[0];
-    workgroupBarrier();
-    return result;
-}
-
-fn reduce_sum(lidx: u32, value: f32) -> f32 {
-    partial[lidx] = value;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lidx < s) {
-            partial[lidx] += partial[lidx + s];
-        }
-        workgroupBarrier();
-    }
-    let result = partial[0];
-    workgroupBarrier();
-    return result;
-}
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(8)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
@@ -64,18 +43,28 @@ fn main(
     for (var i = lidx; i < p.v; i += WG) {
         m = max(m, logits[base + i]);
     }
-    m = reduce_max(lidx, m);
+    partial_max[lidx] = m;
+    workgroupBarrier();
+    m = partial_max[0];
+    for (var k = 1u; k < WG; k++) {
+        m = max(m, partial_max[k]);
+    }
     var s = 0.0;
     for (var i = lidx; i < p.v; i += WG) {
         s += exp(logits[base + i] - m);
     }
-    s = reduce_sum(lidx, s);
     let tgt = targets[p.row0 + r];
-    if (lidx == 0u) {
-        losses[p.row0 + r] = log(s) - (logits[base + tgt] - m);
-    }
-    // Every invocation has read the target's logit (above) before any is overwritten.
+    // Read before the barrier below, after which the logits are overwritten.
+    let target_logit = logits[base + tgt];
+    partial_sum[lidx] = s;
     workgroupBarrier();
+    s = 0.0;
+    for (var k = 0u; k < WG; k++) {
+        s += partial_sum[k];
+    }
+    if (lidx == 0u) {
+        losses[p.row0 + r] = log(s) - (target_logit - m);
+    }
     let inv = 1.0 / s;
     for (var i = lidx; i < p.v; i += WG) {
         var prob = exp(logits[base + i] - m) * inv;

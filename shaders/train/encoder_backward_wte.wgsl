@@ -14,13 +14,13 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dwte: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
-    let ch = (wg.y * groups.x + wg.x) * 256u + lidx;
+    let ch = (wg.y * groups.x + wg.x) * 64u + lidx;
     if (ch >= p.c) {
         return;
     }

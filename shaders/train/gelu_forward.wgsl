@@ -7,15 +7,15 @@ struct Params {
     _pad2: u32,
 }
 
-@group(0) @binding(0) var<storage, read> inp: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> inp: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 
 // tanh through exp of a non-positive argument: WGSL's tanh may overflow for large |x| on some
 // drivers, and this form is exact to a few ulps everywhere.
-fn tanh_stable(x: f32) -> f32 {
+fn tanh_stable(x: vec4<f32>) -> vec4<f32> {
     let e = exp(-2.0 * abs(x));
     return sign(x) * (1.0 - e) / (1.0 + e);
 }
@@ -26,8 +26,11 @@ fn main(
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
+    // Four values an invocation: vec4 loads and stores are what lets a CPU adapter (lavapipe)
+    // stream; n need not be a multiple of 4, as every storage buffer of the step is padded to
+    // 16 bytes (launch::storage, the browser's buffers too), so the last vec4 stays in bounds.
     let i = (wg.y * groups.x + wg.x) * 256u + lidx;
-    if (i >= p.n) {
+    if (i * 4u >= p.n) {
         return;
     }
     let x = inp[i];

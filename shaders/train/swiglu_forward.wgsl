@@ -7,9 +7,9 @@ struct Params {
     _pad2: u32,
 }
 
-@group(0) @binding(0) var<storage, read> gate: array<f32>;
-@group(0) @binding(1) var<storage, read> up: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> gate: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> up: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 @compute @workgroup_size(256)
@@ -18,8 +18,11 @@ fn main(
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
+    // Four values an invocation: vec4 loads and stores are what lets a CPU adapter (lavapipe)
+    // stream; n need not be a multiple of 4, as every storage buffer of the step is padded to
+    // 16 bytes (launch::storage, the browser's buffers too), so the last vec4 stays in bounds.
     let i = (wg.y * groups.x + wg.x) * 256u + lidx;
-    if (i >= p.n) {
+    if (i * 4u >= p.n) {
         return;
     }
     let a = gate[i];

@@ -74,7 +74,8 @@ pub struct TrainArgs {
     pub random_data: bool,
     /// How the step computes its products: `tiled` (operands read in place), `texture`
     /// (operands packed into textures, inside the step), or `auto`: the faster of the two at
-    /// the step's shape, as measured first.
+    /// the step's shape, as measured first (with --precision f16, cooperative matrices too,
+    /// where the adapter reports their shape).
     #[arg(long, default_value = "auto", value_parser = ["auto", "tiled", "texture"])]
     pub matmul: String,
     /// How the step computes attention: `naive` (scores, softmax and values, the T×T

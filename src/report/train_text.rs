@@ -183,7 +183,13 @@ pub fn render(r: &TrainReport) -> String {
     for c in &b.classes {
         let rate = match (c.gflops, c.gbs) {
             (Some(g), _) => si(g * 1e9, "FLOP/s"),
-            (None, Some(gbs)) => format!("{gbs:.1} GB/s"),
+            // A memory-bound class read against the copy bandwidth of the same adapter.
+            (None, Some(gbs)) => match b.copy_bandwidth_gbs {
+                Some(bw) if bw > 0.0 => {
+                    format!("{gbs:.1} GB/s = {:.0}% of copy", 100.0 * gbs / bw)
+                }
+                _ => format!("{gbs:.1} GB/s"),
+            },
             _ => "-".into(),
         };
         table.row(vec![

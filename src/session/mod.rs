@@ -10,6 +10,7 @@ mod request;
 mod sweep;
 mod train;
 mod train_attention;
+mod train_f16_path;
 mod train_llama;
 mod tune;
 

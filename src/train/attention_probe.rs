@@ -10,11 +10,12 @@ use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
 use crate::model::{Dtype, SplitMix64};
 
+use super::attention_products::{self as products, AttentionShape};
 use super::fused_attention::{record_backward, record_forward};
-use super::kernels::{self, AttentionPath, MatmulPath};
+use super::kernels::{AttentionPath, MatmulPath};
 use super::launch::{storage, upload};
 use super::plan::StepPlan;
-use super::record::{att_chunk_sizes, f, Sink};
+use super::record::att_chunk_sizes;
 use super::step::{Op, Recorder};
 
 /// What the probe found.
@@ -88,36 +89,24 @@ pub fn probe(
             precision: Dtype::F32,
         };
         // The naive path as `record.rs` records it: scores a chunk of sequences at a time.
-        let scale = f(1.0 / (cfg.head_size() as f32).sqrt());
         for (b0, seqs) in att_chunk_sizes(&naive) {
             let scores = (seqs * nh * t * t) as u64 * 4;
             let att = storage(device, "att", scores);
             let dpreatt = storage(device, "dpreatt", scores);
-            let words = [
-                seqs as u32,
-                t as u32,
-                c as u32,
-                nh as u32,
-                scale,
-                b0 as u32,
-                0,
-                0,
-            ];
-            let items = (seqs * nh * t) as u64;
-            for (kernel, buffers) in [
-                (kernels::attention_forward(), vec![&qkv, &att, &out]),
-                (
-                    kernels::attention_backward_scores(),
-                    vec![&qkv, &att, &dout, &dpreatt],
-                ),
-                (
-                    kernels::attention_backward_qkv(),
-                    vec![&qkv, &att, &dout, &dpreatt, &dqkv],
-                ),
-            ] {
-                let groups = kernel.grid.for_items(items);
-                rec.push(kernel, &buffers, &words, groups, 0.0, 0.0);
-            }
+            let shape = AttentionShape {
+                seqs,
+                b0,
+                t,
+                heads: nh,
+                head_size: cfg.head_size(),
+                kv_heads: 0,
+            };
+            products::record(&mut rec, products::forward(shape), &[&qkv, &att, &out]);
+            products::record(
+                &mut rec,
+                products::backward(shape),
+                &[&qkv, &att, &dout, &dpreatt, &dqkv],
+            );
         }
         let naive_ops = std::mem::take(&mut rec.ops);
         let lse = storage(device, "lse", 4 * (b * nh * t) as u64);

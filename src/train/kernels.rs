@@ -76,6 +76,9 @@ pub enum Access {
     SampledTexture,
     /// A `texture_storage_2d<rgba32float, write>`.
     StorageTexture,
+    /// A `texture_storage_2d<rgba16float, write>`: the f16 products' packed operands (a
+    /// storage format every WebGPU adapter has; no SHADER_F16 needed to write it).
+    StorageTextureF16,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,6 +176,10 @@ fn simple(
 
 use Access::{Read, ReadWrite, Uniform};
 
+/// Elements a workgroup of an element-wise kernel covers: 256 invocations of four values each
+/// (vec4; see `launch::storage` for the padding that makes any length safe).
+pub const VEC4_GROUP: u32 = 1024;
+
 macro_rules! shader {
     ($file:literal) => {
         include_str!(concat!(
@@ -184,6 +191,8 @@ macro_rules! shader {
 }
 
 pub mod attention;
+pub mod attention_products;
+pub mod coop_matrix;
 pub mod llama;
 
 pub use attention::AttentionPath;
@@ -235,6 +244,30 @@ impl MatmulVariant {
         }
     }
 
+    /// The texture family's variant reading rgba16float textures ([`Dtype::F16`]).
+    pub fn texture_f16_name(self) -> &'static str {
+        match self {
+            MatmulVariant::Forward => "matmul-texture-forward-f16",
+            MatmulVariant::ForwardNoBias => "matmul-texture-forward-nobias-f16",
+            MatmulVariant::BackwardInput => "matmul-texture-backward-input-f16",
+            MatmulVariant::BackwardInputAccumulate => {
+                "matmul-texture-backward-input-accumulate-f16"
+            }
+            MatmulVariant::BackwardWeight => "matmul-texture-backward-weight-f16",
+        }
+    }
+
+    /// The cooperative-matrix variant (`coop_matrix.rs`).
+    pub fn coop_name(self) -> &'static str {
+        match self {
+            MatmulVariant::Forward => "matmul-coop-forward",
+            MatmulVariant::ForwardNoBias => "matmul-coop-forward-nobias",
+            MatmulVariant::BackwardInput => "matmul-coop-backward-input",
+            MatmulVariant::BackwardInputAccumulate => "matmul-coop-backward-input-accumulate",
+            MatmulVariant::BackwardWeight => "matmul-coop-backward-weight",
+        }
+    }
+
     pub fn texture_name(self) -> &'static str {
         match self {
             MatmulVariant::Forward => "matmul-texture-forward",
@@ -259,7 +292,7 @@ impl MatmulVariant {
     }
 
     /// (TRANS_A, TRANS_B, ACCUMULATE, BIAS)
-    fn flags(self) -> (bool, bool, bool, bool) {
+    pub(crate) fn flags(self) -> (bool, bool, bool, bool) {
         match self {
             MatmulVariant::Forward => (false, true, false, true),
             MatmulVariant::ForwardNoBias => (false, true, false, false),
@@ -334,6 +367,9 @@ pub fn matmul_in(variant: MatmulVariant, tiles: TiledConfig, precision: Dtype) -
 pub enum MatmulPath {
     Tiled(TiledConfig),
     Texture,
+    /// Cooperative matrices (f16 only), where the adapter reports their shape
+    /// (`coop_matrix.rs`).
+    Coop,
 }
 
 impl MatmulPath {
@@ -341,6 +377,7 @@ impl MatmulPath {
         match self {
             MatmulPath::Tiled(_) => "tiled",
             MatmulPath::Texture => "texture",
+            MatmulPath::Coop => "coop-matrix",
         }
     }
 }
@@ -396,22 +433,42 @@ impl TextureLayout {
 
 /// Copies an operand into the texture family's layout, straight or transposed.
 pub fn pack_texture(transposed: bool, class: KernelClass) -> TrainKernel {
+    pack_texture_in(transposed, class, Dtype::F32)
+}
+
+/// The same into textures of `precision`: rgba16float for f16, each value rounded to f16 by
+/// the store, half the bytes of rgba32float.
+pub fn pack_texture_in(transposed: bool, class: KernelClass, precision: Dtype) -> TrainKernel {
+    let (source, dst): (Cow<'static, str>, Access) = match precision {
+        Dtype::F32 => (shader!("pack_texture.wgsl").into(), Access::StorageTexture),
+        Dtype::F16 => (
+            shader!("pack_texture.wgsl")
+                .replace(
+                    "texture_storage_2d<rgba32float, write>",
+                    "texture_storage_2d<rgba16float, write>",
+                )
+                .into(),
+            Access::StorageTextureF16,
+        ),
+    };
     let mut k = simple(
-        if transposed {
-            "pack-texture-transposed"
-        } else {
-            "pack-texture"
+        match (transposed, precision) {
+            (false, Dtype::F32) => "pack-texture",
+            (true, Dtype::F32) => "pack-texture-transposed",
+            (false, Dtype::F16) => "pack-texture-f16",
+            (true, Dtype::F16) => "pack-texture-transposed-f16",
         },
         class,
-        shader!("pack_texture.wgsl"),
-        &[
-            ("src", Read),
-            ("dst", Access::StorageTexture),
-            ("params", Uniform),
-        ],
+        "",
+        &[("src", Read), ("dst", dst), ("params", Uniform)],
         16,
     );
+    k.source = source;
+    k.precision = precision;
     k.constants = vec![("TRANS".into(), if transposed { 1.0 } else { 0.0 })];
+    if precision == Dtype::F16 {
+        k.constants.push(("HALF".into(), 1.0));
+    }
     // 16×16 invocations over (texel columns, rows) of the packed copy.
     k.grid = Grid::Tiles { cols: 16, rows: 16 };
     k
@@ -420,8 +477,18 @@ pub fn pack_texture(transposed: bool, class: KernelClass) -> TrainKernel {
 /// The texture family's kernel in configuration `cfg`, with the step's epilogue (block of a
 /// larger C, bias, accumulation) in place of its plain store.
 pub fn matmul_texture(variant: MatmulVariant, cfg: TextureConfig) -> TrainKernel {
+    matmul_texture_in(variant, cfg, Dtype::F32)
+}
+
+/// The same reading textures of `precision` (f16: rgba16float, read as f32, summed in f32; the
+/// texture-f16 bench family's kernel).
+pub fn matmul_texture_in(
+    variant: MatmulVariant,
+    cfg: TextureConfig,
+    precision: Dtype,
+) -> TrainKernel {
     let (_, _, accumulate, bias) = variant.flags();
-    let family = texture(cfg, false, Dtype::F32);
+    let family = texture(cfg, false, precision);
     let plain_store = include_str!("../../shaders/matmul_store4.wgsl");
     assert!(
         family.source.contains(plain_store),
@@ -435,7 +502,10 @@ pub fn matmul_texture(variant: MatmulVariant, cfg: TextureConfig) -> TrainKernel
     constants.push(("ACCUMULATE".into(), flag(accumulate)));
     constants.push(("BIAS".into(), flag(bias)));
     TrainKernel {
-        name: variant.texture_name(),
+        name: match precision {
+            Dtype::F32 => variant.texture_name(),
+            Dtype::F16 => variant.texture_f16_name(),
+        },
         class: variant.class(),
         source: source.into(),
         entry_point: "main",
@@ -452,7 +522,7 @@ pub fn matmul_texture(variant: MatmulVariant, cfg: TextureConfig) -> TrainKernel
             cols: family.tile.0,
             rows: family.tile.1,
         },
-        precision: Dtype::F32,
+        precision,
     }
 }
 
@@ -483,7 +553,8 @@ pub fn encoder_backward_wte() -> TrainKernel {
             ("dwte", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        // 64 channels a workgroup: C/64 workgroups to spread over a CPU adapter's threads.
+        64,
     )
 }
 
@@ -561,6 +632,10 @@ pub fn bias_backward() -> TrainKernel {
     )
 }
 
+/// The straightforward attention kernels, one invocation per (sequence, head, query) and a
+/// serial loop over the keys. The step no longer records them: its naive path runs the tiled
+/// products of `attention_products` (same buffers, about 3-5× faster on lavapipe); they stay
+/// as the per-row baseline that BENCHMARKS.md measures against.
 pub fn attention_forward() -> TrainKernel {
     simple(
         "attention-forward",
@@ -615,7 +690,7 @@ pub fn gelu_forward() -> TrainKernel {
         KernelClass::Gelu,
         shader!("gelu_forward.wgsl"),
         &[("inp", Read), ("out", ReadWrite), ("params", Uniform)],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -630,7 +705,7 @@ pub fn gelu_backward() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -645,7 +720,7 @@ pub fn residual_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -708,7 +783,7 @@ pub fn adamw() -> TrainKernel {
             ("hyper", Uniform),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -718,14 +793,19 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         .iter()
         .flat_map(|&v| [Dtype::F32, Dtype::F16].map(|d| matmul_in(v, tiles, d)))
         .collect();
+    all.extend(MatmulVariant::ALL.iter().flat_map(|&v| {
+        [Dtype::F32, Dtype::F16].map(|d| matmul_texture_in(v, TextureConfig::default(), d))
+    }));
     all.extend(
         MatmulVariant::ALL
             .iter()
-            .map(|&v| matmul_texture(v, TextureConfig::default())),
+            .map(|&v| coop_matrix::matmul_coop(v)),
     );
     all.extend([
         pack_texture(false, KernelClass::MatmulForward),
         pack_texture(true, KernelClass::MatmulForward),
+        pack_texture_in(false, KernelClass::MatmulForward, Dtype::F16),
+        pack_texture_in(true, KernelClass::MatmulForward, Dtype::F16),
         encoder_forward(),
         encoder_backward_wte(),
         encoder_backward_wpe(),
@@ -746,6 +826,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
     ]);
     all.extend(llama::all());
     all.extend(attention::all());
+    all.extend(attention_products::all());
     all
 }
 

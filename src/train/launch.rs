@@ -35,6 +35,11 @@ impl Pipeline {
                         format: wgpu::TextureFormat::Rgba32Float,
                         view_dimension: wgpu::TextureViewDimension::D2,
                     },
+                    Access::StorageTextureF16 => wgpu::BindingType::StorageTexture {
+                        access: wgpu::StorageTextureAccess::WriteOnly,
+                        format: wgpu::TextureFormat::Rgba16Float,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                    },
                     Access::Uniform => wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Uniform,
                         has_dynamic_offset: false,
@@ -130,17 +135,22 @@ pub fn uniform(device: &wgpu::Device, words: &[u32]) -> wgpu::Buffer {
     })
 }
 
-/// A storage buffer of `bytes` (at least 4: WebGPU refuses empty bindings).
+/// A storage buffer of `bytes`, padded to a whole 16 bytes (as the browser's are): the
+/// element-wise kernels read and write four values at once, the last vec4 reaching past a length
+/// that is not a multiple of 4 into this padding.
 pub fn storage(device: &wgpu::Device, label: &str, bytes: u64) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
-        size: bytes.max(4).next_multiple_of(4),
+        size: bytes.max(4).next_multiple_of(VEC4_BYTES),
         usage: wgpu::BufferUsages::STORAGE
             | wgpu::BufferUsages::COPY_DST
             | wgpu::BufferUsages::COPY_SRC,
         mapped_at_creation: false,
     })
 }
+
+/// What every storage buffer's size is a multiple of.
+pub const VEC4_BYTES: u64 = 16;
 
 /// One argument of a one-off run.
 pub enum Arg {
@@ -186,7 +196,12 @@ pub fn run_once(
     let mut out = Vec::new();
     for (i, binding) in pipeline.kernel.bindings.iter().enumerate() {
         if binding.access == Access::ReadWrite {
-            let size = buffers[i].size();
+            // The argument's own length, not the buffer's padded size.
+            let size = match &args[i] {
+                Arg::F32(v) => 4 * v.len().max(1) as u64,
+                Arg::U32(v) => 4 * v.len().max(1) as u64,
+                Arg::Uniform(_) => buffers[i].size(),
+            };
             let bytes = read_buffer(ctx, &buffers[i], size, std::time::Duration::from_secs(60))?;
             out.push(bytemuck::pod_collect_to_vec(&bytes));
         }

@@ -11,6 +11,7 @@
 
 pub mod accum;
 pub mod attention_probe;
+pub mod attention_products;
 pub mod check;
 pub mod config;
 pub mod data;
@@ -26,6 +27,7 @@ pub mod params;
 pub mod plan;
 pub mod predict;
 pub mod prediction;
+pub mod product_probe;
 pub mod products;
 pub mod record;
 pub mod record_parts;

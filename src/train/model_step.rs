@@ -164,7 +164,9 @@ impl<M: StepModel> ModelStep<M> {
         let Some(micro) = state.micro else {
             return;
         };
-        let bytes = state.tokens.size();
+        // One micro-batch's B·T tokens: not the buffer's size, which is padded (launch::storage).
+        let shape = self.token_shape();
+        let bytes = 4 * (shape.batch / self.accum() as usize * shape.ctx) as u64;
         encoder.copy_buffer_to_buffer(&micro.tokens, j as u64 * bytes, state.tokens, 0, bytes);
         encoder.copy_buffer_to_buffer(&micro.targets, j as u64 * bytes, state.targets, 0, bytes);
         if j > 0 {

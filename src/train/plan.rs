@@ -351,11 +351,15 @@ impl StepPlan {
         keys
     }
 
-    /// Bytes of those textures (rgba32float: 16 a texel).
+    /// Bytes of those textures (rgba32float: 16 a texel; rgba16float, for f16 products: 8).
     pub fn texture_bytes(&self, max_dim: u32) -> u64 {
+        let texel = match self.precision {
+            Dtype::F32 => 16,
+            Dtype::F16 => 8,
+        };
         self.textures(max_dim)
             .iter()
-            .map(|&(w, h, _)| w as u64 * h as u64 * 16)
+            .map(|&(w, h, _)| w as u64 * h as u64 * texel)
             .sum()
     }
 

@@ -256,7 +256,7 @@ pub(crate) trait Sink {
 
     fn path(&self) -> MatmulPath;
 
-    /// The products' operands: f32 unless the step asks for f16 (the tiled path only).
+    /// The products' operands: f32 unless the step asks for f16.
     fn precision(&self) -> Dtype {
         Dtype::F32
     }
@@ -354,7 +354,6 @@ pub(crate) fn record_forward_backward<S: Sink>(
     let g = |tensor: ParamTensor, layer: usize| &bufs.grads[plan.piece(tensor, layer)];
     let attention = NaiveAttention {
         ctx: t,
-        width: c,
         heads: nh,
         kv_heads: 0,
         head_size: cfg.head_size() as u32,
@@ -716,15 +715,19 @@ pub(crate) fn matmul<S: Sink>(
         MatmulPath::Tiled(tiles) => tiles,
         MatmulPath::Texture => {
             let layout = TextureLayout::for_problem(problem);
-            // The texture path packs f32 texels: f16 products take the tiled path.
-            if rec.precision() == Dtype::F32 && rec.texture_matmul(variant, gemm, layout, buffers) {
+            if rec.texture_matmul(variant, gemm, layout, buffers) {
                 return;
             }
             // Too large for the device's textures: read in place instead.
             TiledConfig::default()
         }
+        // Chosen only where the adapter reports the shape (`coop_matrix::unavailable`).
+        MatmulPath::Coop => TiledConfig::default(),
     };
-    let kernel = kernels::matmul_in(variant, tiles, rec.precision());
+    let kernel = match rec.path() {
+        MatmulPath::Coop => kernels::coop_matrix::matmul_coop(variant),
+        _ => kernels::matmul_in(variant, tiles, rec.precision()),
+    };
     let groups = kernel.grid.for_output(problem);
     rec.push(
         kernel,

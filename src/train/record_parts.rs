@@ -7,6 +7,7 @@
 //! The products take the model's own `Product`: GPT-2's `record::matmul`, or the Llama step's,
 //! which cuts the tiles to the output's rows.
 
+use super::attention_products::{self as products, AttentionShape};
 use super::kernels::{self, MatmulVariant};
 use super::record::{f, Gemm, Sink};
 
@@ -17,7 +18,6 @@ pub(crate) type Product<S> = fn(&mut S, MatmulVariant, Gemm, [&<S as Sink>::Buf;
 /// buffer whose rows hold the query heads, then the key heads, then the value heads.
 pub(crate) struct NaiveAttention {
     pub(crate) ctx: u32,
-    pub(crate) width: u32,
     pub(crate) heads: u32,
     /// Key and value heads; 0 when there are as many as query heads (GPT-2).
     pub(crate) kv_heads: u32,
@@ -27,23 +27,16 @@ pub(crate) struct NaiveAttention {
 }
 
 impl NaiveAttention {
-    fn words(&self, b0: usize, seqs: usize) -> [u32; 8] {
-        let scale = f(1.0 / (self.head_size as f32).sqrt());
-        let (t, c, nh, kvh) = (self.ctx, self.width, self.heads, self.kv_heads);
-        [seqs as u32, t, c, nh, scale, b0 as u32, kvh, 0]
-    }
-
-    /// One (sequence, head, query position) per item.
-    fn items(&self, seqs: usize) -> u64 {
-        (seqs * self.heads as usize) as u64 * self.ctx as u64
-    }
-
-    /// Causal: T(T+1)/2 scores per head and sequence, each a hs-long dot product, and as many
-    /// multiply-adds again for the weighted values.
-    fn flops(&self, seqs: usize) -> f64 {
-        let t = self.ctx as f64;
-        2.0 * 2.0 * self.head_size as f64 * (seqs * self.heads as usize) as f64 * t * (t + 1.0)
-            / 2.0
+    /// The shape of chunk (b0, seqs) for `attention_products`.
+    fn shape(&self, b0: usize, seqs: usize) -> AttentionShape {
+        AttentionShape {
+            seqs,
+            b0,
+            t: self.ctx as usize,
+            heads: self.heads as usize,
+            head_size: self.head_size as usize,
+            kv_heads: self.kv_heads as usize,
+        }
     }
 
     /// att = softmax(mask(Q·Kᵀ·scale)) per head, atty = att·V.
@@ -55,21 +48,15 @@ impl NaiveAttention {
         atty: &S::Buf,
     ) {
         for (chunk, &(b0, seqs)) in self.chunks.iter().enumerate() {
-            let kernel = kernels::attention_forward();
-            let groups = kernel.grid.for_items(self.items(seqs));
-            rec.push(
-                kernel,
+            products::record(
+                rec,
+                products::forward(self.shape(b0, seqs)),
                 &[qkv, &att[chunk], atty],
-                &self.words(b0, seqs),
-                groups,
-                self.flops(seqs),
-                0.0,
             );
         }
     }
 
-    /// d(pre-softmax scores) from datty, then dQ, dK, dV into dqkv (a third of the work, then
-    /// the rest).
+    /// dP = d(atty)·Vᵀ, the softmax's backward into dpreatt, then dQ, dK, dV into dqkv.
     pub(crate) fn backward<S: Sink>(
         &self,
         rec: &mut S,
@@ -78,26 +65,10 @@ impl NaiveAttention {
         dpreatt: &[S::Buf],
     ) {
         for (chunk, &(b0, seqs)) in self.chunks.iter().enumerate() {
-            let words = self.words(b0, seqs);
-            let kernel = kernels::attention_backward_scores();
-            let groups = kernel.grid.for_items(self.items(seqs));
-            rec.push(
-                kernel,
-                &[qkv, &att[chunk], atty_grad, &dpreatt[chunk]],
-                &words,
-                groups,
-                self.flops(seqs) / 2.0,
-                0.0,
-            );
-            let kernel = kernels::attention_backward_qkv();
-            let groups = kernel.grid.for_items(self.items(seqs));
-            rec.push(
-                kernel,
+            products::record(
+                rec,
+                products::backward(self.shape(b0, seqs)),
                 &[qkv, &att[chunk], atty_grad, &dpreatt[chunk], dqkv],
-                &words,
-                groups,
-                3.0 * self.flops(seqs) / 2.0,
-                0.0,
             );
         }
     }

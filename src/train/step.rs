@@ -239,7 +239,7 @@ impl GpuStep {
                         mip_level_count: 1,
                         sample_count: 1,
                         dimension: wgpu::TextureDimension::D2,
-                        format: wgpu::TextureFormat::Rgba32Float,
+                        format: packed_format(plan.precision),
                         usage: wgpu::TextureUsages::TEXTURE_BINDING
                             | wgpu::TextureUsages::STORAGE_BINDING,
                         view_formats: &[],
@@ -247,7 +247,7 @@ impl GpuStep {
                     ((w, h, slot), texture.create_view(&Default::default()))
                 })
                 .collect(),
-            MatmulPath::Tiled(_) => Vec::new(),
+            MatmulPath::Tiled(_) | MatmulPath::Coop => Vec::new(),
         };
         let rec = Recorder {
             device,
@@ -271,6 +271,14 @@ impl GpuStep {
     }
 }
 
+/// The texture path's packed operands: rgba32float, or rgba16float for f16 products.
+pub(crate) fn packed_format(precision: Dtype) -> wgpu::TextureFormat {
+    match precision {
+        Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
+        Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
+    }
+}
+
 /// The texture path: both operands packed (transposed where the variant reads them so), then
 /// the texture family's kernel with the step's epilogue.
 fn matmul_texture(
@@ -282,6 +290,10 @@ fn matmul_texture(
 ) {
     let (trans_a, trans_b) = variant.transposes();
     let class = variant.class();
+    let texel = match rec.precision {
+        Dtype::F32 => 16.0,
+        Dtype::F16 => 8.0,
+    };
     let [(aw, ah), (bw, bh)] = layout.extents();
     let view_a = rec.texture((aw, ah, 0));
     let view_b = rec.texture((bw, bh, 1));
@@ -307,10 +319,10 @@ fn matmul_texture(
             (bw, bh),
         ),
     ] {
-        let kernel = kernels::pack_texture(transposed, class);
+        let kernel = kernels::pack_texture_in(transposed, class, rec.precision);
         let groups = kernel.grid.for_output(MatmulProblem { m: h, n: w, k: 1 });
         let params = uniform(rec.device, &[rows, cols, off, ld, h, w, 0, 0]);
-        let bytes = 4.0 * rows as f64 * cols as f64 + 16.0 * w as f64 * h as f64;
+        let bytes = 4.0 * rows as f64 * cols as f64 + texel * w as f64 * h as f64;
         rec.push_resources(
             kernel,
             vec![
@@ -323,7 +335,7 @@ fn matmul_texture(
             bytes,
         );
     }
-    let kernel = kernels::matmul_texture(variant, layout.cfg);
+    let kernel = kernels::matmul_texture_in(variant, layout.cfg, rec.precision);
     let problem = MatmulProblem {
         m: gemm.m,
         n: gemm.n,
@@ -336,7 +348,7 @@ fn matmul_texture(
     });
     let dims = uniform(rec.device, &[gemm.m, gemm.n, gemm.k, layout.kp, 0, 0, 0, 0]);
     let epilogue = uniform(rec.device, &[gemm.ldc, gemm.c_off, 0, 0]);
-    let bytes = 16.0 * (aw as f64 * ah as f64 + bw as f64 * bh as f64)
+    let bytes = texel * (aw as f64 * ah as f64 + bw as f64 * bh as f64)
         + 4.0 * gemm.m as f64 * gemm.n as f64;
     rec.push_resources(
         kernel,

@@ -14,7 +14,8 @@ use super::{simple, KernelClass, TrainKernel};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttentionPath {
-    /// Scores, softmax and values in three kernels, the T×T probabilities kept for the backward.
+    /// Scores, softmax and values (batched causal products and row softmaxes,
+    /// `attention_products`), the T×T probabilities kept for the backward.
     Naive,
     /// Online softmax over key tiles; per-row log-sum-exp kept, probabilities recomputed.
     Fused,

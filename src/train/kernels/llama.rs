@@ -8,7 +8,7 @@
 //! embedding they replace).
 
 use super::Access::{Read, ReadWrite, Uniform};
-use super::{simple, KernelClass, TrainKernel};
+use super::{simple, KernelClass, TrainKernel, VEC4_GROUP};
 
 pub fn embedding_forward() -> TrainKernel {
     simple(
@@ -96,7 +96,7 @@ pub fn swiglu_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 
@@ -113,7 +113,7 @@ pub fn swiglu_backward() -> TrainKernel {
             ("dup", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        VEC4_GROUP,
     )
 }
 

@@ -329,7 +329,6 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
     let g = |tensor: LlamaTensor, layer: usize| &bufs.grads[pieces(tensor, layer)[0].0];
     let attention = NaiveAttention {
         ctx: t,
-        width: c,
         heads: nh,
         kv_heads: kvh,
         head_size: hs,

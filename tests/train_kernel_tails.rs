@@ -1,0 +1,206 @@
+//! The memory-bound kernels' ragged edges, against the f64 reference: the element-wise kernels
+//! read and write four values an invocation (vec4), so lengths that are not a multiple of 4 (or
+//! of a workgroup's 1024) must come out exact in their last values; the cross-entropy reduces a
+//! row in workgroups of 8, so rows narrower than 8 and not a multiple of 8 must too. Outputs
+//! start NaN-poisoned, so a value never written fails.
+
+mod common;
+
+use flopcost::gpu::GpuContext;
+use flopcost::train::check::compare;
+use flopcost::train::kernels::{self, llama, TrainKernel};
+use flopcost::train::launch::{run_once, Arg};
+use flopcost::train::llama::reference as lr;
+use flopcost::train::reference as r;
+use flopcost::train::AdamW;
+
+/// Lengths around every edge: below one vec4, one past it, one past a workgroup.
+const LENGTHS: [usize; 6] = [1, 2, 3, 5, 1023, 1029];
+
+/// Uniform in [-1, 1), never zero, from a seeded xorshift.
+fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = 2.0 * ((state >> 40) as f32 / (1u64 << 24) as f32) - 1.0;
+            if x == 0.0 {
+                0.5
+            } else {
+                x
+            }
+        })
+        .collect()
+}
+
+fn wide(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
+    assert_eq!(got.len(), expected.len(), "{name}");
+    let c = compare(name, got, expected, terms);
+    assert!(c.passed, "{c:?}");
+}
+
+fn run(ctx: &GpuContext, kernel: TrainKernel, args: Vec<Arg>, items: u64) -> Vec<Vec<f32>> {
+    let groups = kernel.grid.for_items(items);
+    run_once(ctx, kernel, &args, groups).expect("the kernel ran")
+}
+
+#[test]
+fn element_wise_kernels_are_exact_at_every_length() {
+    let ctx = common::device();
+    for n in LENGTHS {
+        let nan = || Arg::F32(vec![f32::NAN; n]);
+        let words = || Arg::Uniform(vec![n as u32, 0, 0, 0]);
+        let x: Vec<f32> = random(n, 1).iter().map(|v| 6.0 * v).collect();
+        let y = random(n, 2);
+        let dout = random(n, 3);
+
+        let mut expected = vec![0.0; n];
+        r::gelu_forward(&mut expected, &wide(&x));
+        let got = run(
+            &ctx,
+            kernels::gelu_forward(),
+            vec![Arg::F32(x.clone()), nan(), words()],
+            n as u64,
+        );
+        check(&format!("gelu n={n}"), &got[0], &expected, 1);
+
+        // The reference adds into its output.
+        let mut expected = vec![0.0; n];
+        r::gelu_backward(&mut expected, &wide(&x), &wide(&dout));
+        let got = run(
+            &ctx,
+            kernels::gelu_backward(),
+            vec![Arg::F32(x.clone()), Arg::F32(dout.clone()), nan(), words()],
+            n as u64,
+        );
+        check(&format!("gelu backward n={n}"), &got[0], &expected, 1);
+
+        r::residual_forward(&mut expected, &wide(&x), &wide(&y));
+        let got = run(
+            &ctx,
+            kernels::residual_forward(),
+            vec![Arg::F32(x.clone()), Arg::F32(y.clone()), nan(), words()],
+            n as u64,
+        );
+        check(&format!("residual n={n}"), &got[0], &expected, 2);
+
+        lr::swiglu_forward(&mut expected, &wide(&x), &wide(&y));
+        let got = run(
+            &ctx,
+            llama::swiglu_forward(),
+            vec![Arg::F32(x.clone()), Arg::F32(y.clone()), nan(), words()],
+            n as u64,
+        );
+        check(&format!("swiglu n={n}"), &got[0], &expected, 1);
+
+        let (mut dgate, mut dup) = (vec![0.0; n], vec![0.0; n]);
+        lr::swiglu_backward(&mut dgate, &mut dup, &wide(&dout), &wide(&x), &wide(&y));
+        let got = run(
+            &ctx,
+            llama::swiglu_backward(),
+            vec![
+                Arg::F32(x.clone()),
+                Arg::F32(y.clone()),
+                Arg::F32(dout.clone()),
+                nan(),
+                nan(),
+                words(),
+            ],
+            n as u64,
+        );
+        check(&format!("swiglu dgate n={n}"), &got[0], &dgate, 1);
+        check(&format!("swiglu dup n={n}"), &got[1], &dup, 1);
+    }
+}
+
+#[test]
+fn adamw_is_exact_at_every_length() {
+    let ctx = common::device();
+    let hyper = AdamW {
+        lr: 1e-3,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.1,
+    };
+    let t = 2usize;
+    let words = vec![
+        (hyper.lr as f32).to_bits(),
+        (hyper.beta1 as f32).to_bits(),
+        (hyper.beta2 as f32).to_bits(),
+        (hyper.eps as f32).to_bits(),
+        (hyper.weight_decay as f32).to_bits(),
+        ((1.0 - hyper.beta1.powi(t as i32)) as f32).to_bits(),
+        ((1.0 - hyper.beta2.powi(t as i32)) as f32).to_bits(),
+        0,
+    ];
+    for n in LENGTHS {
+        let params = random(n, 11);
+        let grads = random(n, 12);
+        let m0: Vec<f32> = random(n, 13).iter().map(|x| 0.1 * x).collect();
+        let v0: Vec<f32> = random(n, 14).iter().map(|x| 0.01 * x.abs()).collect();
+        let (mut p, mut m, mut v) = (wide(&params), wide(&m0), wide(&v0));
+        r::adamw_update(&mut p, &wide(&grads), &mut m, &mut v, t, &hyper);
+        let got = run(
+            &ctx,
+            kernels::adamw(),
+            vec![
+                Arg::F32(params.clone()),
+                Arg::F32(grads),
+                Arg::F32(m0),
+                Arg::F32(v0),
+                Arg::Uniform(words.clone()),
+                Arg::Uniform(vec![n as u32]),
+            ],
+            n as u64,
+        );
+        check(&format!("adamw m n={n}"), &got[1], &m, 2);
+        check(&format!("adamw v n={n}"), &got[2], &v, 2);
+        // The parameter moves by about lr: its change is what carries the update, and values
+        // near 1 in f32 hold it to about 1e-7 (a wrong term would move it by ~1e-4 or more).
+        for (i, (&got, &start)) in got[0].iter().zip(&params).enumerate() {
+            let moved = got as f64 - start as f64;
+            let expected = p[i] - start as f64;
+            assert!(
+                (moved - expected).abs() < 1e-6,
+                "adamw step n={n} [{i}]: {moved} against {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn crossentropy_is_exact_for_rows_narrower_and_wider_than_its_workgroup() {
+    let ctx = common::device();
+    for v in [1usize, 3, 7, 8, 9, 17, 1000] {
+        let n = 5usize;
+        let logits: Vec<f32> = random(n * v, v as u64).iter().map(|x| 4.0 * x).collect();
+        let targets: Vec<u32> = (0..n).map(|i| ((i * 7 + 3) % v) as u32).collect();
+        let mut probs = vec![0.0; n * v];
+        r::softmax_forward(&mut probs, &wide(&logits), n, v);
+        let mut losses = vec![0.0; n];
+        r::crossentropy_forward(&mut losses, &probs, &targets, n, v);
+        let mut dlogits = vec![0.0; n * v];
+        let dlosses = vec![1.0 / n as f64; n];
+        r::crossentropy_softmax_backward(&mut dlogits, &dlosses, &probs, &targets, n, v);
+        let got = run(
+            &ctx,
+            kernels::crossentropy(),
+            vec![
+                Arg::F32(logits),
+                Arg::U32(targets),
+                Arg::F32(vec![f32::NAN; n]),
+                Arg::Uniform(vec![n as u32, v as u32, 0, (1.0 / n as f32).to_bits()]),
+            ],
+            n as u64,
+        );
+        check(&format!("dlogits v={v}"), &got[0], &dlogits, v);
+        check(&format!("losses v={v}"), &got[1], &losses, v);
+    }
+}
