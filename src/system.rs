@@ -39,6 +39,36 @@ pub fn available_memory() -> Option<u64> {
     Some(system.available_memory()).filter(|&bytes| bytes > 0)
 }
 
+/// CPU seconds this process has spent so far, all its threads together (user and system);
+/// `None` where the OS does not say. On a CPU software adapter the kernels run on this
+/// process's threads, so the difference across a submission counts their work whatever else
+/// loads the host, where the wall clock also counts the share of the host the process got.
+#[cfg(unix)]
+pub fn process_cpu_s() -> Option<f64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage only writes a `rusage` through the pointer, which is valid for one.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: zero-initialised, then filled by a call that succeeded.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+pub fn process_cpu_s() -> Option<f64> {
+    None
+}
+
+/// The host's one-minute load average and its CPU count, where the OS reports a load average.
+pub fn load_average() -> Option<(f64, usize)> {
+    let one = System::load_average().one;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (one > 0.0).then_some((one, cpus))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +80,18 @@ mod tests {
         assert!(info.cpu_cores >= 1);
         // Every OS this crate builds for reports its memory.
         assert!(available_memory().is_some_and(|b| b > 0));
+    }
+
+    #[test]
+    fn the_process_cpu_time_counts_work_done() {
+        let Some(before) = process_cpu_s() else {
+            return;
+        };
+        let mut x = 0u64;
+        while process_cpu_s().unwrap() - before < 0.02 {
+            x = x.wrapping_add(std::hint::black_box(1));
+        }
+        assert!(x > 0);
     }
 
     #[test]

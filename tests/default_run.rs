@@ -3,8 +3,13 @@
 mod common;
 use common::flopcost;
 
+/// The runs held to a budget go one at a time: each would load the CPU adapter the other is
+/// timed on.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("flopcost-default-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pattern = dir.join("run-%t.json");
@@ -95,6 +100,7 @@ const BUDGET_MARGIN_S: f64 = 15.0;
 
 #[test]
 fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_from_it() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // The default budget: what a CI machine can afford once, and what users get.
     let budget = 60.0;
     let icd = lavapipe_icd();
@@ -167,6 +173,73 @@ fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_
             }
         }
     }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Seconds past a small `--budget` the whole run may take: every phase starts its first unit
+/// whatever is left (the f32 FMA and copy probes, one kernel), and a unit started on what the
+/// last one took may take longer; on a 2-core host at load 12 each took at most 3 s.
+const SMALL_BUDGET_MARGIN_S: f64 = 10.0;
+
+#[test]
+fn on_lavapipe_a_small_budget_bounds_the_whole_run_compiling_included_and_says_what_it_skipped() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let budget = 10.0;
+    let icd = lavapipe_icd();
+    let dir = std::env::temp_dir().join(format!("flopcost-small-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("run.json");
+    let started = std::time::Instant::now();
+    let out = flopcost()
+        .env("VK_DRIVER_FILES", &icd)
+        .env("VK_ICD_FILENAMES", &icd)
+        .args([
+            "--backend",
+            "vulkan",
+            "--budget",
+            &budget.to_string(),
+            "--save",
+        ])
+        .arg(&saved)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let elapsed = started.elapsed().as_secs_f64();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let story = flopcost::model::load_report(&saved)
+        .unwrap()
+        .story
+        .expect("the saved document holds the story");
+    eprintln!(
+        "{budget} s budget: the process took {elapsed:.1} s, the story says {:.1} s; skipped: \
+         {:?}; training: {:?}",
+        story.elapsed_s, story.skipped, story.training_skipped
+    );
+    assert!(
+        elapsed <= budget + SMALL_BUDGET_MARGIN_S,
+        "the whole run took {elapsed:.1} s of a {budget} s budget (+{SMALL_BUDGET_MARGIN_S} s \
+         margin)\n{text}"
+    );
+    // What did not fit is said, a line each, never left out silently.
+    assert!(
+        !story.skipped.is_empty() || story.training_skipped.is_some(),
+        "nothing was skipped in a {budget} s budget on lavapipe:\n{text}"
+    );
+    for line in &story.skipped {
+        assert!(
+            text.contains(&format!(
+                "skipped to stay within the {budget} s budget: {line}"
+            )),
+            "{line:?} is not said in:\n{text}"
+        );
+    }
+    // The story still stands on what was measured.
+    assert!(
+        text.contains("peak, fma-f32") && text.contains("bandwidth, copy"),
+        "{text}"
+    );
+    assert!(!story.precisions.is_empty(), "{text}");
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -221,6 +221,7 @@ fn measure(session: &Session, args: &DefaultRunCommand, shared: &Context) -> Res
         catalog_paths,
         training,
         training_skipped,
+        skipped: measured.skipped,
     });
     Ok(report)
 }

@@ -24,6 +24,10 @@ pub enum TimingSource {
     GpuTimestamp,
     #[serde(rename = "wall-clock")]
     WallClock,
+    /// The CPU time the process spent across a submission, all its threads together: the
+    /// work of a CPU software adapter, whatever else loads the host.
+    #[serde(rename = "process-cpu-time")]
+    ProcessCpu,
 }
 
 impl TimingSource {
@@ -31,6 +35,7 @@ impl TimingSource {
         match self {
             TimingSource::GpuTimestamp => "gpu-timestamp",
             TimingSource::WallClock => "wall-clock",
+            TimingSource::ProcessCpu => "process-cpu-time",
         }
     }
 }

@@ -61,6 +61,6 @@ pub use train::{
     OptimizerSettings, ProductTime, StepRecord, StepTimes, TrainReport, TRAIN_KIND,
     TRAIN_SCHEMA_VERSION,
 };
-pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction};
+pub use train_prediction::{ClassPrediction, IsolatedProduct, StepPrediction, WallClockCheck};
 pub use tune::{FamilyTuning, TuneReport, TuningPolicy};
 pub use write::{save_json, write_new, write_output, OutputError};

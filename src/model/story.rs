@@ -32,6 +32,10 @@ pub struct RunStory {
     /// run): the clusters are then priced at each run's own calibrated utilisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_skipped: Option<String>,
+    /// What the matmul part left out to stay within the budget (searches not started,
+    /// kernels not timed), a line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// What the default run's training step measured, and the reported clusters priced from it:

@@ -37,6 +37,26 @@ pub struct StepPrediction {
     pub agreement: f64,
     /// How the breakdown's measured class times were taken, and what that adds to them.
     pub class_conditions: String,
+    /// The gradient zeroing timed alone in the prediction's clock, one submission's overhead
+    /// taken out (older reports put its bytes at the copy bandwidth instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zeroing_s: Option<f64>,
+    /// Where the prediction's clock is not the wall clock: the same rounds by the wall clock,
+    /// shown beside (on a loaded host it counts the load as much as the work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_clock: Option<WallClockCheck>,
+    /// The host's load while the rounds ran, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_load: Option<String>,
+}
+
+/// The premise check's whole step by the wall clock, from the same rounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WallClockCheck {
+    pub predicted_step_s: f64,
+    pub measured_step_s: f64,
+    /// predicted / measured − 1.
+    pub step_gap: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

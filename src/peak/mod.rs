@@ -11,6 +11,8 @@ pub use cache::{load_cached_peak, save_cached_peak};
 pub use fma::{probe_fma, FMA_CONFIGS};
 pub use recheck::{recheck_fma, RECHECK_PLAN};
 
+use std::time::Instant;
+
 use crate::bench::{Summary, Timed};
 use crate::gpu::GpuContext;
 use crate::model::{
@@ -26,12 +28,39 @@ pub fn measure_peaks(
     progress: &Progress,
     layouts: FmaLayouts,
 ) -> PeakReport {
+    measure_peaks_until(ctx, plan, progress, layouts, None).0
+}
+
+/// `measure_peaks`, but the f16 FMA probe and the read-reduce bandwidth probe are left out
+/// when, by what the f32 FMA probe and the copy probe measurably took all told (compiling and
+/// screening layouts included), they would end after `deadline`; one line says what was.
+pub fn measure_peaks_until(
+    ctx: &GpuContext,
+    plan: &RunPlan,
+    progress: &Progress,
+    layouts: FmaLayouts,
+    deadline: Option<Instant>,
+) -> (PeakReport, Vec<String>) {
     let cached = match layouts {
         FmaLayouts::ReuseCached => load_cached_peak(&ctx.description),
         FmaLayouts::Screen => None,
     };
+    let mut skipped = Vec::new();
+    // Whether a probe like the last one, which took `last_s`, still ends before the deadline.
+    let fits = |last_s: f64| {
+        deadline.is_none_or(|d| last_s <= d.saturating_duration_since(Instant::now()).as_secs_f64())
+    };
     let mut probes = Vec::new();
+    let mut last_s = 0.0;
     for dtype in [Dtype::F32, Dtype::F16] {
+        if dtype == Dtype::F16 && !fits(last_s) {
+            skipped.push(format!(
+                "the f16 FMA probe (the probes' share of the budget would be overrun: the f32 \
+                 one took {last_s:.1} s with its compiling)"
+            ));
+            continue;
+        }
+        let started = Instant::now();
         let layout = cached.as_ref().and_then(|c| c.fma_config(dtype));
         progress.step(&format!(
             "peak: fma {}{}",
@@ -43,19 +72,30 @@ pub fn measure_peaks(
             }
         ));
         probes.push(probe_fma(ctx, dtype, plan, layout));
+        last_s = started.elapsed().as_secs_f64();
     }
     for probe in [BandwidthProbe::Copy, BandwidthProbe::Reduce] {
+        if probe == BandwidthProbe::Reduce && !fits(last_s) {
+            skipped.push(format!(
+                "the read-reduce bandwidth probe (the probes' share of the budget would be \
+                 overrun: the copy probe took {last_s:.1} s with its compiling)"
+            ));
+            continue;
+        }
+        let started = Instant::now();
         progress.step(&format!("peak: bandwidth {}", probe.name()));
         probes.push(probe_bandwidth(ctx, probe, plan));
+        last_s = started.elapsed().as_secs_f64();
     }
-    PeakReport {
+    let report = PeakReport {
         schema_version: PEAK_SCHEMA_VERSION,
         flopcost_version: env!("CARGO_PKG_VERSION").to_string(),
         software_adapter: ctx.description.is_software(),
         adapter: ctx.description.clone(),
         system: SystemInfo::collect(),
         probes,
-    }
+    };
+    (report, skipped)
 }
 
 /// A probe that passed its check, with its rate from the fastest run of `timed` (other load

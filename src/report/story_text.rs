@@ -84,6 +84,13 @@ pub fn render(report: &BenchReport, reason: &str, calibration: &Calibration) -> 
         out.push_str(&format!("  note: {note}\n"));
     }
 
+    for line in &story.skipped {
+        out.push_str(&format!(
+            "  skipped to stay within the {} s budget: {line}\n",
+            story.budget_s
+        ));
+    }
+
     // The step comes first: the clusters below are priced from it.
     match (&story.training, &story.training_skipped) {
         (Some(t), _) => {
@@ -296,6 +303,7 @@ mod tests {
             catalog_paths: for_story(&calibration, a100, 19.0, "f32", "kernel tiled"),
             training: None,
             training_skipped: None,
+            skipped: Vec::new(),
         });
         let text = render(&report, "test", &calibration);
         assert!(

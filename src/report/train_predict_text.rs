@@ -25,10 +25,14 @@ pub fn render(p: &StepPrediction) -> String {
     let _ = writeln!(out, "  method: {}", p.method);
     let _ = writeln!(
         out,
-        "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, copy bandwidth {:.1} GB/s; \
-         {} distinct kernels timed alone",
+        "  measured once: {:.1} µs a dispatch, {:.1} µs a submission, {}copy bandwidth {:.1} \
+         GB/s (wall clock); {} distinct kernels timed alone",
         p.dispatch_overhead_s * 1e6,
         p.submission_overhead_s * 1e6,
+        p.zeroing_s.map_or(String::new(), |z| format!(
+            "{} the gradient zeroing alone, ",
+            ms(z)
+        )),
         p.copy_bandwidth_gbs,
         p.products.len()
     );
@@ -62,24 +66,39 @@ pub fn render(p: &StepPrediction) -> String {
     let _ = writeln!(
         out,
         "  predicted: isolated kernels (the basis); at bandwidth: a memory-bound class's bytes at \
-         the copy bandwidth; flushed: a product class alone with the caches flushed before each \
-         repeat; breakdown: the class in the profiled steps"
+         the copy bandwidth (wall clock); flushed: a product class alone with the caches flushed \
+         before each repeat; breakdown: the class in the profiled steps (as the breakdown says)"
     );
+    if let Some(load) = &p.host_load {
+        let _ = writeln!(out, "  host load: {load}");
+    }
     let verdict = if p.step_gap.abs() <= p.agreement {
         "within"
     } else {
         "NOT within"
     };
+    if let Some(w) = &p.wall_clock {
+        let _ = writeln!(
+            out,
+            "  by the wall clock, the same rounds: predicted {}, measured {}: {} (counts the \
+             host's load as well as the work; not the basis)",
+            ms(w.predicted_step_s),
+            ms(w.measured_step_s),
+            gap(Some(w.step_gap))
+        );
+    }
     let _ = writeln!(
         out,
-        "whole step: predicted {} (of which {} one submission and the gradient zeroing), \
+        "whole step ({}): predicted {} (of which {} one submission and the gradient zeroing), \
          measured {} ({}): {} — {verdict} ±{:.0}%",
+        p.timing.name(),
         ms(p.predicted_step_s),
         ms(p.fixed_s),
         ms(p.measured_step_s),
         match p.timed_steps_s {
             Some(t) => format!(
-                "median of whole steps timed in the same rounds; the timed steps' median was {}",
+                "median of whole steps timed in the same rounds; the timed steps' median, by \
+                 the wall clock, was {}",
                 ms(t)
             ),
             None => "median of the timed steps".into(),

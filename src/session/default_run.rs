@@ -1,6 +1,8 @@
 //! The default run's measuring: the ceilings, every family tuned and timed at a training-like
 //! shape, and the FMA probe re-checked against them, all within one time budget.
 
+use std::time::{Duration, Instant};
+
 use crate::bench::check_buffers_fit;
 use crate::error::FlopcostError;
 use crate::kernels::{families, KernelChoice};
@@ -22,6 +24,13 @@ const SOFTWARE_SHAPE: MatmulProblem = MatmulProblem {
     k: 256,
 };
 
+/// Share of the budget by which the probes are to end, their compiling included: a probe
+/// beyond the f32 FMA and copy ones is left out when it would end later.
+const PROBES_SHARE: f64 = 0.35;
+
+/// Share of the time the probes leave that tuning may spend: the rest is for the timed runs.
+const TUNING_OF_LEFT: f64 = 0.6;
+
 /// What the default run measured on one adapter.
 pub struct DefaultRunMeasurement {
     /// The benchmark, its `peak` the ceilings measured in this run (with the re-check's notes).
@@ -31,14 +40,22 @@ pub struct DefaultRunMeasurement {
     pub shape: String,
     /// Why the shape is not the GPU one, when it is not.
     pub shrunk: Option<String>,
+    /// What was left out to stay within the budget, a line each.
+    pub skipped: Vec<String>,
 }
 
 impl Session {
+    /// Everything within `budget_s`, counted from now: the tuning stops starting searches and
+    /// the timed runs stop starting kernels when, by what the last one measurably took
+    /// (compiling and validating included), the next would end past their share.
     pub fn default_run(&self, budget_s: f64) -> Result<DefaultRunMeasurement, FlopcostError> {
+        let deadline = Instant::now() + Duration::from_secs_f64(budget_s.max(0.0));
         let (problem, shrunk) = self.default_run_shape()?;
 
-        // The budget: a tenth for the probes, half for tuning what the cache lacks, the rest
-        // for the timed runs of each family.
+        // The budget: the probes' timed runs a tenth of it, the probes ending by
+        // `PROBES_SHARE` of it with their compiling; tuning what the cache lacks up to 40% of
+        // it, within `TUNING_OF_LEFT` of what the probes left; the timed runs of each family
+        // until the end of it.
         let family_count = families().len() as f64;
         let probe_plan = RunPlan {
             warmup: 1,
@@ -46,10 +63,31 @@ impl Session {
             min_time: (budget_s * 0.1 / 4.0).min(1.0),
             ..RunPlan::default()
         };
-        let mut peak = self.peaks(&probe_plan, FmaLayouts::ReuseCached);
+        let probes_deadline =
+            Instant::now() + Duration::from_secs_f64(budget_s.max(0.0) * PROBES_SHARE);
+        let (mut peak, mut skipped) =
+            self.peaks_until(&probe_plan, FmaLayouts::ReuseCached, probes_deadline);
+        let all_probes = skipped.is_empty();
+        // The probes' compiling is not bounded by their timed runs: tuning gets its share of
+        // what they measurably left, and nothing once the budget is spent.
+        let left_s = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        let tuning_s = (budget_s * 0.4).min(left_s * TUNING_OF_LEFT);
+        if tuning_s <= 0.0 && budget_s > 0.0 {
+            skipped.push(format!(
+                "tuning (each family ran its default configuration): the probes left {left_s:.1} \
+                 s of the {budget_s:.0} s the kernels may take"
+            ));
+        }
+        // The naive kernel, the slowest by design and never the fastest, goes last: it is the
+        // first left out when the budget runs short.
+        let (naive, mut ordered): (Vec<_>, Vec<_>) =
+            families().into_iter().partition(|f| f.name == "naive");
+        ordered.extend(naive);
         let request = BenchRequest {
             problem,
-            kernels: KernelChoice::Tuned(families()),
+            kernels: KernelChoice::Tuned(ordered),
             seed: None,
             plan: RunPlan {
                 min_time: (budget_s * 0.25 / family_count).min(2.0),
@@ -57,14 +95,34 @@ impl Session {
                 ..RunPlan::default()
             },
             tuning: TuningPolicy {
-                budget_s: budget_s * 0.4,
+                budget_s: tuning_s.max(0.0),
                 force: false,
             },
         };
-        let mut report = self.bench(&request)?;
+        let (mut report, not_timed) = self.bench_until(&request, Some(deadline))?;
+        let untuned: Vec<&str> = report
+            .results
+            .iter()
+            .filter(|r| {
+                r.tuning
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("default (not tuned:"))
+            })
+            .map(|r| r.kernel.as_str())
+            .collect();
+        if !untuned.is_empty() {
+            skipped.push(format!(
+                "not tuned (their default configuration ran): {}, the {:.0} s tuning share of \
+                 the budget being spent",
+                untuned.join(", "),
+                request.tuning.budget_s
+            ));
+        }
+        skipped.extend(not_timed);
         let notes = self.recheck_fma(&mut peak, &report.results);
-        // For bench and sweep, and so that the next run reuses the FMA layouts screened now.
-        if let Err(e) = self.cache_peak(&peak) {
+        // For bench and sweep, and so that the next run reuses the FMA layouts screened now;
+        // never a report with probes left out over one that may hold them all.
+        if let Err(e) = all_probes.then(|| self.cache_peak(&peak)).transpose() {
             self.progress
                 .notice(&format!("the measured peak was not cached: {e:#}"));
         }
@@ -76,6 +134,7 @@ impl Session {
             peak,
             shape: shape_words(&problem),
             shrunk,
+            skipped,
         })
     }
 

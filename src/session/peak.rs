@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use crate::model::{BenchResult, FmaLayouts, PeakReport, RunPlan};
-use crate::peak::{measure_peaks, recheck_fma, save_cached_peak};
+use std::time::Instant;
+
+use crate::peak::{measure_peaks, measure_peaks_until, recheck_fma, save_cached_peak};
 
 use super::Session;
 
@@ -12,6 +14,17 @@ impl Session {
     /// from the cache.
     pub fn peaks(&self, plan: &RunPlan, layouts: FmaLayouts) -> PeakReport {
         measure_peaks(&self.ctx, plan, &self.progress, layouts)
+    }
+
+    /// `peaks`, leaving out the probes that would end after `deadline` (see
+    /// `peak::measure_peaks_until`), a line each.
+    pub fn peaks_until(
+        &self,
+        plan: &RunPlan,
+        layouts: FmaLayouts,
+        deadline: Instant,
+    ) -> (PeakReport, Vec<String>) {
+        measure_peaks_until(&self.ctx, plan, &self.progress, layouts, Some(deadline))
     }
 
     /// Measures again each FMA probe that a result outran (see `peak::recheck`); one note per

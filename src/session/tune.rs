@@ -47,6 +47,9 @@ impl Session {
                         row.gflops = Some(gflops);
                         row.config = Some(choice.kernel.config);
                     }
+                    HowChosen::Default if request.policy.budget_s > 0.0 => {
+                        row.outcome = "not tuned (the budget was spent)".into()
+                    }
                     HowChosen::Default => row.outcome = "not tuned (no budget)".into(),
                     HowChosen::TunedNow(outcome) | HowChosen::SearchFailed(outcome) => {
                         row.tried = outcome.tried;

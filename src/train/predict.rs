@@ -2,31 +2,38 @@
 //! measured on its own after the timed steps. Every distinct kernel of the step (matmuls at
 //! their own shape and transposed-operand layout, the texture path's packing, attention's
 //! products, and every memory-bound kernel at its own shape) is timed alone in a pass of
-//! back-to-back repeats; products are timed again with a cache flush before each repeat, and
-//! memory-bound kernels are set beside their bytes at the copy probe's bandwidth, so the gap
-//! to a stream is measured, not assumed; an empty kernel, dispatched few and many times in one
-//! submission, gives the per-dispatch and per-submission overheads. The arithmetic is in
-//! `prediction.rs`.
+//! back-to-back repeats, and the gradient zeroing alone; products are timed again with a cache
+//! flush before each repeat, and memory-bound kernels are set beside their bytes at the copy
+//! probe's bandwidth, so the gap to a stream is measured, not assumed; an empty kernel,
+//! dispatched few and many times in one submission, gives the per-dispatch and per-submission
+//! overheads. The arithmetic is in `prediction.rs`.
 //!
-//! The isolated timings are taken in rounds, and each round also times one whole step and each
-//! class's dispatches submitted on their own: the prediction is set beside a step measured
-//! under the same load as what it was predicted from (the host of a software adapter is shared
-//! with everything else on it, and its load moves between the timed steps and the check).
+//! The isolated timings are taken in rounds, and each round times one whole step just before
+//! its kernels and one just after: the prediction is set beside steps measured under the same
+//! load as what it was predicted from.
+//!
+//! The clock. On a GPU, the wall clock. On a CPU software adapter the kernels run on this
+//! process's threads, and on a shared host the wall clock also counts how much of the host the
+//! process got, which moves by 2x within a minute on a loaded one (SwiftShader's tiny step took
+//! 2.9 to 5.8 s by the wall clock in one run, 1.7 to 2.2 s of CPU time); the process's CPU time
+//! counts the work. There, every figure of the prediction, overheads included, is taken in CPU
+//! time, and the same rounds by the wall clock are shown beside.
 //!
 //! Runs after the measured steps: the kernels are repeated on the step's own buffers, which
 //! leaves them holding values no training step would, so nothing of the run may follow.
 
 use std::time::{Duration, Instant};
 
-use crate::bench::{submit_and_wait, Dispatch, Summary};
+use crate::bench::{Dispatch, Summary};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::model::{
     ClassPrediction, IsolatedProduct, ResultStatus, RunPlan, StepPrediction, TimingSource,
-    TrainReport,
+    TrainReport, WallClockCheck,
 };
 use crate::peak::{probe_bandwidth, BandwidthProbe};
 use crate::progress::Progress;
+use crate::system::{load_average, process_cpu_s};
 
 use super::kernels::KernelClass;
 use super::prediction::{self, ClassWork, Overheads};
@@ -42,6 +49,33 @@ const MAX_REPEATS: u32 = 256;
 const MANY_DISPATCHES: u32 = 2000;
 const TIMEOUT: Duration = Duration::from_secs(120);
 
+/// One timed submission: its wall time and the CPU time this process spent meanwhile.
+#[derive(Debug, Clone, Copy)]
+struct Took {
+    wall_s: f64,
+    cpu_s: Option<f64>,
+}
+
+impl Took {
+    fn on(self, clock: TimingSource) -> f64 {
+        match clock {
+            TimingSource::ProcessCpu => self.cpu_s.unwrap_or(self.wall_s),
+            _ => self.wall_s,
+        }
+    }
+}
+
+/// Submits `encoder` and waits for it: the wall time and process CPU time in between.
+fn timed_submit(ctx: &GpuContext, encoder: wgpu::CommandEncoder) -> Result<Took, FlopcostError> {
+    let cpu = process_cpu_s();
+    let start = Instant::now();
+    let submission = ctx.queue.submit([encoder.finish()]);
+    ctx.wait(submission, TIMEOUT)?;
+    let wall_s = start.elapsed().as_secs_f64();
+    let cpu_s = cpu.zip(process_cpu_s()).map(|(a, b)| (b - a).max(0.0));
+    Ok(Took { wall_s, cpu_s })
+}
+
 /// Measures what the prediction needs and sets it beside the step measured alongside.
 pub fn predict(
     ctx: &GpuContext,
@@ -50,12 +84,22 @@ pub fn predict(
     progress: &Progress,
 ) -> Result<StepPrediction, FlopcostError> {
     progress.step("premise check: timing the step's overheads, bandwidth and kernels alone");
-    let (dispatch_s, submission_s) = overheads(ctx)?;
+    let clock = if ctx.description.is_software() && process_cpu_s().is_some() {
+        TimingSource::ProcessCpu
+    } else {
+        TimingSource::WallClock
+    };
+    let load_before = load_average();
+    let (few, many) = overhead_samples(ctx)?;
     let bandwidth_gbs = copy_bandwidth(ctx)?;
-    let o = Overheads {
-        dispatch_s,
-        submission_s,
-        bandwidth_bytes_per_s: bandwidth_gbs * 1e9,
+    let overheads_on = |c: TimingSource| {
+        let (dispatch_s, submission_s) =
+            prediction::overheads_from(1, median_on(&few, c), MANY_DISPATCHES, median_on(&many, c));
+        Overheads {
+            dispatch_s,
+            submission_s,
+            bandwidth_bytes_per_s: bandwidth_gbs * 1e9,
+        }
     };
     let ops: Vec<&Op> = step
         .forward_backward
@@ -63,50 +107,33 @@ pub fn predict(
         .chain(step.update.iter())
         .collect();
     let flush = cache_flush(ctx, step.plan.device_bytes())?;
-    let timed = time_rounds(ctx, step, &ops, &flush, submission_s)?;
-    let sum_of = |class: KernelClass, pick: fn(&Timed) -> Option<f64>| -> Option<f64> {
-        ops.iter()
-            .filter(|op| op.class == class)
-            .map(|op| {
-                timed
-                    .kernels
-                    .iter()
-                    .find(|t| t.op.same_work(op))
-                    .and_then(pick)
-            })
-            .sum()
-    };
-    let work: Vec<ClassWork> = KernelClass::ALL
+    let rounds = time_rounds(
+        ctx,
+        step,
+        &ops,
+        &flush,
+        overheads_on(TimingSource::WallClock),
+    )?;
+    let load = host_load(load_before, load_average(), &rounds.step_samples);
+
+    let o = overheads_on(clock);
+    let basis = evaluate(&rounds, &ops, clock, &o);
+    let wall_o = overheads_on(TimingSource::WallClock);
+    let wall = evaluate(&rounds, &ops, TimingSource::WallClock, &wall_o);
+    let classes = basis
+        .work
         .iter()
-        .filter_map(|&class| {
-            let mine: Vec<&&Op> = ops.iter().filter(|op| op.class == class).collect();
-            if mine.is_empty() {
-                return None;
-            }
-            Some(ClassWork {
-                class,
-                dispatches: mine.len() as u32,
-                bytes: mine.iter().map(|op| op.bytes).sum(),
-                isolated_s: sum_of(class, |t| Some(t.warm_s)).unwrap_or(0.0),
-                flushed_s: sum_of(class, |t| t.flushed_s),
-            })
-        })
-        .collect();
-    let zeroed = step.zeroed_bytes() as f64;
-    let predicted_step_s = prediction::step_seconds(&work, zeroed, &o);
-    let measured_step_s = median(&timed.step_samples);
-    let classes = work
-        .iter()
-        .map(|w| {
-            // Each class was measured as one submission of its dispatches: so is its
-            // prediction.
-            let predicted_s = prediction::class_seconds(w) + submission_s;
-            let measured_s = timed
+        .zip(&wall.work)
+        .map(|(w, wall_w)| {
+            let measured_s = rounds
                 .class_samples
                 .iter()
                 .find(|c| c.0 == w.class)
-                .map(|c| median(&c.1))
+                .map(|c| median_on(&c.1, clock))
                 .filter(|s| *s > 0.0);
+            // Each class was measured as one submission of its dispatches: so is its
+            // prediction.
+            let predicted_s = prediction::class_seconds(w) + o.submission_s;
             let gap = measured_s.and_then(|m| prediction::relative_gap(predicted_s, m));
             ClassPrediction {
                 class: w.class.name().to_string(),
@@ -124,53 +151,70 @@ pub fn predict(
                 at_bandwidth_s: w
                     .class
                     .memory_bound()
-                    .then(|| prediction::at_bandwidth(w, &o)),
+                    .then(|| prediction::at_bandwidth(wall_w, &wall_o)),
                 flushed_s: w.flushed_s,
                 gap,
-                explanation: prediction::explain(w, gap, &o),
+                // What the kernel is bound by is read off the wall clock, the clock the
+                // bandwidth was measured in.
+                explanation: prediction::explain(wall_w, gap, &wall_o),
             }
         })
         .collect();
-    let product_records = timed
+    let product_records = rounds
         .kernels
         .iter()
-        .map(|t| IsolatedProduct {
+        .zip(&basis.kernel_s)
+        .map(|(t, (warm_s, flushed_s))| IsolatedProduct {
             kernel: t.op.kernel.to_string(),
             class: t.op.class.name().to_string(),
             groups: t.op.groups(),
             flops: t.op.flops,
             per_step: t.per_step,
-            seconds: t.warm_s,
-            samples_s: t.warm_samples.clone(),
-            flushed_s: t.flushed_s,
+            seconds: *warm_s,
+            samples_s: t
+                .warm
+                .iter()
+                .map(|s| warm_seconds(*s, t, clock, &o))
+                .collect(),
+            flushed_s: *flushed_s,
         })
         .collect();
+    let step_gap = prediction::relative_gap(basis.predicted_s, basis.measured_s);
+    let clock_words = match clock {
+        TimingSource::ProcessCpu => {
+            "this process's CPU time across each submission (all its threads: a CPU adapter's              work, whatever else loads the host; the wall clock is shown beside)"
+        }
+        _ => "the wall clock around each submission",
+    };
     Ok(StepPrediction {
         method: format!(
-            "each distinct kernel of the step dispatched alone in a pass of back-to-back repeats \
-             on the step's own buffers (one submission, wall clock, the submission's overhead \
-             taken out), products also with a {:.0} MB cache flush before each repeat (not \
-             used, shown); the step adds one submission and the gradient zeroing's bytes at the \
-             copy bandwidth; measured beside it, in each of {ROUNDS} rounds: one whole step and \
-             each class's dispatches submitted on their own",
+            "timed by {clock_words}: each distinct kernel of the step dispatched alone in a pass              of back-to-back repeats on the step's own buffers (one submission, its overhead              taken out), products also with a {:.0} MB cache flush before each repeat (not              used, shown); the step adds one submission and the gradient zeroing timed alone;              in each of {ROUNDS} rounds, one whole step timed just before the kernels and one              just after, then each class's dispatches submitted on their own; every figure the              median over the rounds",
             flush.bytes as f64 / 1e6
         ),
-        timing: TimingSource::WallClock,
-        dispatch_overhead_s: dispatch_s,
-        submission_overhead_s: submission_s,
+        timing: clock,
+        dispatch_overhead_s: o.dispatch_s,
+        submission_overhead_s: o.submission_s,
         copy_bandwidth_gbs: bandwidth_gbs,
         products: product_records,
         classes,
-        fixed_s: prediction::fixed_seconds(zeroed, &o),
-        predicted_step_s,
-        measured_step_s,
+        fixed_s: prediction::fixed_seconds(basis.zeroing_s, &o),
+        predicted_step_s: basis.predicted_s,
+        measured_step_s: basis.measured_s,
         timed_steps_s: Some(report.step_time.median_s),
         agreement: prediction::AGREEMENT,
-        step_gap: prediction::relative_gap(predicted_step_s, measured_step_s).unwrap_or(f64::NAN),
-        class_conditions: "each class's dispatches of one step submitted on their own and timed \
-                           by the wall clock in the prediction's rounds, so each class's \
-                           prediction includes one submission's overhead"
-            .into(),
+        step_gap: step_gap.unwrap_or(f64::NAN),
+        class_conditions: format!(
+            "each class's dispatches of one step submitted on their own, timed by {} in the              prediction's rounds, so each class's prediction includes one submission's overhead",
+            clock.name()
+        ),
+        zeroing_s: Some(basis.zeroing_s),
+        wall_clock: (clock != TimingSource::WallClock).then(|| WallClockCheck {
+            predicted_step_s: wall.predicted_s,
+            measured_step_s: wall.measured_s,
+            step_gap: prediction::relative_gap(wall.predicted_s, wall.measured_s)
+                .unwrap_or(f64::NAN),
+        }),
+        host_load: Some(load),
     })
 }
 
@@ -178,9 +222,106 @@ fn median(samples: &[f64]) -> f64 {
     Summary::of(samples).map_or(0.0, |s| s.median)
 }
 
-/// (per dispatch, per submission) seconds, from an empty kernel dispatched once and
-/// `MANY_DISPATCHES` times, each in one submission, alternated so drift touches both alike.
-fn overheads(ctx: &GpuContext) -> Result<(f64, f64), FlopcostError> {
+fn median_on(samples: &[Took], clock: TimingSource) -> f64 {
+    median(&samples.iter().map(|t| t.on(clock)).collect::<Vec<_>>())
+}
+
+/// One kernel's seconds a dispatch in one batch of warm repeats, the submission taken out.
+fn warm_seconds(batch: Took, t: &Timed, clock: TimingSource, o: &Overheads) -> f64 {
+    ((batch.on(clock) - o.submission_s) / t.repeats as f64).max(0.0)
+}
+
+/// The prediction and the measured step in one clock.
+struct Evaluation {
+    /// Per distinct kernel: (warm, flushed) seconds of one dispatch.
+    kernel_s: Vec<(f64, Option<f64>)>,
+    work: Vec<ClassWork>,
+    zeroing_s: f64,
+    predicted_s: f64,
+    measured_s: f64,
+}
+
+fn evaluate(rounds: &Rounds, ops: &[&Op], clock: TimingSource, o: &Overheads) -> Evaluation {
+    let kernel_s: Vec<(f64, Option<f64>)> = rounds
+        .kernels
+        .iter()
+        .map(|t| {
+            let warm: Vec<f64> = t
+                .warm
+                .iter()
+                .map(|s| warm_seconds(*s, t, clock, o))
+                .collect();
+            let flushed = t.flushed_repeats.map(|f| {
+                let per: Vec<f64> = t
+                    .flushed
+                    .iter()
+                    .map(|(pair, alone)| ((pair.on(clock) - alone.on(clock)) / f as f64).max(0.0))
+                    .collect();
+                median(&per)
+            });
+            (median(&warm), flushed)
+        })
+        .collect();
+    let of = |op: &Op| {
+        rounds
+            .kernels
+            .iter()
+            .position(|t| t.op.same_work(op))
+            .map(|i| kernel_s[i])
+    };
+    let work: Vec<ClassWork> = KernelClass::ALL
+        .iter()
+        .filter_map(|&class| {
+            let mine: Vec<&&Op> = ops.iter().filter(|op| op.class == class).collect();
+            if mine.is_empty() {
+                return None;
+            }
+            Some(ClassWork {
+                class,
+                dispatches: mine.len() as u32,
+                bytes: mine.iter().map(|op| op.bytes).sum(),
+                isolated_s: mine.iter().filter_map(|op| of(op)).map(|k| k.0).sum(),
+                flushed_s: mine.iter().map(|op| of(op).and_then(|k| k.1)).sum(),
+            })
+        })
+        .collect();
+    let zeroing_s = (median_on(&rounds.zeroing_samples, clock) - o.submission_s).max(0.0);
+    Evaluation {
+        predicted_s: prediction::step_seconds(&work, zeroing_s, o),
+        measured_s: median_on(&rounds.step_samples, clock),
+        kernel_s,
+        work,
+        zeroing_s,
+    }
+}
+
+/// The host's load in words: the load average before and after the rounds, and the share of
+/// the host's CPUs the process got during the whole steps (CPU time over wall time).
+fn host_load(before: Option<(f64, usize)>, after: Option<(f64, usize)>, steps: &[Took]) -> String {
+    let mut words = Vec::new();
+    if let (Some((b, cpus)), Some((a, _))) = (before, after) {
+        words.push(format!(
+            "load average {b:.1} before the rounds and {a:.1} after, on {cpus} CPUs"
+        ));
+    }
+    let wall: f64 = steps.iter().map(|t| t.wall_s).sum();
+    let cpu: Option<f64> = steps.iter().map(|t| t.cpu_s).sum();
+    if let Some(cpu) = cpu.filter(|_| wall > 0.0) {
+        words.push(format!(
+            "this process used {:.2} CPUs on average during the whole steps",
+            cpu / wall
+        ));
+    }
+    if words.is_empty() {
+        "not reported by this OS".into()
+    } else {
+        words.join("; ")
+    }
+}
+
+/// Samples of one submission holding one empty dispatch and of one holding `MANY_DISPATCHES`,
+/// alternated so drift touches both alike.
+fn overhead_samples(ctx: &GpuContext) -> Result<(Vec<Took>, Vec<Took>), FlopcostError> {
     let (pipeline, bind_group) = ctx.scoped(|| {
         let sink = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("dispatch overhead sink"),
@@ -197,24 +338,26 @@ fn overheads(ctx: &GpuContext) -> Result<(f64, f64), FlopcostError> {
         let bind_group = ctx.bind_group(&pipeline, &[(0, sink.as_entire_binding())]);
         (pipeline, bind_group)
     })?;
-    let batch = |n: u32| Dispatch {
-        pipeline: pipeline.clone(),
-        parts: (0..n).map(|_| (bind_group.clone(), (1, 1, 1))).collect(),
+    let run = |n: u32| -> Result<Took, FlopcostError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            for _ in 0..n {
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(1, 1, 1);
+            }
+        }
+        timed_submit(ctx, encoder)
     };
-    let (one, many) = (batch(1), batch(MANY_DISPATCHES));
-    submit_and_wait(ctx, &many, 1, None, TIMEOUT)?;
-    let mut few_s = Vec::new();
-    let mut many_s = Vec::new();
+    run(MANY_DISPATCHES)?;
+    let mut few = Vec::new();
+    let mut many = Vec::new();
     for _ in 0..ROUNDS {
-        few_s.push(submit_and_wait(ctx, &one, 1, None, TIMEOUT)?);
-        many_s.push(submit_and_wait(ctx, &many, 1, None, TIMEOUT)?);
+        few.push(run(1)?);
+        many.push(run(MANY_DISPATCHES)?);
     }
-    Ok(prediction::overheads_from(
-        1,
-        median(&few_s),
-        MANY_DISPATCHES,
-        median(&many_s),
-    ))
+    Ok((few, many))
 }
 
 /// The copy probe's bandwidth in GB/s, measured now (the peak command's probe and method).
@@ -280,13 +423,13 @@ fn cache_flush(ctx: &GpuContext, step_bytes: u64) -> Result<Flush, FlopcostError
 }
 
 /// One submission of `repeats` passes' worth of work in one pass: each repeat the flush (when
-/// given) then `work` (when given), as the step records its dispatches; its wall time.
+/// given) then `work` (when given), as the step records its dispatches.
 fn run_alone(
     ctx: &GpuContext,
     work: Option<&Dispatch>,
     flush: Option<&Flush>,
     repeats: u32,
-) -> Result<f64, FlopcostError> {
+) -> Result<Took, FlopcostError> {
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -305,10 +448,7 @@ fn run_alone(
             }
         }
     }
-    let start = Instant::now();
-    let submission = ctx.queue.submit([encoder.finish()]);
-    ctx.wait(submission, TIMEOUT)?;
-    Ok(start.elapsed().as_secs_f64())
+    timed_submit(ctx, encoder)
 }
 
 /// One distinct kernel of the step (same pipeline, grid and work), timed alone.
@@ -316,129 +456,123 @@ struct Timed<'a> {
     op: &'a Op,
     /// Dispatches of this work in one step.
     per_step: u32,
-    /// Seconds of one dispatch among back-to-back repeats on the same buffers.
-    warm_s: f64,
-    warm_samples: Vec<f64>,
-    /// Products only: seconds of one dispatch when each repeat follows the cache flush, the
-    /// flush's own time, timed alone in the same round, taken out.
-    flushed_s: Option<f64>,
+    /// Dispatches in one batch of warm repeats.
+    repeats: u32,
+    /// One batch of back-to-back repeats on the same buffers a round.
+    warm: Vec<Took>,
+    /// Products only: repeats of (flush, kernel) in one submission.
+    flushed_repeats: Option<u32>,
+    /// Products only, a round each: (flush and kernel repeated, the flush alone repeated).
+    flushed: Vec<(Took, Took)>,
 }
 
-/// What the rounds measured: every distinct kernel alone, and beside them the whole step and
-/// each class's dispatches on their own.
+/// What the rounds measured: every distinct kernel alone, the gradient zeroing alone, and
+/// beside them the whole step and each class's dispatches on their own.
 struct Rounds<'a> {
     kernels: Vec<Timed<'a>>,
-    step_samples: Vec<f64>,
-    class_samples: Vec<(KernelClass, Vec<f64>)>,
-}
-
-/// How one distinct kernel is timed: its batch of warm repeats, and for products the number of
-/// flushed repeats.
-struct KernelPlan<'a> {
-    op: &'a Op,
-    per_step: u32,
-    single: Dispatch,
-    batch: Dispatch,
-    repeats: u32,
-    flushed_repeats: Option<u32>,
+    zeroing_samples: Vec<Took>,
+    step_samples: Vec<Took>,
+    class_samples: Vec<(KernelClass, Vec<Took>)>,
 }
 
 /// Times every distinct kernel of `ops` alone, and beside them whole steps and each class's
 /// dispatches, in `ROUNDS` rounds over all of them in turn, so a change in the machine's load
-/// touches the prediction and the measurement alike.
+/// touches the prediction and the measurement alike. `o` (wall clock) sizes the batches.
 fn time_rounds<'a>(
     ctx: &GpuContext,
     step: &GpuStep,
     ops: &[&'a Op],
     flush: &Flush,
-    submission_s: f64,
+    o: Overheads,
 ) -> Result<Rounds<'a>, FlopcostError> {
-    let mut plans: Vec<KernelPlan<'a>> = Vec::new();
+    let mut kernels: Vec<Timed<'a>> = Vec::new();
+    let mut singles: Vec<Dispatch> = Vec::new();
+    let mut batches: Vec<Dispatch> = Vec::new();
     // The first runs compile and touch memory; the next size each kernel's batches.
     run_alone(ctx, None, Some(flush), 1)?;
-    let flush_s = (run_alone(ctx, None, Some(flush), 1)? - submission_s).max(1e-7);
+    let flush_s = (run_alone(ctx, None, Some(flush), 1)?.wall_s - o.submission_s).max(1e-7);
     for &op in ops {
-        if let Some(p) = plans.iter_mut().find(|p| p.op.same_work(op)) {
-            p.per_step += 1;
+        if let Some(t) = kernels.iter_mut().find(|t| t.op.same_work(op)) {
+            t.per_step += 1;
             continue;
         }
         let single = step.bench_dispatch(op, 1);
         run_alone(ctx, Some(&single), None, 1)?;
-        let work_s = (run_alone(ctx, Some(&single), None, 1)? - submission_s).max(1e-7);
+        let work_s = (run_alone(ctx, Some(&single), None, 1)?.wall_s - o.submission_s).max(1e-7);
         let repeats = ((BATCH_TARGET_S / work_s).ceil() as u32).clamp(2, MAX_REPEATS);
         let flushed_repeats = (!op.class.memory_bound())
             .then(|| ((BATCH_TARGET_S / (work_s + flush_s)).ceil() as u32).clamp(2, MAX_REPEATS));
-        plans.push(KernelPlan {
+        batches.push(step.bench_dispatch(op, repeats));
+        singles.push(single);
+        kernels.push(Timed {
             op,
             per_step: 1,
-            batch: step.bench_dispatch(op, repeats),
-            single,
             repeats,
+            warm: Vec::with_capacity(ROUNDS),
             flushed_repeats,
+            flushed: Vec::with_capacity(ROUNDS),
         });
     }
-    let mut warm = vec![Vec::with_capacity(ROUNDS); plans.len()];
-    let mut flushed = vec![Vec::with_capacity(ROUNDS); plans.len()];
-    let mut step_samples = Vec::with_capacity(ROUNDS);
-    let mut class_samples: Vec<(KernelClass, Vec<f64>)> = KernelClass::ALL
+    let mut zeroing_samples = Vec::with_capacity(ROUNDS);
+    let mut step_samples = Vec::with_capacity(2 * ROUNDS);
+    let mut class_samples: Vec<(KernelClass, Vec<Took>)> = KernelClass::ALL
         .iter()
         .filter(|&&c| ops.iter().any(|op| op.class == c))
         .map(|&c| (c, Vec::with_capacity(ROUNDS)))
         .collect();
     for _ in 0..ROUNDS {
+        // The kernels between two whole steps: what the prediction is made of, bracketed by
+        // what it is set beside.
+        step_samples.push(whole_step(ctx, step)?);
+        for (t, batch) in kernels.iter_mut().zip(&batches) {
+            t.warm.push(run_alone(ctx, Some(batch), None, 1)?);
+        }
+        zeroing_samples.push(zeroing_alone(ctx, step)?);
         step_samples.push(whole_step(ctx, step)?);
         for (class, samples) in class_samples.iter_mut() {
             samples.push(class_alone(ctx, step, ops, *class)?);
         }
-        for (i, p) in plans.iter().enumerate() {
-            let wall = run_alone(ctx, Some(&p.batch), None, 1)?;
-            warm[i].push(((wall - submission_s) / p.repeats as f64).max(0.0));
-            if let Some(f) = p.flushed_repeats {
-                let pair = run_alone(ctx, Some(&p.single), Some(flush), f)?;
+        for (t, single) in kernels.iter_mut().zip(&singles) {
+            if let Some(f) = t.flushed_repeats {
+                let pair = run_alone(ctx, Some(single), Some(flush), f)?;
                 let alone = run_alone(ctx, None, Some(flush), f)?;
-                flushed[i].push(((pair - alone) / f as f64).max(0.0));
+                t.flushed.push((pair, alone));
             }
         }
     }
-    let kernels = plans
-        .into_iter()
-        .zip(warm.into_iter().zip(flushed))
-        .map(|(p, (warm_samples, flushed_samples))| Timed {
-            op: p.op,
-            per_step: p.per_step,
-            warm_s: median(&warm_samples),
-            warm_samples,
-            flushed_s: p.flushed_repeats.map(|_| median(&flushed_samples)),
-        })
-        .collect();
     Ok(Rounds {
         kernels,
+        zeroing_samples,
         step_samples,
         class_samples,
     })
 }
 
 /// One whole step as the timed steps run it (zeroing, forward, backward, AdamW in one
-/// submission), its wall time. It keeps no loss: the run's history is already read.
-fn whole_step(ctx: &GpuContext, step: &GpuStep) -> Result<f64, FlopcostError> {
+/// submission). It keeps no loss: the run's history is already read.
+fn whole_step(ctx: &GpuContext, step: &GpuStep) -> Result<Took, FlopcostError> {
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     step.encode_zero_grads(&mut encoder);
     step.encode_ops(&mut encoder, &step.forward_backward, None);
     step.encode_ops(&mut encoder, &step.update, None);
-    let start = Instant::now();
-    let submission = ctx.queue.submit([encoder.finish()]);
-    ctx.wait(submission, TIMEOUT)?;
-    Ok(start.elapsed().as_secs_f64())
+    timed_submit(ctx, encoder)
+}
+
+/// The step's gradient zeroing alone, in one submission.
+fn zeroing_alone(ctx: &GpuContext, step: &GpuStep) -> Result<Took, FlopcostError> {
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    step.encode_zero_grads(&mut encoder);
+    timed_submit(ctx, encoder)
 }
 
 /// `class`'s dispatches of one step, in step order, in one pass of one submission (as the
-/// breakdown times a class by the wall clock), its wall time.
+/// breakdown times a class by the wall clock).
 fn class_alone(
     ctx: &GpuContext,
     step: &GpuStep,
     ops: &[&Op],
     class: KernelClass,
-) -> Result<f64, FlopcostError> {
+) -> Result<Took, FlopcostError> {
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
@@ -446,8 +580,5 @@ fn class_alone(
             step.dispatch_one(&mut pass, op);
         }
     }
-    let start = Instant::now();
-    let submission = ctx.queue.submit([encoder.finish()]);
-    ctx.wait(submission, TIMEOUT)?;
-    Ok(start.elapsed().as_secs_f64())
+    timed_submit(ctx, encoder)
 }

@@ -5,7 +5,9 @@
 //! The model is additive. Every kernel of the step (products and memory-bound kernels alike)
 //! costs what one dispatch of it took when timed alone at its own shape, in a pass of
 //! back-to-back repeats (one dispatch's overhead included). The step adds one submission and
-//! the gradient zeroing (bytes written at the copy bandwidth). Beside it, two figures that the
+//! the gradient zeroing, each timed alone. Every figure is in one clock: the wall clock, or on
+//! a CPU software adapter the process's CPU time (`predict.rs` says why). Beside it, two
+//! figures that the
 //! prediction does not use but that explain it: a memory-bound class's bytes at the copy
 //! bandwidth (what it would take were it bandwidth-bound), and a product's isolated time with
 //! the caches flushed before each repeat (what warm caches are worth).
@@ -47,14 +49,15 @@ pub fn at_bandwidth(work: &ClassWork, o: &Overheads) -> f64 {
     work.bytes / o.bandwidth_bytes_per_s + work.dispatches as f64 * o.dispatch_s
 }
 
-/// Seconds of the step outside its classes: one submission, and zeroing `zeroed_bytes`.
-pub fn fixed_seconds(zeroed_bytes: f64, o: &Overheads) -> f64 {
-    o.submission_s + zeroed_bytes / o.bandwidth_bytes_per_s
+/// Seconds of the step outside its classes: one submission, and the gradient zeroing as it
+/// took when timed alone (`zeroing_s`).
+pub fn fixed_seconds(zeroing_s: f64, o: &Overheads) -> f64 {
+    o.submission_s + zeroing_s
 }
 
 /// The whole step: every class, plus the fixed part.
-pub fn step_seconds(classes: &[ClassWork], zeroed_bytes: f64, o: &Overheads) -> f64 {
-    classes.iter().map(class_seconds).sum::<f64>() + fixed_seconds(zeroed_bytes, o)
+pub fn step_seconds(classes: &[ClassWork], zeroing_s: f64, o: &Overheads) -> f64 {
+    classes.iter().map(class_seconds).sum::<f64>() + fixed_seconds(zeroing_s, o)
 }
 
 /// How far a prediction may stray from the measurement and still count as agreeing (issue 19's
@@ -148,7 +151,7 @@ mod tests {
             work(KernelClass::MatmulForward, 1, 0.0, 0.5),
             work(KernelClass::Optimizer, 1, 1e10, 1.0),
         ];
-        let s = step_seconds(&classes, 1e9, &O);
+        let s = step_seconds(&classes, 0.1, &O);
         assert!((s - (0.5 + 1.0 + 1e-4 + 0.1)).abs() < 1e-12);
     }
 

@@ -112,6 +112,10 @@ impl Tuner {
             .collect();
         let mut searches_left = cached.iter().filter(|c| c.is_none()).count();
         let started = runner.elapsed_s();
+        // What the last search took, measured: a search that would end past the budget by
+        // that much is not started (compiling and validating are not bounded by a search's
+        // own share).
+        let mut last_search_s: Option<f64> = None;
         let mut choices = Vec::new();
         for (family, cached) in families.iter().zip(cached) {
             if interrupted() {
@@ -138,9 +142,28 @@ impl Tuner {
                 });
                 continue;
             }
-            let share = fair_share(policy.budget_s, runner.elapsed_s() - started, searches_left);
+            let spent = runner.elapsed_s() - started;
+            if let Some(last) = last_search_s.filter(|last| spent + last > policy.budget_s) {
+                searches_left -= 1;
+                if runner.check_fits(&default).is_ok() {
+                    default.tuning = Some(format!(
+                        "default (not tuned: {spent:.1} s of the {:.1} s tuning budget spent, \
+                         and the last search took {last:.1} s)",
+                        policy.budget_s
+                    ));
+                }
+                choices.push(FamilyChoice {
+                    family: family.name,
+                    kernel: default,
+                    how: HowChosen::Default,
+                });
+                continue;
+            }
+            let share = fair_share(policy.budget_s, spent, searches_left);
             searches_left -= 1;
+            let search_started = runner.elapsed_s();
             let outcome = tune_family(runner, family, share, progress);
+            last_search_s = Some(runner.elapsed_s() - search_started);
             for failure in &outcome.failed {
                 progress.notice(&format!("{} failed: {failure}", family.name));
             }
