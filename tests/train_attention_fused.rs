@@ -7,6 +7,8 @@
 use std::time::Duration;
 
 mod common;
+
+use common::kernel_check::{wide, check};
 use common::relative;
 
 use flopcost::gpu::GpuContext;
@@ -32,15 +34,6 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 fn random(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = SplitMix64::new(seed);
     (0..n).map(|_| rng.nonzero()).collect()
-}
-
-fn wide(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-
-fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    let c = compare(name, got, expected, terms);
-    assert!(c.passed, "{c:?}");
 }
 
 /// Forward and backward at (b, t, c, nh), against the reference.

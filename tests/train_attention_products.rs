@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::kernel_check::{wide, check};
+
 use flopcost::model::SplitMix64;
 use flopcost::train::attention_products::{backward, forward, AttentionShape, Dispatch};
 use flopcost::train::check::compare;
@@ -17,15 +19,6 @@ use flopcost::train::llama::reference as r;
 fn random(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = SplitMix64::new(seed);
     (0..n).map(|_| rng.nonzero()).collect()
-}
-
-fn wide(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-
-fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    let c = compare(name, got, expected, terms);
-    assert!(c.passed, "{c:?}");
 }
 
 /// Runs `dispatches` in order on `buffers` (their pass's list), each read-write binding's

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::kernel_check::{random, wide, check, run};
+
 use flopcost::gpu::GpuContext;
 use flopcost::train::check::compare;
 use flopcost::train::kernels::{self, llama, TrainKernel};
@@ -16,39 +18,6 @@ use flopcost::train::AdamW;
 
 /// Lengths around every edge: below one vec4, one past it, one past a workgroup.
 const LENGTHS: [usize; 6] = [1, 2, 3, 5, 1023, 1029];
-
-/// Uniform in [-1, 1), never zero, from a seeded xorshift.
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let x = 2.0 * ((state >> 40) as f32 / (1u64 << 24) as f32) - 1.0;
-            if x == 0.0 {
-                0.5
-            } else {
-                x
-            }
-        })
-        .collect()
-}
-
-fn wide(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-
-fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    assert_eq!(got.len(), expected.len(), "{name}");
-    let c = compare(name, got, expected, terms);
-    assert!(c.passed, "{c:?}");
-}
-
-fn run(ctx: &GpuContext, kernel: TrainKernel, args: Vec<Arg>, items: u64) -> Vec<Vec<f32>> {
-    let groups = kernel.grid.for_items(items);
-    run_once(ctx, kernel, &args, groups).expect("the kernel ran")
-}
 
 #[test]
 fn element_wise_kernels_are_exact_at_every_length() {

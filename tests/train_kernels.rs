@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::kernel_check::{random, wide, check, run};
+
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::model::MatmulProblem;
@@ -19,46 +21,11 @@ fn context() -> GpuContext {
     common::device()
 }
 
-/// Uniform in [-1, 1), never exactly zero, from a seeded SplitMix64.
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            let u = (z >> 40) as f32 / (1u64 << 24) as f32;
-            let x = 2.0 * u - 1.0;
-            if x == 0.0 {
-                0.5
-            } else {
-                x
-            }
-        })
-        .collect()
-}
-
 fn tokens(n: usize, v: usize, seed: u64) -> Vec<u32> {
     random(n, seed)
         .iter()
         .map(|x| (((x + 1.0) * 0.5 * v as f32) as usize).min(v - 1) as u32)
         .collect()
-}
-
-fn wide(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-
-fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    let c = compare(name, &got[..expected.len()], expected, terms);
-    assert!(c.passed, "{c:?}");
-}
-
-fn run(ctx: &GpuContext, kernel: TrainKernel, args: Vec<Arg>, items: u64) -> Vec<Vec<f32>> {
-    let groups = kernel.grid.for_items(items);
-    run_once(ctx, kernel, &args, groups).expect("the kernel ran")
 }
 
 fn gemm_words(m: u32, n: u32, k: u32, lda: u32, ldb: u32, ldc: u32, offs: [u32; 3]) -> Vec<u32> {
@@ -435,90 +402,6 @@ fn layernorm_matches_the_reference() {
     );
     check("layernorm dweight", &got[0], &dw, n);
     check("layernorm dbias", &got[1], &db, n);
-}
-
-#[test]
-fn attention_matches_the_reference_with_its_scores_split_by_sequence() {
-    let ctx = context();
-    let (b, t, c, nh) = (3usize, 7usize, 12usize, 3usize);
-    let hs = c / nh;
-    let qkv = random(b * t * 3 * c, 41);
-    let dout = random(b * t * c, 42);
-    let mut out = vec![0.0; b * t * c];
-    let mut preatt = vec![0.0; b * nh * t * t];
-    let mut att = vec![0.0; b * nh * t * t];
-    r::attention_forward(&mut out, &mut preatt, &mut att, &wide(&qkv), b, t, c, nh);
-    let mut dqkv = vec![0.0; b * t * 3 * c];
-    let mut dpreatt = vec![0.0; b * nh * t * t];
-    let mut datt = vec![0.0; b * nh * t * t];
-    r::attention_backward(
-        &mut dqkv,
-        &mut dpreatt,
-        &mut datt,
-        &wide(&dout),
-        &wide(&qkv),
-        &att,
-        b,
-        t,
-        c,
-        nh,
-    );
-
-    let scale = (1.0 / (hs as f32).sqrt()).to_bits();
-    let (tu, cu, nhu) = (t as u32, c as u32, nh as u32);
-    let per_seq = nh * t * t;
-    // Sequences 0..2 in one buffer, sequence 2 in another, as a large batch is split.
-    let mut got_out = vec![f32::NAN; b * t * c];
-    let mut got_att = Vec::new();
-    let mut got_dqkv = vec![f32::NAN; b * t * 3 * c];
-    for (b0, seqs) in [(0usize, 2usize), (2, 1)] {
-        let words = vec![seqs as u32, tu, cu, nhu, scale, b0 as u32, 0, 0];
-        let items = (seqs * nh * t) as u64;
-        let mut res = run(
-            &ctx,
-            kernels::attention_forward(),
-            vec![
-                Arg::F32(qkv.clone()),
-                Arg::F32(vec![f32::NAN; seqs * per_seq]),
-                Arg::F32(got_out),
-                Arg::Uniform(words.clone()),
-            ],
-            items,
-        );
-        got_out = res.remove(1);
-        let chunk_att = res.remove(0);
-        got_att.extend(chunk_att.iter().copied());
-        let dpre = run(
-            &ctx,
-            kernels::attention_backward_scores(),
-            vec![
-                Arg::F32(qkv.clone()),
-                Arg::F32(chunk_att.clone()),
-                Arg::F32(dout.clone()),
-                Arg::F32(vec![f32::NAN; seqs * per_seq]),
-                Arg::Uniform(words.clone()),
-            ],
-            items,
-        )
-        .remove(0);
-        got_dqkv = run(
-            &ctx,
-            kernels::attention_backward_qkv(),
-            vec![
-                Arg::F32(qkv.clone()),
-                Arg::F32(chunk_att),
-                Arg::F32(dout.clone()),
-                Arg::F32(dpre),
-                Arg::F32(got_dqkv),
-                Arg::Uniform(words),
-            ],
-            items,
-        )
-        .remove(0);
-    }
-    check("attention out", &got_out, &out, t * hs);
-    check("attention att", &got_att, &att, t * hs);
-    check("attention dqkv", &got_dqkv, &dqkv, t * t * hs);
 }
 
 #[test]

@@ -6,45 +6,13 @@
 
 mod common;
 
+use common::kernel_check::{random, wide, check, run};
+
 use flopcost::gpu::GpuContext;
 use flopcost::train::check::compare;
 use flopcost::train::kernels::{self, llama as k, TrainKernel};
 use flopcost::train::launch::{run_once, Arg};
 use flopcost::train::llama::reference as r;
-
-/// Uniform in [-1, 1), never exactly zero, from a seeded SplitMix64 (as train_kernels.rs).
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            let x = 2.0 * ((z >> 40) as f32 / (1u64 << 24) as f32) - 1.0;
-            if x == 0.0 {
-                0.5
-            } else {
-                x
-            }
-        })
-        .collect()
-}
-
-fn wide(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-
-fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    let c = compare(name, &got[..expected.len()], expected, terms);
-    assert!(c.passed, "{c:?}");
-}
-
-fn run(ctx: &GpuContext, kernel: TrainKernel, args: Vec<Arg>, items: u64) -> Vec<Vec<f32>> {
-    let groups = kernel.grid.for_items(items);
-    run_once(ctx, kernel, &args, groups).expect("the kernel ran")
-}
 
 #[test]
 fn rmsnorm_matches_the_reference() {
@@ -168,120 +136,6 @@ fn rope_matches_the_reference_on_the_query_and_key_heads_of_a_row() {
         assert!(!got_rest.is_empty());
         check(name, &got_front, expected, 16);
     }
-}
-
-#[test]
-fn grouped_query_attention_matches_the_reference() {
-    let ctx = common::device();
-    let (b, t, nh, kvh, hs) = (2usize, 7usize, 6usize, 2usize, 4usize);
-    let shape = r::AttentionShape {
-        b,
-        t,
-        heads: nh,
-        kv_heads: kvh,
-        head_size: hs,
-    };
-    let (c, kc) = (nh * hs, kvh * hs);
-    let stride = c + 2 * kc;
-    let rows = b * t;
-    let (q, kk, v) = (
-        random(rows * c, 21),
-        random(rows * kc, 22),
-        random(rows * kc, 23),
-    );
-    let dout = random(rows * c, 24);
-    let qkv: Vec<f32> = (0..rows)
-        .flat_map(|i| {
-            [
-                &q[i * c..(i + 1) * c],
-                &kk[i * kc..(i + 1) * kc],
-                &v[i * kc..(i + 1) * kc],
-            ]
-            .concat()
-        })
-        .collect();
-    let scores = shape.scores_len();
-    let (mut out, mut preatt, mut att) =
-        (vec![0.0; rows * c], vec![0.0; scores], vec![0.0; scores]);
-    let (qw, kw, vw) = (wide(&q), wide(&kk), wide(&v));
-    r::gqa_attention_forward(&mut out, &mut preatt, &mut att, &qw, &kw, &vw, shape);
-    let (mut dq, mut dk, mut dv) = (
-        vec![0.0; rows * c],
-        vec![0.0; rows * kc],
-        vec![0.0; rows * kc],
-    );
-    let (mut dpreatt, mut datt) = (vec![0.0; scores], vec![0.0; scores]);
-    r::gqa_attention_backward(
-        &mut dq,
-        &mut dk,
-        &mut dv,
-        &mut dpreatt,
-        &mut datt,
-        &wide(&dout),
-        &qw,
-        &kw,
-        &vw,
-        &att,
-        shape,
-    );
-    let dqkv: Vec<f64> = (0..rows)
-        .flat_map(|i| {
-            [
-                &dq[i * c..(i + 1) * c],
-                &dk[i * kc..(i + 1) * kc],
-                &dv[i * kc..(i + 1) * kc],
-            ]
-            .concat()
-        })
-        .collect();
-
-    let scale = (1.0 / (hs as f32).sqrt()).to_bits();
-    let words = vec![
-        b as u32, t as u32, c as u32, nh as u32, scale, 0, kvh as u32, 0,
-    ];
-    let items = (b * nh * t) as u64;
-    let mut res = run(
-        &ctx,
-        kernels::attention_forward(),
-        vec![
-            Arg::F32(qkv.clone()),
-            Arg::F32(vec![f32::NAN; scores]),
-            Arg::F32(vec![f32::NAN; rows * c]),
-            Arg::Uniform(words.clone()),
-        ],
-        items,
-    );
-    let (got_att, got_out) = (res.remove(0), res.remove(0));
-    check("gqa out", &got_out, &out, t * hs);
-    check("gqa att", &got_att, &att, t * hs);
-    let dpre = run(
-        &ctx,
-        kernels::attention_backward_scores(),
-        vec![
-            Arg::F32(qkv.clone()),
-            Arg::F32(got_att.clone()),
-            Arg::F32(dout.clone()),
-            Arg::F32(vec![f32::NAN; scores]),
-            Arg::Uniform(words.clone()),
-        ],
-        items,
-    )
-    .remove(0);
-    let got = run(
-        &ctx,
-        kernels::attention_backward_qkv(),
-        vec![
-            Arg::F32(qkv),
-            Arg::F32(got_att),
-            Arg::F32(dout),
-            Arg::F32(dpre),
-            Arg::F32(vec![f32::NAN; rows * stride]),
-            Arg::Uniform(words),
-        ],
-        items,
-    )
-    .remove(0);
-    check("gqa dqkv", &got, &dqkv, (nh / kvh) * t * t * hs);
 }
 
 #[test]

@@ -632,58 +632,6 @@ pub fn bias_backward() -> TrainKernel {
     )
 }
 
-/// The straightforward attention kernels, one invocation per (sequence, head, query) and a
-/// serial loop over the keys. The step no longer records them: its naive path runs the tiled
-/// products of `attention_products` (same buffers, about 3-5× faster on lavapipe); they stay
-/// as the per-row baseline that BENCHMARKS.md measures against.
-pub fn attention_forward() -> TrainKernel {
-    simple(
-        "attention-forward",
-        KernelClass::Attention,
-        shader!("attention_forward.wgsl"),
-        &[
-            ("qkv", Read),
-            ("att", ReadWrite),
-            ("out", ReadWrite),
-            ("params", Uniform),
-        ],
-        64,
-    )
-}
-
-pub fn attention_backward_scores() -> TrainKernel {
-    simple(
-        "attention-backward-scores",
-        KernelClass::Attention,
-        shader!("attention_backward_scores.wgsl"),
-        &[
-            ("qkv", Read),
-            ("att", Read),
-            ("dout", Read),
-            ("dpreatt", ReadWrite),
-            ("params", Uniform),
-        ],
-        64,
-    )
-}
-
-pub fn attention_backward_qkv() -> TrainKernel {
-    simple(
-        "attention-backward-qkv",
-        KernelClass::Attention,
-        shader!("attention_backward_qkv.wgsl"),
-        &[
-            ("qkv", Read),
-            ("att", Read),
-            ("dout", Read),
-            ("dpreatt", Read),
-            ("dqkv", ReadWrite),
-            ("params", Uniform),
-        ],
-        64,
-    )
-}
-
 pub fn gelu_forward() -> TrainKernel {
     simple(
         "gelu-forward",
@@ -813,9 +761,6 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         layernorm_backward_input(),
         layernorm_backward_params(),
         bias_backward(),
-        attention_forward(),
-        attention_backward_scores(),
-        attention_backward_qkv(),
         gelu_forward(),
         gelu_backward(),
         residual_forward(),

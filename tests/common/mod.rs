@@ -3,6 +3,8 @@
 // Each test file uses some of these; the rest would warn as unused there.
 #![allow(dead_code)]
 
+pub mod kernel_check;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
