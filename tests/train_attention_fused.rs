@@ -8,14 +8,13 @@ use std::time::Duration;
 
 mod common;
 
-use common::kernel_check::{wide, check};
+use common::kernel_check::{check, wide};
 use common::relative;
 
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::model::SplitMix64;
 use flopcost::train::attention_probe::probe;
-use flopcost::train::check::compare;
 use flopcost::train::data::random_batch;
 use flopcost::train::kernels::attention::{
     attention_fused_backward_key_value, attention_fused_backward_query, attention_fused_forward,

@@ -7,11 +7,10 @@
 
 mod common;
 
-use common::kernel_check::{wide, check};
+use common::kernel_check::{check, wide};
 
 use flopcost::model::SplitMix64;
 use flopcost::train::attention_products::{backward, forward, AttentionShape, Dispatch};
-use flopcost::train::check::compare;
 use flopcost::train::kernels::Access;
 use flopcost::train::launch::{run_once, Arg};
 use flopcost::train::llama::reference as r;

@@ -6,13 +6,13 @@
 
 mod common;
 
-use common::kernel_check::{random, wide, check, run};
+use common::kernel_check::{check, random, run, wide};
 
 use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::model::MatmulProblem;
 use flopcost::train::check::compare;
-use flopcost::train::kernels::{self, Grid, MatmulVariant, TrainKernel};
+use flopcost::train::kernels::{self, Grid, MatmulVariant};
 use flopcost::train::launch::{run_once, Arg};
 use flopcost::train::reference as r;
 use flopcost::train::AdamW;

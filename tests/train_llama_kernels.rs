@@ -6,12 +6,10 @@
 
 mod common;
 
-use common::kernel_check::{random, wide, check, run};
+use common::kernel_check::{check, random, run, wide};
 
-use flopcost::gpu::GpuContext;
-use flopcost::train::check::compare;
-use flopcost::train::kernels::{self, llama as k, TrainKernel};
-use flopcost::train::launch::{run_once, Arg};
+use flopcost::train::kernels::{self, llama as k};
+use flopcost::train::launch::Arg;
 use flopcost::train::llama::reference as r;
 
 #[test]

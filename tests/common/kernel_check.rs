@@ -36,7 +36,12 @@ pub fn wide(v: &[f32]) -> Vec<f64> {
 /// padded to whole vec4s), never shorter. `terms`: the longest sum behind one value, which
 /// sets the tolerance.
 pub fn check(name: &str, got: &[f32], expected: &[f64], terms: usize) {
-    assert!(got.len() >= expected.len(), "{name}: {} values read back, {} expected", got.len(), expected.len());
+    assert!(
+        got.len() >= expected.len(),
+        "{name}: {} values read back, {} expected",
+        got.len(),
+        expected.len()
+    );
     let c = compare(name, &got[..expected.len()], expected, terms);
     assert!(c.passed, "{c:?}");
 }
