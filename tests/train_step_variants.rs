@@ -82,12 +82,32 @@ fn loss_and_gradients_on(
     (loss, step.read_flat(ctx, true, TIMEOUT).unwrap(), names)
 }
 
-fn norms(config: &GptConfig, grads: &[f32]) -> Vec<(&'static str, f64)> {
+/// `got`'s loss and every gradient norm within `(loss, norm)` relative bounds of `want`'s,
+/// each error printed; `what` names the step under test in the messages.
+fn assert_agrees(
+    what: &str,
+    config: &GptConfig,
+    (got_loss, got_grads): (f64, &[f32]),
+    (want_loss, want_grads): (f64, &[f32]),
+    (loss_bound, norm_bound): (f64, f64),
+) {
+    eprintln!(
+        "{what}: loss off by {:.1e} relative",
+        relative(got_loss, want_loss)
+    );
+    assert!(
+        relative(got_loss, want_loss) < loss_bound,
+        "{what} loss {got_loss} vs {want_loss}"
+    );
     let layout = ParamLayout::new(config);
-    common::grad_norms(
-        layout.slots.iter().map(|s| (s.name, s.offset, s.len)),
-        grads,
-    )
+    let norms = |grads| common::layout_norms(&layout, grads);
+    for ((name, got), (_, want)) in norms(got_grads).into_iter().zip(norms(want_grads)) {
+        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
+        assert!(
+            relative(got, want) < norm_bound,
+            "|grad {name}|: {what} {got} vs {want}"
+        );
+    }
 }
 
 /// Four micro-batches of 2 sequences against one batch of 8: the same kernels on the same
@@ -107,21 +127,13 @@ fn accumulated_micro_batches_equal_the_one_big_batch() {
         .unwrap()
         .with_accum(4);
     let (acc_loss, acc_grads) = loss_and_gradients(&ctx, micro, &inputs, &targets);
-    eprintln!(
-        "accumulated: loss off by {:.1e} relative",
-        relative(acc_loss, loss)
+    assert_agrees(
+        "accumulated",
+        &big,
+        (acc_loss, &acc_grads),
+        (loss, &grads),
+        (1e-5, 1e-4),
     );
-    assert!(
-        relative(acc_loss, loss) < 1e-5,
-        "accumulated loss {acc_loss} vs one batch's {loss}"
-    );
-    for ((name, got), (_, want)) in norms(&big, &acc_grads).into_iter().zip(norms(&big, &grads)) {
-        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
-        assert!(
-            relative(got, want) < 1e-4,
-            "|grad {name}|: accumulated {got} vs one batch's {want}"
-        );
-    }
 }
 
 /// f16 products against f32 ones on the same batch. Rounding an operand to f16 moves it by at
@@ -149,24 +161,13 @@ fn f16_products_stay_within_f16_rounding_of_the_f32_step() {
         half_grads, grads,
         "the f16 step computed exactly the f32 one"
     );
-    eprintln!(
-        "f16: loss off by {:.1e} relative",
-        relative(half_loss, loss)
+    assert_agrees(
+        "f16",
+        &cfg,
+        (half_loss, &half_grads),
+        (loss, &grads),
+        (common::LOSS_TOLERANCE, common::NORM_TOLERANCE),
     );
-    assert!(
-        relative(half_loss, loss) < 1e-4,
-        "f16 loss {half_loss} vs f32 {loss}"
-    );
-    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
-        .into_iter()
-        .zip(norms(&cfg, &grads))
-    {
-        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
-        assert!(
-            relative(got, want) < 2e-3,
-            "|grad {name}|: f16 products {got} vs f32 {want}"
-        );
-    }
 }
 
 /// The texture path at f16 (operands packed into rgba16float textures, read as f32, summed in
@@ -208,24 +209,13 @@ fn f16_texture_products_stay_within_f16_rounding_of_the_f32_step() {
         half_grads, grads,
         "the f16 texture step computed exactly the f32 one"
     );
-    eprintln!(
-        "f16 texture: loss off by {:.1e} relative",
-        relative(half_loss, loss)
+    assert_agrees(
+        "f16 texture",
+        &cfg,
+        (half_loss, &half_grads),
+        (loss, &grads),
+        (common::LOSS_TOLERANCE, common::NORM_TOLERANCE),
     );
-    assert!(
-        relative(half_loss, loss) < 1e-4,
-        "f16 loss {half_loss} vs f32 {loss}"
-    );
-    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
-        .into_iter()
-        .zip(norms(&cfg, &grads))
-    {
-        eprintln!("  |grad {name}| off by {:.1e}", relative(got, want));
-        assert!(
-            relative(got, want) < 2e-3,
-            "|grad {name}|: f16 texture products {got} vs f32 {want}"
-        );
-    }
 }
 
 /// Both through the command: the report names its precision and its accumulation, counts the
@@ -344,17 +334,11 @@ fn cooperative_matrix_products_stay_within_f16_rounding_of_the_f32_step() {
         half_grads, grads,
         "the coop step computed exactly the f32 one"
     );
-    assert!(
-        relative(half_loss, loss) < 1e-4,
-        "coop loss {half_loss} vs f32 {loss}"
+    assert_agrees(
+        "coop",
+        &cfg,
+        (half_loss, &half_grads),
+        (loss, &grads),
+        (common::LOSS_TOLERANCE, common::NORM_TOLERANCE),
     );
-    for ((name, got), (_, want)) in norms(&cfg, &half_grads)
-        .into_iter()
-        .zip(norms(&cfg, &grads))
-    {
-        assert!(
-            relative(got, want) < 2e-3,
-            "|grad {name}|: coop products {got} vs f32 {want}"
-        );
-    }
 }
