@@ -7,17 +7,6 @@
 // A workgroup owns BQ consecutive keys of one (sequence, head); the queries, their output
 // gradients, log-sum-exps and D stream through workgroup memory a tile at a time.
 
-struct Params {
-    b: u32,
-    t: u32,
-    c: u32,
-    nh: u32,
-    scale: f32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> dout: array<f32>;
 @group(0) @binding(2) var<storage, read> lse: array<f32>;
@@ -26,8 +15,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> dqkv: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-const MAX_HS: u32 = 128u;
-const BQ: u32 = 64u;
 // Two tiles of 1920 plus 2 × BQ values: within WebGPU's guaranteed 16 KiB.
 const TILE: u32 = 1920u;
 
@@ -42,14 +29,14 @@ fn main(
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
-    let blocks = (p.t + BQ - 1u) / BQ;
     let group = wg.y * groups.x + wg.x;
-    if (group >= p.b * p.nh * blocks) {
+    if (group >= block_count()) {
         return;
     }
-    let blk = group % blocks;
-    let h = (group / blocks) % p.nh;
-    let bb = group / (blocks * p.nh);
+    let block = block_of(group);
+    let blk = block.blk;
+    let h = block.h;
+    let bb = block.bb;
     let hs = p.c / p.nh;
     let c3 = 3u * p.c;
     let rows = min(BQ, TILE / hs);

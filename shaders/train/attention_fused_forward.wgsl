@@ -7,27 +7,12 @@
 // qkv is (B, T, 3C): queries, keys, values, each C = NH * hs wide. GPT-2's heads (one key/value
 // head per query head).
 
-struct Params {
-    b: u32,
-    t: u32,
-    c: u32,
-    nh: u32,
-    scale: f32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 // (B, NH, T): log Σ_t2 exp(scale · q_t · k_t2) over the keys t2 <= t.
 @group(0) @binding(2) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-// Head sizes up to this; the host refuses larger ones.
-const MAX_HS: u32 = 128u;
-// Queries a workgroup (one invocation each).
-const BQ: u32 = 64u;
 // A tile holds TILE / hs key rows (at most BQ): 16 KiB for keys and values together, WebGPU's
 // guaranteed workgroup storage.
 const TILE: u32 = 2048u;
@@ -41,14 +26,14 @@ fn main(
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
-    let blocks = (p.t + BQ - 1u) / BQ;
     let group = wg.y * groups.x + wg.x;
-    if (group >= p.b * p.nh * blocks) {
+    if (group >= block_count()) {
         return;
     }
-    let blk = group % blocks;
-    let h = (group / blocks) % p.nh;
-    let bb = group / (blocks * p.nh);
+    let block = block_of(group);
+    let blk = block.blk;
+    let h = block.h;
+    let bb = block.bb;
     let hs = p.c / p.nh;
     let c3 = 3u * p.c;
     let rows = min(BQ, TILE / hs);

@@ -53,7 +53,10 @@ fn fused(
 pub fn attention_fused_forward() -> TrainKernel {
     fused(
         "attention-fused-forward",
-        shader!("attention_fused_forward.wgsl"),
+        concat!(
+            shader!("attention_fused_prelude.wgsl"),
+            shader!("attention_fused_forward.wgsl")
+        ),
         &[
             ("qkv", Read),
             ("out", ReadWrite),
@@ -66,7 +69,10 @@ pub fn attention_fused_forward() -> TrainKernel {
 pub fn attention_fused_backward_query() -> TrainKernel {
     fused(
         "attention-fused-backward-query",
-        shader!("attention_fused_backward_query.wgsl"),
+        concat!(
+            shader!("attention_fused_prelude.wgsl"),
+            shader!("attention_fused_backward_query.wgsl")
+        ),
         &[
             ("qkv", Read),
             ("out", Read),
@@ -82,7 +88,10 @@ pub fn attention_fused_backward_query() -> TrainKernel {
 pub fn attention_fused_backward_key_value() -> TrainKernel {
     fused(
         "attention-fused-backward-key-value",
-        shader!("attention_fused_backward_key_value.wgsl"),
+        concat!(
+            shader!("attention_fused_prelude.wgsl"),
+            shader!("attention_fused_backward_key_value.wgsl")
+        ),
         &[
             ("qkv", Read),
             ("dout", Read),
