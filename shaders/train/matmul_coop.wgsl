@@ -1,46 +1,13 @@
 // C (+)= op(A) · op(B) (+ bias) on the GPU's matrix units through cooperative matrices: f16
 // inputs, f32 accumulation, 16×16×16 steps (the coop-matrix-f16 bench family's arithmetic,
 // shaders/matmul_coop.wgsl). The step's operands are f32 buffers read in place, transposed or
-// not by override constants exactly as shaders/train/matmul.wgsl reads them:
-//   A(m, k) = a[a_off + m * lda + k], or with TRANS_A a[a_off + k * lda + m]
-//   B(k, n) = b[b_off + k * ldb + n], or with TRANS_B b[b_off + n * ldb + k]
-//   C(m, n) = c[c_off + m * ldc + n]
-// so no packed copy exists: each 16-deep slab of A (32 × 16) and of B (16 × 32) is rounded to
+// not by override constants exactly as shaders/train/matmul.wgsl reads them (both placed after
+// matmul_operands.wgsl, which holds the bindings and the addressing), so no packed copy exists: each 16-deep slab of A (32 × 16) and of B (16 × 32) is rounded to
 // f16 as the subgroup stages it in workgroup memory, zero outside the matrices, and the
 // cooperative loads read it from there. One subgroup (the whole workgroup: 32 lanes, which the
 // host checks the adapter's subgroups are) computes a 32 × 32 block of C as four 16×16 tiles;
 // the block goes through workgroup memory so that the epilogue (bias, accumulation, a block of
 // a larger C) touches only in-range elements. The host prepends the `enable` directives.
-
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    a_off: u32,
-    b_off: u32,
-    c_off: u32,
-    bias_off: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-    _pad3: u32,
-    _pad4: u32,
-    _pad5: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override ACCUMULATE: bool = false;
-override BIAS: bool = false;
 
 const WG: u32 = 32u;
 
@@ -49,26 +16,6 @@ var<workgroup> slab_a: array<f16, 512>;
 var<workgroup> slab_b: array<f16, 512>;
 // Row-major [32][32] staging of the block.
 var<workgroup> block: array<f32, 1024>;
-
-fn load_a(row: u32, kk: u32) -> f32 {
-    if (row >= p.m || kk >= p.k) {
-        return 0.0;
-    }
-    if (TRANS_A) {
-        return a[p.a_off + kk * p.lda + row];
-    }
-    return a[p.a_off + row * p.lda + kk];
-}
-
-fn load_b(kk: u32, col: u32) -> f32 {
-    if (kk >= p.k || col >= p.n) {
-        return 0.0;
-    }
-    if (TRANS_B) {
-        return b[p.b_off + col * p.ldb + kk];
-    }
-    return b[p.b_off + kk * p.ldb + col];
-}
 
 @compute @workgroup_size(32)
 fn main(
@@ -107,15 +54,7 @@ fn main(
         let r = row0 + e / 32u;
         let col = col0 + e % 32u;
         if (r < p.m && col < p.n) {
-            let index = p.c_off + r * p.ldc + col;
-            var v = block[e];
-            if (BIAS) {
-                v += bias[p.bias_off + col];
-            }
-            if (ACCUMULATE) {
-                v += c[index];
-            }
-            c[index] = v;
+            store_c(r, col, block[e]);
         }
     }
 }

@@ -341,7 +341,12 @@ pub fn matmul_in(variant: MatmulVariant, tiles: TiledConfig, precision: Dtype) -
             Dtype::F16 => variant.f16_name(),
         },
         class,
-        source: format!("{prelude}{}", shader!("matmul.wgsl")).into(),
+        source: format!(
+            "{prelude}{}{}",
+            shader!("matmul_operands.wgsl"),
+            shader!("matmul.wgsl")
+        )
+        .into(),
         entry_point: "main",
         bindings: bindings(&[
             ("a", Read),

@@ -21,7 +21,8 @@ pub fn matmul_coop(variant: MatmulVariant) -> TrainKernel {
         name: variant.coop_name(),
         class: variant.class(),
         source: format!(
-            "enable f16;\nenable wgpu_cooperative_matrix;\n{}",
+            "enable f16;\nenable wgpu_cooperative_matrix;\n{}{}",
+            include_str!("../../../shaders/train/matmul_operands.wgsl"),
             include_str!("../../../shaders/train/matmul_coop.wgsl")
         )
         .into(),
