@@ -94,19 +94,12 @@ fn the_default_run_tells_the_story_and_saves_a_document_compare_can_read() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// Seconds past `--budget` the run may take: compiling and validating each kernel, which the
-/// budget's timed runs cannot bound, and a training step slower than it was sized for.
-const BUDGET_MARGIN_S: f64 = 15.0;
-
-#[test]
-fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_from_it() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    // The default budget: what a CI machine can afford once, and what users get.
-    let budget = 60.0;
+/// The default run on lavapipe at `budget` seconds, saved in a scratch folder named `name`: its
+/// stdout, the saved document, and the whole process's wall-clock seconds.
+fn default_run_on_lavapipe(budget: f64, name: &str) -> (String, flopcost::model::BenchReport, f64) {
     let icd = lavapipe_icd();
-    let dir = std::env::temp_dir().join(format!("flopcost-default-step-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let saved = dir.join("run.json");
+    let saved = common::scratch(name).join("run.json");
+    let started = std::time::Instant::now();
     let out = flopcost()
         .env("VK_DRIVER_FILES", &icd)
         .env("VK_ICD_FILENAMES", &icd)
@@ -122,8 +115,21 @@ fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_
         .success()
         .get_output()
         .clone();
+    let elapsed = started.elapsed().as_secs_f64();
     let text = String::from_utf8(out.stdout).unwrap();
-    let report = flopcost::model::load_report(&saved).unwrap();
+    (text, flopcost::model::load_report(&saved).unwrap(), elapsed)
+}
+
+/// Seconds past `--budget` the run may take: compiling and validating each kernel, which the
+/// budget's timed runs cannot bound, and a training step slower than it was sized for.
+const BUDGET_MARGIN_S: f64 = 15.0;
+
+#[test]
+fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_from_it() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // The default budget: what a CI machine can afford once, and what users get.
+    let budget = 60.0;
+    let (text, report, _) = default_run_on_lavapipe(budget, "default-step");
     let story = report.story.as_ref().unwrap();
     assert!(report.software_adapter);
 
@@ -173,7 +179,6 @@ fn on_lavapipe_the_default_budget_holds_a_training_step_and_prices_the_clusters_
             }
         }
     }
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// Seconds past a small `--budget` the whole run may take: every phase starts its first unit
@@ -185,32 +190,8 @@ const SMALL_BUDGET_MARGIN_S: f64 = 10.0;
 fn on_lavapipe_a_small_budget_bounds_the_whole_run_compiling_included_and_says_what_it_skipped() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let budget = 10.0;
-    let icd = lavapipe_icd();
-    let dir = std::env::temp_dir().join(format!("flopcost-small-budget-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let saved = dir.join("run.json");
-    let started = std::time::Instant::now();
-    let out = flopcost()
-        .env("VK_DRIVER_FILES", &icd)
-        .env("VK_ICD_FILENAMES", &icd)
-        .args([
-            "--backend",
-            "vulkan",
-            "--budget",
-            &budget.to_string(),
-            "--save",
-        ])
-        .arg(&saved)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let elapsed = started.elapsed().as_secs_f64();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let story = flopcost::model::load_report(&saved)
-        .unwrap()
-        .story
-        .expect("the saved document holds the story");
+    let (text, report, elapsed) = default_run_on_lavapipe(budget, "small-budget");
+    let story = report.story.expect("the saved document holds the story");
     eprintln!(
         "{budget} s budget: the process took {elapsed:.1} s, the story says {:.1} s; skipped: \
          {:?}; training: {:?}",
@@ -240,7 +221,6 @@ fn on_lavapipe_a_small_budget_bounds_the_whole_run_compiling_included_and_says_w
         "{text}"
     );
     assert!(!story.precisions.is_empty(), "{text}");
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// The Vulkan driver file of Mesa's lavapipe, the CPU driver every machine running the tests has
