@@ -4,7 +4,7 @@
 //! other first; then each is timed by the wall clock, submission to completion, in alternation
 //! (A B A B) so that a change in the machine's load falls on both.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
@@ -118,21 +118,7 @@ pub fn probe(
     })?;
     let (naive_ops, fused_ops, out, dqkv) = ops;
     rec.ops.clear();
-    let run = |ops: &[Op]| -> Result<f64, FlopcostError> {
-        let mut encoder = device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-            for op in ops {
-                pass.set_pipeline(&rec.pipelines[op.pipeline].pipeline);
-                pass.set_bind_group(0, &op.bind_group, &[]);
-                pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
-            }
-        }
-        let start = Instant::now();
-        let submission = ctx.queue.submit([encoder.finish()]);
-        ctx.wait(submission, TIMEOUT)?;
-        Ok(start.elapsed().as_secs_f64())
-    };
+    let run = |ops: &[Op]| rec.time_alone(ctx, ops, TIMEOUT);
     let read = |buffer: &wgpu::Buffer| -> Result<Vec<f32>, FlopcostError> {
         let bytes = read_buffer(ctx, buffer, buffer.size(), TIMEOUT)?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))

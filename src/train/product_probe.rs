@@ -7,7 +7,7 @@
 //! machine's load falls on all of them. The texture path's packs are inside its time, as they
 //! are inside the step's.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::FlopcostError;
 use crate::gpu::{read_buffer, GpuContext};
@@ -152,21 +152,7 @@ pub fn probe(
         (rec, (recorded, y))
     })?;
     let (recorded, y) = recorded;
-    let run = |ops: &[Op]| -> Result<f64, FlopcostError> {
-        let mut encoder = device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-            for op in ops {
-                pass.set_pipeline(&rec.pipelines[op.pipeline].pipeline);
-                pass.set_bind_group(0, &op.bind_group, &[]);
-                pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
-            }
-        }
-        let start = Instant::now();
-        let submission = ctx.queue.submit([encoder.finish()]);
-        ctx.wait(submission, TIMEOUT)?;
-        Ok(start.elapsed().as_secs_f64())
-    };
+    let run = |ops: &[Op]| rec.time_alone(ctx, ops, TIMEOUT);
     let read = || -> Result<Vec<f32>, FlopcostError> {
         let bytes = read_buffer(ctx, &y, 4 * m * n, TIMEOUT)?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))

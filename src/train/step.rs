@@ -4,7 +4,10 @@
 //! poisoning, reading back) is `model_step.rs`'s, the same for the Llama-style step.
 
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
+use crate::error::FlopcostError;
+use crate::gpu::GpuContext;
 use crate::model::{Dtype, MatmulProblem};
 
 use super::kernels::{MatmulPath, TextureLayout};
@@ -64,6 +67,29 @@ pub struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// `ops`, recorded on this recorder, in one submission of their own; its wall-clock seconds
+    /// from submission to completion (what the probes compare one path's dispatches by).
+    pub(crate) fn time_alone(
+        &self,
+        ctx: &GpuContext,
+        ops: &[Op],
+        timeout: Duration,
+    ) -> Result<f64, FlopcostError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            for op in ops {
+                pass.set_pipeline(&self.pipelines[op.pipeline].pipeline);
+                pass.set_bind_group(0, &op.bind_group, &[]);
+                pass.dispatch_workgroups(op.groups.0, op.groups.1, 1);
+            }
+        }
+        let start = Instant::now();
+        let submission = ctx.queue.submit([encoder.finish()]);
+        ctx.wait(submission, timeout)?;
+        Ok(start.elapsed().as_secs_f64())
+    }
+
     pub(crate) fn pipeline(&mut self, kernel: TrainKernel) -> usize {
         if let Some(i) = self
             .pipelines
