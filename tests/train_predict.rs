@@ -7,7 +7,7 @@
 //! a time against a fixed figure: both sides are measured in the same run.
 
 mod common;
-use common::flopcost;
+use common::{flopcost, flopcost_on_one_cpu};
 
 use flopcost::model::{ClassPrediction, StepPrediction, TimingSource, WallClockCheck};
 use serde_json::Value;
@@ -93,7 +93,16 @@ fn swiftshader_step_is_predicted_within_15_percent() {
         eprintln!("skipped: {SWIFTSHADER_ICD} is absent (Debian's chromium package installs it)");
         return;
     }
-    let mut cmd = flopcost();
+    // SwiftShader's idle worker threads spin while they wait for work, and on two free CPUs
+    // that spin is counted as the process's CPU time: 10 to 75% on top of the step's work,
+    // different in every round (a CI run's whole steps took 24% more CPU time than their classes
+    // submitted alone in the same rounds). On one CPU a spinning thread yields to the working
+    // one: in four runs so, the prediction and the whole step agreed within 5%. The method is
+    // checked on the work.
+    let Some(mut cmd) = flopcost_on_one_cpu() else {
+        eprintln!("skipped: util-linux's taskset is absent");
+        return;
+    };
     // VK_ICD_FILENAMES for Vulkan loaders older than 1.3.234.
     cmd.env("VK_DRIVER_FILES", SWIFTSHADER_ICD)
         .env("VK_ICD_FILENAMES", SWIFTSHADER_ICD)

@@ -18,6 +18,10 @@
 //! 2.9 to 5.8 s by the wall clock in one run, 1.7 to 2.2 s of CPU time); the process's CPU time
 //! counts the work. There, every figure of the prediction, overheads included, is taken in CPU
 //! time, and the same rounds by the wall clock are shown beside.
+//! A software adapter whose idle worker threads spin while waiting for work (SwiftShader's do)
+//! adds that spin to the CPU time where it has free CPUs: 10 to 75% of a step on two cores,
+//! different every round. The share of the CPUs the process used is printed beside, and the
+//! premise test holds such an adapter to one CPU.
 //!
 //! Runs after the measured steps: the kernels are repeated on the step's own buffers, which
 //! leaves them holding values no training step would, so nothing of the run may follow.
@@ -182,13 +186,21 @@ pub fn predict(
     let step_gap = prediction::relative_gap(basis.predicted_s, basis.measured_s);
     let clock_words = match clock {
         TimingSource::ProcessCpu => {
-            "this process's CPU time across each submission (all its threads: a CPU adapter's              work, whatever else loads the host; the wall clock is shown beside)"
+            "this process's CPU time across each submission (all its threads: a CPU adapter's \
+            work, whatever else loads the host; the wall clock is shown beside)"
         }
         _ => "the wall clock around each submission",
     };
     Ok(StepPrediction {
         method: format!(
-            "timed by {clock_words}: each distinct kernel of the step dispatched alone in a pass              of back-to-back repeats on the step's own buffers (one submission, its overhead              taken out), products also with a {:.0} MB cache flush before each repeat (not              used, shown); the step adds one submission and the gradient zeroing timed alone;              in each of {ROUNDS} rounds, one whole step timed just before the kernels and one              just after, then each class's dispatches submitted on their own; every figure the              median over the rounds",
+            "timed by {clock_words}: each distinct kernel of the step dispatched alone in a pass \
+            of back-to-back repeats on the step's own buffers (one submission, its overhead \
+            taken out), products also with a {:.0} MB cache flush before each repeat (not \
+            used, shown); the step adds one submission and the gradient zeroing timed alone; \
+            in each of {ROUNDS} rounds, one whole step timed just before the kernels and one \
+            just after, then each class's dispatches submitted on their own; the step's \
+            prediction the median of the rounds' sums, every other figure the median over the \
+            rounds",
             flush.bytes as f64 / 1e6
         ),
         timing: clock,
@@ -204,7 +216,8 @@ pub fn predict(
         agreement: prediction::AGREEMENT,
         step_gap: step_gap.unwrap_or(f64::NAN),
         class_conditions: format!(
-            "each class's dispatches of one step submitted on their own, timed by {} in the              prediction's rounds, so each class's prediction includes one submission's overhead",
+            "each class's dispatches of one step submitted on their own, timed by {} in the \
+            prediction's rounds, so each class's prediction includes one submission's overhead",
             clock.name()
         ),
         zeroing_s: Some(basis.zeroing_s),
@@ -262,6 +275,35 @@ fn evaluate(rounds: &Rounds, ops: &[&Op], clock: TimingSource, o: &Overheads) ->
             (median(&warm), flushed)
         })
         .collect();
+    let work = class_work(rounds, ops, &kernel_s);
+    let zeroing_s = (median_on(&rounds.zeroing_samples, clock) - o.submission_s).max(0.0);
+    // The step's prediction is the median of each round's own (that round's kernels summed),
+    // as the measured step is the median of whole steps: on a shared CPU the host's speed moves
+    // by a quarter within seconds, and a sum of per-kernel medians can mix a fast moment for
+    // one large kernel with a slow one for another, which no whole step does.
+    let per_round: Vec<f64> = (0..rounds.zeroing_samples.len())
+        .map(|r| {
+            let round_s: Vec<(f64, Option<f64>)> = rounds
+                .kernels
+                .iter()
+                .map(|t| (warm_seconds(t.warm[r], t, clock, o), None))
+                .collect();
+            let zeroing_r = (rounds.zeroing_samples[r].on(clock) - o.submission_s).max(0.0);
+            prediction::step_seconds(&class_work(rounds, ops, &round_s), zeroing_r, o)
+        })
+        .collect();
+    Evaluation {
+        predicted_s: median(&per_round),
+        measured_s: median_on(&rounds.step_samples, clock),
+        kernel_s,
+        work,
+        zeroing_s,
+    }
+}
+
+/// Each class's dispatches of `ops` and their isolated seconds, from `kernel_s`: (warm,
+/// flushed) seconds of one dispatch of each of `rounds.kernels`.
+fn class_work(rounds: &Rounds, ops: &[&Op], kernel_s: &[(f64, Option<f64>)]) -> Vec<ClassWork> {
     let of = |op: &Op| {
         rounds
             .kernels
@@ -269,7 +311,7 @@ fn evaluate(rounds: &Rounds, ops: &[&Op], clock: TimingSource, o: &Overheads) ->
             .position(|t| t.op.same_work(op))
             .map(|i| kernel_s[i])
     };
-    let work: Vec<ClassWork> = KernelClass::ALL
+    KernelClass::ALL
         .iter()
         .filter_map(|&class| {
             let mine: Vec<&&Op> = ops.iter().filter(|op| op.class == class).collect();
@@ -284,15 +326,7 @@ fn evaluate(rounds: &Rounds, ops: &[&Op], clock: TimingSource, o: &Overheads) ->
                 flushed_s: mine.iter().map(|op| of(op).and_then(|k| k.1)).sum(),
             })
         })
-        .collect();
-    let zeroing_s = (median_on(&rounds.zeroing_samples, clock) - o.submission_s).max(0.0);
-    Evaluation {
-        predicted_s: prediction::step_seconds(&work, zeroing_s, o),
-        measured_s: median_on(&rounds.step_samples, clock),
-        kernel_s,
-        work,
-        zeroing_s,
-    }
+        .collect()
 }
 
 /// The host's load in words: the load average before and after the rounds, and the share of

@@ -16,7 +16,33 @@ use flopcost::train::model_step::{ModelStep, StepModel};
 /// The flopcost binary with wgpu's adapter variables cleared, a tuning cache of its own (so no
 /// test reads another's winners or the user's), and tuning off unless a test turns it on.
 pub fn flopcost() -> Command {
-    let mut cmd = Command::cargo_bin("flopcost").unwrap();
+    test_environment(Command::cargo_bin("flopcost").unwrap())
+}
+
+/// `flopcost()` held to one CPU (the first this process may use) by util-linux's `taskset`, or
+/// `None` where `taskset` is absent. For a CPU adapter whose idle worker threads spin while they
+/// wait for work: on one CPU a spinning thread yields to a working one, so the process's CPU
+/// time counts the work.
+pub fn flopcost_on_one_cpu() -> Option<Command> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let allowed = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?;
+    let first: String = allowed
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let taskset = ["/usr/bin/taskset", "/bin/taskset"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let mut cmd = Command::new(taskset);
+    cmd.args(["-c", &first])
+        .arg(assert_cmd::cargo::cargo_bin("flopcost"));
+    Some(test_environment(cmd))
+}
+
+fn test_environment(mut cmd: Command) -> Command {
     let cache = std::env::temp_dir().join(format!("flopcost-test-cache-{}", std::process::id()));
     cmd.env_remove("WGPU_ADAPTER_NAME")
         .env_remove("WGPU_BACKEND")
