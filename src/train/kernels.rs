@@ -587,7 +587,8 @@ pub fn layernorm_forward() -> TrainKernel {
             ("rstd", ReadWrite),
             ("params", Uniform),
         ],
-        64,
+        // One workgroup (8 invocations) per row.
+        1,
     )
 }
 
@@ -605,7 +606,8 @@ pub fn layernorm_backward_input() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        64,
+        // One workgroup (8 invocations) per row.
+        1,
     )
 }
 

@@ -37,7 +37,8 @@ pub fn rmsnorm_forward() -> TrainKernel {
             ("rstd", ReadWrite),
             ("params", Uniform),
         ],
-        64,
+        // One workgroup (8 invocations) per row.
+        1,
     )
 }
 
@@ -54,7 +55,8 @@ pub fn rmsnorm_backward_input() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        64,
+        // One workgroup (8 invocations) per row.
+        1,
     )
 }
 
