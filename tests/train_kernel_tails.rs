@@ -1,8 +1,8 @@
 //! The memory-bound kernels' ragged edges, against the f64 reference: the element-wise kernels
 //! read and write four values an invocation (vec4), so lengths that are not a multiple of 4 (or
 //! of a workgroup's 1024) must come out exact in their last values; the cross-entropy reduces a
-//! row in workgroups of 8, so rows narrower than 8 and not a multiple of 8 must too. Outputs
-//! start NaN-poisoned, so a value never written fails.
+//! row in workgroups of 8 (so do LayerNorm and RMSNorm), so rows narrower than 8 and not a
+//! multiple of 8 must too. Outputs start NaN-poisoned, so a value never written fails.
 
 mod common;
 
@@ -191,5 +191,133 @@ fn crossentropy_is_exact_for_rows_narrower_and_wider_than_its_workgroup() {
         );
         check(&format!("dlogits v={v}"), &got[0], &dlogits, v);
         check(&format!("losses v={v}"), &got[1], &losses, v);
+    }
+}
+
+/// LayerNorm and RMSNorm reduce a row in workgroups of 8 that stride over it: widths below 8
+/// and not a multiple of 8 must come out exact, at one row and at many (one workgroup a row).
+/// The inputs are not offset and the narrowest width is 4: at 3 values a row, some of a
+/// thousand rows spread so little that f32's cancellation in x - mean, times rstd, exceeds the
+/// tolerance whatever order a kernel sums in (train_kernels checks an offset mean at 40 wide).
+#[test]
+fn norms_are_exact_for_rows_narrower_and_wider_than_their_workgroup() {
+    let ctx = common::device();
+    for n in [1usize, 3, 1000] {
+        for c in [4usize, 8, 12, 100, 130] {
+            let inp = random(n * c, 11);
+            let weight = random(c, 12);
+            let bias = random(c, 13);
+            let dout = random(n * c, 14);
+            let dinp0 = random(n * c, 15);
+            let nan = |len: usize| Arg::F32(vec![f32::NAN; len]);
+            let words = || Arg::Uniform(vec![n as u32, c as u32, 0, 0]);
+
+            let (mut out, mut mean, mut rstd) = (vec![0.0; n * c], vec![0.0; n], vec![0.0; n]);
+            r::layernorm_forward(
+                &mut out,
+                &mut mean,
+                &mut rstd,
+                &wide(&inp),
+                &wide(&weight),
+                &wide(&bias),
+                n,
+                c,
+            );
+            let got = run(
+                &ctx,
+                kernels::layernorm_forward(),
+                vec![
+                    Arg::F32(inp.clone()),
+                    Arg::F32(weight.clone()),
+                    Arg::F32(bias.clone()),
+                    nan(n * c),
+                    nan(n),
+                    nan(n),
+                    words(),
+                ],
+                n as u64,
+            );
+            let at = format!("n={n} c={c}");
+            // The longest sum behind a value: a lane's share of the row, then the 8 partials.
+            let terms = c + 8;
+            check(&format!("layernorm out {at}"), &got[0], &out, terms);
+            check(&format!("layernorm mean {at}"), &got[1], &mean, terms);
+            check(&format!("layernorm rstd {at}"), &got[2], &rstd, terms);
+
+            // The reference adds every gradient into its outputs; only dinp is checked here.
+            let (mut dinp, mut dw, mut db) = (wide(&dinp0), vec![0.0; c], vec![0.0; c]);
+            r::layernorm_backward(
+                &mut dinp,
+                &mut dw,
+                &mut db,
+                &wide(&dout),
+                &wide(&inp),
+                &wide(&weight),
+                &mean,
+                &rstd,
+                n,
+                c,
+            );
+            let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
+            let got = run(
+                &ctx,
+                kernels::layernorm_backward_input(),
+                vec![
+                    Arg::F32(dout.clone()),
+                    Arg::F32(inp.clone()),
+                    Arg::F32(weight.clone()),
+                    Arg::F32(to_f32(&mean)),
+                    Arg::F32(to_f32(&rstd)),
+                    Arg::F32(dinp0.clone()),
+                    words(),
+                ],
+                n as u64,
+            );
+            check(&format!("layernorm dinp {at}"), &got[0], &dinp, c + terms);
+
+            let eps = 1e-5;
+            let (mut out, mut rstd) = (vec![0.0; n * c], vec![0.0; n]);
+            lr::rmsnorm_forward(&mut out, &mut rstd, &wide(&inp), &wide(&weight), eps, n, c);
+            let got = run(
+                &ctx,
+                llama::rmsnorm_forward(),
+                vec![
+                    Arg::F32(inp.clone()),
+                    Arg::F32(weight.clone()),
+                    nan(n * c),
+                    nan(n),
+                    Arg::Uniform(vec![n as u32, c as u32, (eps as f32).to_bits(), 0]),
+                ],
+                n as u64,
+            );
+            check(&format!("rmsnorm out {at}"), &got[0], &out, terms);
+            check(&format!("rmsnorm rstd {at}"), &got[1], &rstd, terms);
+
+            let (mut dinp, mut dw) = (wide(&dinp0), vec![0.0; c]);
+            lr::rmsnorm_backward(
+                &mut dinp,
+                &mut dw,
+                &wide(&dout),
+                &wide(&inp),
+                &wide(&weight),
+                &rstd,
+                n,
+                c,
+            );
+            let got = run(
+                &ctx,
+                llama::rmsnorm_backward_input(),
+                vec![
+                    Arg::F32(dout.clone()),
+                    Arg::F32(inp.clone()),
+                    Arg::F32(weight.clone()),
+                    Arg::F32(to_f32(&rstd)),
+                    Arg::F32(dinp0.clone()),
+                    words(),
+                ],
+                n as u64,
+            );
+            check(&format!("rmsnorm dinp {at}"), &got[0], &dinp, c + terms);
+        }
     }
 }
