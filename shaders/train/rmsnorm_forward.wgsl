@@ -1,7 +1,6 @@
 // RMSNorm of each row of C values (Llama): out = x * rstd * weight, rstd = 1 / sqrt(mean(x²) +
-// eps), no mean subtracted and no bias. rstd is kept for the backward pass. One workgroup of 8
-// invocations per row, striding over it with one barrier, as layernorm_forward.wgsl (which says
-// why).
+// eps), no mean subtracted and no bias. rstd is kept for the backward pass. One invocation per
+// row, as layernorm_forward.
 
 struct Params {
     n: u32,
@@ -16,37 +15,25 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> rstd: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const WG: u32 = 8u;
-var<workgroup> partial_sq: array<f32, WG>;
-
-@compute @workgroup_size(8)
+@compute @workgroup_size(64)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lidx: u32,
 ) {
-    // Every invocation of a workgroup takes the same path: the barrier needs uniform control.
-    let row = wg.y * groups.x + wg.x;
+    let row = (wg.y * groups.x + wg.x) * 64u + lidx;
     if (row >= p.n) {
         return;
     }
     let base = row * p.c;
     var sq = 0.0;
-    for (var i = lidx; i < p.c; i += WG) {
+    for (var i = 0u; i < p.c; i++) {
         let x = inp[base + i];
         sq += x * x;
     }
-    partial_sq[lidx] = sq;
-    workgroupBarrier();
-    sq = 0.0;
-    for (var k = 0u; k < WG; k++) {
-        sq += partial_sq[k];
-    }
     let s = 1.0 / sqrt(sq / f32(p.c) + p.eps);
-    for (var i = lidx; i < p.c; i += WG) {
+    for (var i = 0u; i < p.c; i++) {
         out[base + i] = inp[base + i] * s * weight[i];
     }
-    if (lidx == 0u) {
-        rstd[row] = s;
-    }
+    rstd[row] = s;
 }

@@ -587,8 +587,7 @@ pub fn layernorm_forward() -> TrainKernel {
             ("rstd", ReadWrite),
             ("params", Uniform),
         ],
-        // One workgroup (8 invocations) per row.
-        1,
+        64,
     )
 }
 
@@ -606,8 +605,7 @@ pub fn layernorm_backward_input() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        // One workgroup (8 invocations) per row.
-        1,
+        64,
     )
 }
 

@@ -37,8 +37,7 @@ pub fn rmsnorm_forward() -> TrainKernel {
             ("rstd", ReadWrite),
             ("params", Uniform),
         ],
-        // One workgroup (8 invocations) per row.
-        1,
+        64,
     )
 }
 
@@ -55,8 +54,7 @@ pub fn rmsnorm_backward_input() -> TrainKernel {
             ("dinp", ReadWrite),
             ("params", Uniform),
         ],
-        // One workgroup (8 invocations) per row.
-        1,
+        64,
     )
 }
 
