@@ -543,7 +543,8 @@ pub fn encoder_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        // One workgroup a position.
+        1,
     )
 }
 

@@ -468,7 +468,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
                 &bufs.encoded,
             ],
             &[bt, t, c, row0 as u32, rows as u32, 0, 0, 0],
-            bt as u64 * c as u64,
+            bt as u64,
             4.0 * (btf + 3.0 * btf * cf),
         );
     }
