@@ -12,7 +12,7 @@ use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::model::MatmulProblem;
 use flopcost::train::check::compare;
-use flopcost::train::kernels::{self, Grid, MatmulVariant};
+use flopcost::train::kernels::{self, Columns, Grid, MatmulVariant};
 use flopcost::train::launch::{run_once, Arg};
 use flopcost::train::reference as r;
 use flopcost::train::AdamW;
@@ -155,17 +155,20 @@ fn linear_layer_products_match_the_reference() {
         check("dW += dYᵀ·X", &got, &dw, n);
     }
 
-    let got = run(
-        &ctx,
-        kernels::bias_backward(),
-        vec![
-            Arg::F32(dy.clone()),
-            Arg::F32(db0.clone()),
-            Arg::Uniform(vec![nu, ocu]),
-        ],
-        oc as u64,
-    );
-    check("db += Σ dY", &got[0], &db, n);
+    // Both readings: one column a lane, and four as one vec4 (40 is a multiple of four).
+    for columns in Columns::ALL {
+        let got = run(
+            &ctx,
+            kernels::bias_backward(columns),
+            vec![
+                Arg::F32(dy.clone()),
+                Arg::F32(db0.clone()),
+                Arg::Uniform(vec![nu, ocu]),
+            ],
+            oc as u64 / columns.lanes(),
+        );
+        check(&format!("db += Σ dY ({columns:?})"), &got[0], &db, n);
+    }
 }
 
 /// The LM head on a token table split into two chunks, as for a table larger than one binding:
@@ -269,50 +272,53 @@ fn the_encoder_over_a_split_token_table_matches_the_reference() {
     r::encoder_backward(&mut dwte, &mut dwpe, &wide(&dout), &inp, b, t, c);
 
     let (bt, tu, cu) = ((b * t) as u32, t as u32, c as u32);
-    let mut got = vec![f32::NAN; b * t * c];
-    let mut got_dwte = Vec::new();
-    for (v0, rows) in [(0usize, split), (split, v - split)] {
-        let chunk = wte[v0 * c..(v0 + rows) * c].to_vec();
-        got = run(
+    // The gradients read both ways: one column a lane, and four as one vec4 (C = 12).
+    for columns in Columns::ALL {
+        let mut got = vec![f32::NAN; b * t * c];
+        let mut got_dwte = Vec::new();
+        for (v0, rows) in [(0usize, split), (split, v - split)] {
+            let chunk = wte[v0 * c..(v0 + rows) * c].to_vec();
+            got = run(
+                &ctx,
+                kernels::encoder_forward(),
+                vec![
+                    Arg::U32(inp.clone()),
+                    Arg::F32(chunk),
+                    Arg::F32(wpe.clone()),
+                    Arg::F32(got),
+                    Arg::Uniform(vec![bt, tu, cu, v0 as u32, rows as u32]),
+                ],
+                (b * t) as u64,
+            )
+            .remove(0);
+            let dchunk = run(
+                &ctx,
+                kernels::encoder_backward_wte(columns),
+                vec![
+                    Arg::U32(inp.clone()),
+                    Arg::F32(dout.clone()),
+                    Arg::F32(dwte0[v0 * c..(v0 + rows) * c].to_vec()),
+                    Arg::Uniform(vec![bt, cu, v0 as u32, rows as u32]),
+                ],
+                c as u64 / columns.lanes(),
+            )
+            .remove(0);
+            got_dwte.extend(dchunk);
+        }
+        check("encoder", &got, &out, 2);
+        check(&format!("dwte ({columns:?})"), &got_dwte, &dwte, b * t);
+        let got_dwpe = run(
             &ctx,
-            kernels::encoder_forward(),
+            kernels::encoder_backward_wpe(columns),
             vec![
-                Arg::U32(inp.clone()),
-                Arg::F32(chunk),
-                Arg::F32(wpe.clone()),
-                Arg::F32(got),
-                Arg::Uniform(vec![bt, tu, cu, v0 as u32, rows as u32]),
-            ],
-            (b * t * c) as u64,
-        )
-        .remove(0);
-        let dchunk = run(
-            &ctx,
-            kernels::encoder_backward_wte(),
-            vec![
-                Arg::U32(inp.clone()),
                 Arg::F32(dout.clone()),
-                Arg::F32(dwte0[v0 * c..(v0 + rows) * c].to_vec()),
-                Arg::Uniform(vec![bt, cu, v0 as u32, rows as u32]),
+                Arg::F32(dwpe0.clone()),
+                Arg::Uniform(vec![b as u32, tu, cu]),
             ],
-            c as u64,
-        )
-        .remove(0);
-        got_dwte.extend(dchunk);
+            (t * c) as u64 / columns.lanes(),
+        );
+        check(&format!("dwpe ({columns:?})"), &got_dwpe[0], &dwpe, b);
     }
-    check("encoder", &got, &out, 2);
-    check("dwte", &got_dwte, &dwte, b * t);
-    let got_dwpe = run(
-        &ctx,
-        kernels::encoder_backward_wpe(),
-        vec![
-            Arg::F32(dout.clone()),
-            Arg::F32(dwpe0.clone()),
-            Arg::Uniform(vec![b as u32, tu, cu]),
-        ],
-        (t * c) as u64,
-    );
-    check("dwpe", &got_dwpe[0], &dwpe, b);
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 
 use common::kernel_check::{check, random, run, wide};
 
-use flopcost::train::kernels::{self, llama as k};
+use flopcost::train::kernels::{self, llama as k, Columns};
 use flopcost::train::launch::Arg;
 use flopcost::train::llama::reference as r;
 
@@ -201,19 +201,19 @@ fn token_embedding_matches_the_reference_across_table_chunks() {
                 Arg::F32(got),
                 Arg::Uniform(vec![n as u32, c as u32, row0 as u32, rows as u32]),
             ],
-            (n * c) as u64,
+            n as u64,
         )
         .remove(0);
     }
     check("embedding out", &got, &out, 1);
-    // Its backward is GPT-2's token-table gradient, unchanged.
+    // Its backward is GPT-2's token-table gradient, unchanged (one column a lane: C = 5).
     let dout = random(n * c, 43);
     let dtable0 = random(v * c, 44);
     let mut dtable = wide(&dtable0);
     r::embedding_backward(&mut dtable, &wide(&dout), &tokens, c);
     let got = run(
         &ctx,
-        kernels::encoder_backward_wte(),
+        kernels::encoder_backward_wte(Columns::for_width(c as u64)),
         vec![
             Arg::U32(tokens),
             Arg::F32(dout),

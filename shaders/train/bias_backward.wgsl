@@ -1,5 +1,6 @@
 // A linear layer's bias gradient: dbias[o] += Σ_rows dout[row, o]. One invocation per output
-// column; neighbours read neighbouring addresses of each row.
+// column (or per four, as one vec4, where the width allows: `Column` and LANES are prepended by
+// the registry); neighbours read neighbouring addresses of each row.
 
 struct Params {
     n: u32,
@@ -8,8 +9,8 @@ struct Params {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> dout: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dbias: array<f32>;
+@group(0) @binding(0) var<storage, read> dout: array<Column>;
+@group(0) @binding(1) var<storage, read_write> dbias: array<Column>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(64)
@@ -19,12 +20,13 @@ fn main(
     @builtin(local_invocation_index) lidx: u32,
 ) {
     let o = (wg.y * groups.x + wg.x) * 64u + lidx;
-    if (o >= p.oc) {
+    let columns = p.oc / LANES;
+    if (o >= columns) {
         return;
     }
-    var sum = 0.0;
+    var sum = Column(0.0);
     for (var row = 0u; row < p.n; row++) {
-        sum += dout[row * p.oc + o];
+        sum += dout[row * columns + o];
     }
     dbias[o] += sum;
 }

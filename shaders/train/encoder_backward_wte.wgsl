@@ -1,5 +1,6 @@
 // dwte[tokens[n], c] += dout[n, c] over every position n, for the rows [row0, row0 + rows) of
-// the token table this chunk holds. One invocation per channel walks the positions in order, so
+// the token table this chunk holds. One invocation per channel (or per four, as one vec4, where
+// C allows: `Column` and LANES are prepended by the registry) walks the positions in order, so
 // positions sharing a token add into the same row without atomics and in a fixed order.
 
 struct Params {
@@ -10,8 +11,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;
-@group(0) @binding(1) var<storage, read> dout: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dwte: array<f32>;
+@group(0) @binding(1) var<storage, read> dout: array<Column>;
+@group(0) @binding(2) var<storage, read_write> dwte: array<Column>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 @compute @workgroup_size(64)
@@ -21,13 +22,14 @@ fn main(
     @builtin(local_invocation_index) lidx: u32,
 ) {
     let ch = (wg.y * groups.x + wg.x) * 64u + lidx;
-    if (ch >= p.c) {
+    let columns = p.c / LANES;
+    if (ch >= columns) {
         return;
     }
     for (var pos = 0u; pos < p.n; pos++) {
         let row = tokens[pos] - p.row0;
         if (row < p.rows) {
-            dwte[row * p.c + ch] += dout[pos * p.c + ch];
+            dwte[row * columns + ch] += dout[pos * columns + ch];
         }
     }
 }

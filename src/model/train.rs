@@ -201,10 +201,13 @@ pub struct Breakdown {
     /// How the classes were timed.
     pub method: String,
     pub classes: Vec<ClassTime>,
-    /// The measured copy bandwidth (cached `flopcost peak`), beside which memory-bound
-    /// kernels' rates are read.
+    /// The measured copy bandwidth, beside which memory-bound kernels' rates are read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_bandwidth_gbs: Option<f64>,
+    /// Where `copy_bandwidth_gbs` comes from: measured in the run, just after its timed steps,
+    /// or why it is missing. Absent in reports that took it from the `flopcost peak` cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_bandwidth_source: Option<String>,
     /// The linear layers' three products apart (texture packs included), timed as the
     /// classes are: each one's achieved rate, and a backward one's against the forward's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

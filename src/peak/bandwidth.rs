@@ -37,6 +37,24 @@ pub fn probe_bandwidth(ctx: &GpuContext, probe: BandwidthProbe, plan: &RunPlan) 
     }
 }
 
+/// The copy probe's bandwidth in GB/s, measured now in a short run (the peak command's probe
+/// and method): what a training step's memory-bound kernels are read against, taken under the
+/// same conditions as the step rather than from a cache written under others. The probe's
+/// error where it did not pass.
+pub fn copy_bandwidth_now(ctx: &GpuContext) -> Result<f64, String> {
+    let plan = RunPlan {
+        warmup: 1,
+        min_runs: 5,
+        min_time: 0.3,
+        ..RunPlan::default()
+    };
+    let probe = probe_bandwidth(ctx, BandwidthProbe::Copy, &plan);
+    match (probe.status, probe.value) {
+        (ResultStatus::Passed, Some(gbs)) if gbs > 0.0 => Ok(gbs),
+        _ => Err(probe.error.unwrap_or_else(|| "no figure".into())),
+    }
+}
+
 fn run(
     ctx: &GpuContext,
     probe: BandwidthProbe,

@@ -6,7 +6,7 @@ mod cache;
 mod fma;
 mod recheck;
 
-pub use bandwidth::{probe_bandwidth, BandwidthProbe};
+pub use bandwidth::{copy_bandwidth_now, probe_bandwidth, BandwidthProbe};
 pub use cache::{load_cached_peak, save_cached_peak};
 pub use fma::{probe_fma, FMA_CONFIGS};
 pub use recheck::{recheck_fma, RECHECK_PLAN};

@@ -220,15 +220,17 @@ pub fn render(r: &TrainReport) -> String {
         }
         out.push_str(&table.render());
     }
+    // Reports older than the copy probe in `train` took the figure from the peak cache.
+    let source = b
+        .copy_bandwidth_source
+        .as_deref()
+        .unwrap_or("cached from `flopcost peak`");
     match b.copy_bandwidth_gbs {
         Some(bw) => {
-            let _ = writeln!(out, "measured copy bandwidth (flopcost peak): {bw:.1} GB/s");
+            let _ = writeln!(out, "copy bandwidth: {bw:.1} GB/s ({source})");
         }
         None => {
-            let _ = writeln!(
-                out,
-                "no measured copy bandwidth cached for this adapter (`flopcost peak` measures it)"
-            );
+            let _ = writeln!(out, "no copy bandwidth: {source}");
         }
     }
     out

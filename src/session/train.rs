@@ -116,6 +116,7 @@ impl Session {
         ));
         let step = measure::build(ctx, step_plan, plan.seed, plan.path)?;
         let run = measure::run(ctx, &step, &plan, &self.progress)?;
+        let copy = self.copy_bandwidth_after_steps();
         let best = measured
             .iter()
             .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -138,7 +139,7 @@ impl Session {
                     "not measured (--no-matmul-reference)".to_string()
                 }
             });
-        let mut report = self.assemble(request, &plan, memory, run, best);
+        let mut report = self.assemble(request, &plan, memory, run, best, copy);
         report.matmul_path = format!("{} family: {why}", path.family());
         report.attention = Some(attention);
         if fitted.accum > 1 {
@@ -163,6 +164,14 @@ impl Session {
             )?);
         }
         Ok(report)
+    }
+
+    /// The copy bandwidth, measured after the timed steps: the memory-bound kernels were just
+    /// timed under this host's present conditions (a CPU adapter shares the host with whatever
+    /// else runs), and a cached figure taken under other ones could put them above 100%.
+    pub(super) fn copy_bandwidth_after_steps(&self) -> Result<f64, String> {
+        self.progress.step("timing the copy bandwidth");
+        crate::peak::copy_bandwidth_now(&self.ctx)
     }
 
     /// The rates of the matmul families of `dtype` (f16: f16 inputs, those with f16
@@ -220,6 +229,7 @@ impl Session {
         memory: MemoryFigures,
         m: TrainMeasurement,
         matmul: Result<(f64, String), String>,
+        copy: Result<f64, String>,
     ) -> TrainReport {
         let d = &self.ctx.description;
         let config = request.config;
@@ -392,7 +402,11 @@ impl Session {
                 timing: m.class_timing,
                 method: m.class_method,
                 classes,
-                copy_bandwidth_gbs: peak.as_ref().and_then(|p| p.bandwidth_gbs()),
+                copy_bandwidth_gbs: copy.as_ref().ok().copied(),
+                copy_bandwidth_source: Some(match &copy {
+                    Ok(_) => "measured in this run, just after the timed steps".into(),
+                    Err(e) => format!("the copy probe, run after the timed steps, failed: {e}"),
+                }),
                 products: product_times(&m.products),
             },
             slurm_task: crate::cluster::SlurmEnv::from_env().task(&self.ctx.reason),

@@ -218,6 +218,7 @@ impl Session {
         })?;
         drop(params);
         let run = measure::run(ctx, &step, &plan, &self.progress)?;
+        let copy = self.copy_bandwidth_after_steps();
         let best = measured
             .iter()
             .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -247,7 +248,7 @@ impl Session {
             // on the command line.
             predict: false,
         };
-        let mut report = self.assemble(&as_gpt, &plan, memory, run, best);
+        let mut report = self.assemble(&as_gpt, &plan, memory, run, best, copy);
         // The assembly counted GPT-2's FLOPs; this model's own replace them, and every rate
         // that follows from them.
         report.params = llama_param_count(&config) as u64;

@@ -192,10 +192,12 @@ macro_rules! shader {
 
 pub mod attention;
 pub mod attention_products;
+pub mod columns;
 pub mod coop_matrix;
 pub mod llama;
 
 pub use attention::AttentionPath;
+pub use columns::{bias_backward, encoder_backward_wpe, encoder_backward_wte, Columns};
 
 /// Which of the linear layer's products a matmul variant computes; each fixes how A and B are
 /// indexed and whether C is replaced or added to.
@@ -543,33 +545,8 @@ pub fn encoder_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
-    )
-}
-
-pub fn encoder_backward_wte() -> TrainKernel {
-    simple(
-        "encoder-backward-wte",
-        KernelClass::Other,
-        shader!("encoder_backward_wte.wgsl"),
-        &[
-            ("tokens", Read),
-            ("dout", Read),
-            ("dwte", ReadWrite),
-            ("params", Uniform),
-        ],
-        // 64 channels a workgroup: C/64 workgroups to spread over a CPU adapter's threads.
-        64,
-    )
-}
-
-pub fn encoder_backward_wpe() -> TrainKernel {
-    simple(
-        "encoder-backward-wpe",
-        KernelClass::Other,
-        shader!("encoder_backward_wpe.wgsl"),
-        &[("dout", Read), ("dwpe", ReadWrite), ("params", Uniform)],
-        256,
+        // One workgroup a position.
+        1,
     )
 }
 
@@ -623,16 +600,6 @@ pub fn layernorm_backward_params() -> TrainKernel {
             ("dbias", ReadWrite),
             ("params", Uniform),
         ],
-        64,
-    )
-}
-
-pub fn bias_backward() -> TrainKernel {
-    simple(
-        "bias-backward",
-        KernelClass::Other,
-        shader!("bias_backward.wgsl"),
-        &[("dout", Read), ("dbias", ReadWrite), ("params", Uniform)],
         64,
     )
 }
@@ -760,12 +727,9 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         pack_texture_in(false, KernelClass::MatmulForward, Dtype::F16),
         pack_texture_in(true, KernelClass::MatmulForward, Dtype::F16),
         encoder_forward(),
-        encoder_backward_wte(),
-        encoder_backward_wpe(),
         layernorm_forward(),
         layernorm_backward_input(),
         layernorm_backward_params(),
-        bias_backward(),
         gelu_forward(),
         gelu_backward(),
         residual_forward(),
@@ -774,6 +738,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         loss_mean(),
         adamw(),
     ]);
+    all.extend(columns::all());
     all.extend(llama::all());
     all.extend(attention::all());
     all.extend(attention_products::all());

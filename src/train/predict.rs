@@ -32,10 +32,9 @@ use crate::bench::{Dispatch, Summary};
 use crate::error::FlopcostError;
 use crate::gpu::GpuContext;
 use crate::model::{
-    ClassPrediction, IsolatedProduct, ResultStatus, RunPlan, StepPrediction, TimingSource,
-    TrainReport, WallClockCheck,
+    ClassPrediction, IsolatedProduct, StepPrediction, TimingSource, TrainReport, WallClockCheck,
 };
-use crate::peak::{probe_bandwidth, BandwidthProbe};
+use crate::peak::copy_bandwidth_now;
 use crate::progress::Progress;
 use crate::system::{load_average, process_cpu_s};
 
@@ -394,23 +393,13 @@ fn overhead_samples(ctx: &GpuContext) -> Result<(Vec<Took>, Vec<Took>), Flopcost
     Ok((few, many))
 }
 
-/// The copy probe's bandwidth in GB/s, measured now (the peak command's probe and method).
 fn copy_bandwidth(ctx: &GpuContext) -> Result<f64, FlopcostError> {
-    let plan = RunPlan {
-        warmup: 1,
-        min_runs: 5,
-        min_time: 0.3,
-        ..RunPlan::default()
-    };
-    let probe = probe_bandwidth(ctx, BandwidthProbe::Copy, &plan);
-    match (probe.status, probe.value) {
-        (ResultStatus::Passed, Some(gbs)) if gbs > 0.0 => Ok(gbs),
-        _ => Err(FlopcostError::Device(format!(
-            "the copy bandwidth probe did not pass ({}), so the memory-bound kernels cannot be \
-             predicted",
-            probe.error.unwrap_or_else(|| "no figure".into())
-        ))),
-    }
+    copy_bandwidth_now(ctx).map_err(|e| {
+        FlopcostError::Device(format!(
+            "the copy bandwidth probe did not pass ({e}), so the memory-bound kernels cannot be \
+             predicted"
+        ))
+    })
 }
 
 /// A kernel that reads and writes a buffer as large as the step's, dispatched between

@@ -10,7 +10,7 @@
 use crate::kernels::TiledConfig;
 use crate::model::{Dtype, MatmulProblem};
 
-use super::kernels::{self, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
+use super::kernels::{self, Columns, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
 use super::params::ParamTensor;
 use super::plan::StepPlan;
 use super::record_parts::NaiveAttention;
@@ -410,11 +410,12 @@ pub(crate) fn record_forward_backward<S: Sink>(
             c_off: 0,
         };
         matmul(rec, MatmulVariant::BackwardWeight, dw_gemm, [dy, x, dy, dw]);
+        let columns = Columns::for_width(oc as u64);
         rec.items(
-            kernels::bias_backward(),
+            kernels::bias_backward(columns),
             &[dy, db],
             &[bt, oc, 0, 0],
-            oc as u64,
+            oc as u64 / columns.lanes(),
             4.0 * (btf + 2.0) * oc as f64,
         );
     };
@@ -468,7 +469,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
                 &bufs.encoded,
             ],
             &[bt, t, c, row0 as u32, rows as u32, 0, 0, 0],
-            bt as u64 * c as u64,
+            bt as u64,
             4.0 * (btf + 3.0 * btf * cf),
         );
     }
@@ -687,11 +688,12 @@ pub(crate) fn record_forward_backward<S: Sink>(
     }
     let sources = [&bufs.tokens, &bufs.dresidual];
     token_embedding_backward(rec, &plan.wte_chunks(), sources, &bufs.grads, bt, c);
+    let columns = Columns::for_width(t as u64 * c as u64);
     rec.items(
-        kernels::encoder_backward_wpe(),
+        kernels::encoder_backward_wpe(columns),
         &[&bufs.dresidual, g(ParamTensor::Wpe, 0)],
         &[b, t, c, 0],
-        t as u64 * c as u64,
+        t as u64 * c as u64 / columns.lanes(),
         4.0 * (btf * cf + 2.0 * t as f64 * cf),
     );
 }

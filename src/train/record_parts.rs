@@ -8,7 +8,7 @@
 //! which cuts the tiles to the output's rows.
 
 use super::attention_products::{self as products, AttentionShape};
-use super::kernels::{self, MatmulVariant};
+use super::kernels::{self, Columns, MatmulVariant};
 use super::record::{f, Gemm, Sink};
 
 /// A product as a model's step records it.
@@ -195,12 +195,13 @@ pub(crate) fn token_embedding_backward<S: Sink>(
     width: u32,
 ) {
     let (btf, cf) = (positions as f64, width as f64);
+    let columns = Columns::for_width(width as u64);
     for &(i, row0, rows) in pieces {
         rec.items(
-            kernels::encoder_backward_wte(),
+            kernels::encoder_backward_wte(columns),
             &[tokens, dresidual, &grads[i]],
             &[positions, width, row0 as u32, rows as u32],
-            width as u64,
+            width as u64 / columns.lanes(),
             4.0 * (btf + 3.0 * btf * cf),
         );
     }

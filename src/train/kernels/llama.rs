@@ -21,7 +21,8 @@ pub fn embedding_forward() -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        256,
+        // One workgroup a position.
+        1,
     )
 }
 

@@ -466,7 +466,7 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             lk::embedding_forward(),
             &[&bufs.tokens, &bufs.params[i], &bufs.encoded],
             &[bt, c, piece.row0 as u32, piece.rows as u32],
-            bt as u64 * c as u64,
+            bt as u64,
             4.0 * (btf + 2.0 * btf * cf),
         );
     }

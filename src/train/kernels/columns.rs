@@ -1,0 +1,112 @@
+//! Kernels that walk rows column by column, summing (bias and embedding gradients): one f32 a
+//! lane, or four as one vec4 where the row's width is a multiple of four. Each kernel's source
+//! is one body, with its `Column` type and `LANES` prepended. On lavapipe the vec4 reading took
+//! half the time of the scalar one (a bias gradient over 512 rows of 512: 0.60 -> 0.33 ms, the
+//! process's CPU time, alone): a CPU adapter pays for every lane's address and bounds check.
+
+use super::Access::{self, Read, ReadWrite, Uniform};
+use super::{simple, KernelClass, TrainKernel};
+
+/// How a lane reads a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    Scalar,
+    Vec4,
+}
+
+impl Columns {
+    pub const ALL: [Columns; 2] = [Columns::Scalar, Columns::Vec4];
+
+    /// Four a lane where every row of `width` values starts on a vec4.
+    pub fn for_width(width: u64) -> Columns {
+        if width.is_multiple_of(4) {
+            Columns::Vec4
+        } else {
+            Columns::Scalar
+        }
+    }
+
+    /// Values a lane reads at once.
+    pub fn lanes(self) -> u64 {
+        match self {
+            Columns::Scalar => 1,
+            Columns::Vec4 => 4,
+        }
+    }
+
+    fn prelude(self) -> &'static str {
+        match self {
+            Columns::Scalar => "alias Column = f32;\nconst LANES: u32 = 1u;\n",
+            Columns::Vec4 => "alias Column = vec4<f32>;\nconst LANES: u32 = 4u;\n",
+        }
+    }
+
+    /// `source` read `self`'s way, named `names[0]` (scalar) or `names[1]` (vec4).
+    fn kernel(
+        self,
+        names: [&'static str; 2],
+        source: &'static str,
+        list: &[(&'static str, Access)],
+        per_group: u32,
+    ) -> TrainKernel {
+        let name = match self {
+            Columns::Scalar => names[0],
+            Columns::Vec4 => names[1],
+        };
+        let mut kernel = simple(name, KernelClass::Other, source, list, per_group);
+        kernel.source = format!("{}{source}", self.prelude()).into();
+        kernel
+    }
+}
+
+/// A linear layer's bias gradient, one lane per column (or four).
+pub fn bias_backward(columns: Columns) -> TrainKernel {
+    columns.kernel(
+        ["bias-backward", "bias-backward-vec4"],
+        shader!("bias_backward.wgsl"),
+        &[("dout", Read), ("dbias", ReadWrite), ("params", Uniform)],
+        64,
+    )
+}
+
+/// The token embedding's gradient, one lane per channel (or four) walking the positions.
+pub fn encoder_backward_wte(columns: Columns) -> TrainKernel {
+    columns.kernel(
+        ["encoder-backward-wte", "encoder-backward-wte-vec4"],
+        shader!("encoder_backward_wte.wgsl"),
+        &[
+            ("tokens", Read),
+            ("dout", Read),
+            ("dwte", ReadWrite),
+            ("params", Uniform),
+        ],
+        // 64 lanes a workgroup: C/64 (or C/256) workgroups to spread over a CPU adapter's
+        // threads.
+        64,
+    )
+}
+
+/// The position embedding's gradient, one lane per (position, channel) (or four) summing the
+/// batch.
+pub fn encoder_backward_wpe(columns: Columns) -> TrainKernel {
+    columns.kernel(
+        ["encoder-backward-wpe", "encoder-backward-wpe-vec4"],
+        shader!("encoder_backward_wpe.wgsl"),
+        &[("dout", Read), ("dwpe", ReadWrite), ("params", Uniform)],
+        256,
+    )
+}
+
+/// Both readings of every kernel here, for the registry.
+pub fn all() -> Vec<TrainKernel> {
+    Columns::ALL
+        .iter()
+        .flat_map(|&c| {
+            [
+                bias_backward(c),
+                encoder_backward_wte(c),
+                encoder_backward_wpe(c),
+            ]
+        })
+        .collect()
+}
