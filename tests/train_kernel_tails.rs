@@ -9,7 +9,7 @@ mod common;
 
 use common::kernel_check::{check, run, wide};
 
-use flopcost::train::kernels::{self, llama};
+use flopcost::train::kernels::{self, llama, Columns};
 use flopcost::train::launch::Arg;
 use flopcost::train::llama::reference as lr;
 use flopcost::train::reference as r;
@@ -196,8 +196,8 @@ fn crossentropy_is_exact_for_rows_narrower_and_wider_than_its_workgroup() {
 }
 
 /// LayerNorm and RMSNorm over one row, a few, and a thousand (past a workgroup's 64 and not a
-/// multiple of it), at widths below and not a multiple of 8 (the widths a striding layout
-/// would get wrong), must come out exact.
+/// multiple of it), at widths below and not a multiple of 8, must come out exact; LayerNorm's
+/// forward reads four values a load at the widths that are a multiple of 4, one at 130.
 /// The inputs are not offset and the narrowest width is 4: at 3 values a row, some of a
 /// thousand rows spread so little that f32's cancellation in x - mean, times rstd, exceeds the
 /// tolerance whatever order a kernel sums in (train_kernels checks an offset mean at 40 wide).
@@ -227,7 +227,7 @@ fn norms_are_exact_for_rows_narrower_and_wider_than_their_workgroup() {
             );
             let got = run(
                 &ctx,
-                kernels::layernorm_forward(),
+                kernels::layernorm_forward(Columns::for_width(c as u64)),
                 vec![
                     Arg::F32(inp.clone()),
                     Arg::F32(weight.clone()),

@@ -359,24 +359,29 @@ fn layernorm_matches_the_reference() {
     );
 
     let (nu, cu) = (n as u32, c as u32);
-    let got = run(
-        &ctx,
-        kernels::layernorm_forward(),
-        vec![
-            Arg::F32(inp.clone()),
-            Arg::F32(weight.clone()),
-            Arg::F32(bias.clone()),
-            Arg::F32(vec![f32::NAN; n * c]),
-            Arg::F32(vec![f32::NAN; n]),
-            Arg::F32(vec![f32::NAN; n]),
-            Arg::Uniform(vec![nu, cu]),
-        ],
-        n as u64,
-    );
-    check("layernorm out", &got[0], &out, c);
-    check("layernorm mean", &got[1], &mean, c);
-    check("layernorm rstd", &got[2], &rstd, c);
-    let (gmean, grstd) = (got[1].clone(), got[2].clone());
+    // C = 40: both readings of a row, one value and four a load.
+    let mut forward = Vec::new();
+    for columns in Columns::ALL {
+        let got = run(
+            &ctx,
+            kernels::layernorm_forward(columns),
+            vec![
+                Arg::F32(inp.clone()),
+                Arg::F32(weight.clone()),
+                Arg::F32(bias.clone()),
+                Arg::F32(vec![f32::NAN; n * c]),
+                Arg::F32(vec![f32::NAN; n]),
+                Arg::F32(vec![f32::NAN; n]),
+                Arg::Uniform(vec![nu, cu]),
+            ],
+            n as u64,
+        );
+        check(&format!("layernorm out {columns:?}"), &got[0], &out, c);
+        check(&format!("layernorm mean {columns:?}"), &got[1], &mean, c);
+        check(&format!("layernorm rstd {columns:?}"), &got[2], &rstd, c);
+        forward = got;
+    }
+    let (gmean, grstd) = (forward[1].clone(), forward[2].clone());
     let got = run(
         &ctx,
         kernels::layernorm_backward_input(),

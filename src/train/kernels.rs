@@ -550,10 +550,10 @@ pub fn encoder_forward() -> TrainKernel {
     )
 }
 
-pub fn layernorm_forward() -> TrainKernel {
-    simple(
-        "layernorm-forward",
-        KernelClass::LayerNorm,
+/// One invocation per row, reading it one value or four (as one vec4) at a time.
+pub fn layernorm_forward(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        ["layernorm-forward", "layernorm-forward-vec4"],
         shader!("layernorm_forward.wgsl"),
         &[
             ("inp", Read),
@@ -565,7 +565,9 @@ pub fn layernorm_forward() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
 pub fn layernorm_backward_input() -> TrainKernel {
@@ -727,7 +729,8 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         pack_texture_in(false, KernelClass::MatmulForward, Dtype::F16),
         pack_texture_in(true, KernelClass::MatmulForward, Dtype::F16),
         encoder_forward(),
-        layernorm_forward(),
+        layernorm_forward(Columns::Scalar),
+        layernorm_forward(Columns::Vec4),
         layernorm_backward_input(),
         layernorm_backward_params(),
         gelu_forward(),

@@ -427,7 +427,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
                      mean: &S::Buf,
                      rstd: &S::Buf| {
         rec.items(
-            kernels::layernorm_forward(),
+            kernels::layernorm_forward(Columns::for_width(c as u64)),
             &[inp, w, bias, out, mean, rstd],
             &[bt, c, 0, 0],
             bt as u64,
