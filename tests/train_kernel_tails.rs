@@ -196,8 +196,8 @@ fn crossentropy_is_exact_for_rows_narrower_and_wider_than_its_workgroup() {
 }
 
 /// LayerNorm and RMSNorm over one row, a few, and a thousand (past a workgroup's 64 and not a
-/// multiple of it), at widths below and not a multiple of 8, must come out exact; LayerNorm's
-/// forward reads four values a load at the widths that are a multiple of 4, one at 130.
+/// multiple of it), at widths below and not a multiple of 8, must come out exact; LayerNorm
+/// reads four values a load at the widths that are a multiple of 4, one at 130.
 /// The inputs are not offset and the narrowest width is 4: at 3 values a row, some of a
 /// thousand rows spread so little that f32's cancellation in x - mean, times rstd, exceeds the
 /// tolerance whatever order a kernel sums in (train_kernels checks an offset mean at 40 wide).
@@ -262,7 +262,7 @@ fn norms_are_exact_for_rows_narrower_and_wider_than_their_workgroup() {
             let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
             let got = run(
                 &ctx,
-                kernels::layernorm_backward_input(),
+                kernels::layernorm_backward_input(Columns::for_width(c as u64)),
                 vec![
                     Arg::F32(dout.clone()),
                     Arg::F32(inp.clone()),

@@ -382,21 +382,23 @@ fn layernorm_matches_the_reference() {
         forward = got;
     }
     let (gmean, grstd) = (forward[1].clone(), forward[2].clone());
-    let got = run(
-        &ctx,
-        kernels::layernorm_backward_input(),
-        vec![
-            Arg::F32(dout.clone()),
-            Arg::F32(inp.clone()),
-            Arg::F32(weight.clone()),
-            Arg::F32(gmean.clone()),
-            Arg::F32(grstd.clone()),
-            Arg::F32(dinp0.clone()),
-            Arg::Uniform(vec![nu, cu]),
-        ],
-        n as u64,
-    );
-    check("layernorm dinp", &got[0], &dinp, c);
+    for columns in Columns::ALL {
+        let got = run(
+            &ctx,
+            kernels::layernorm_backward_input(columns),
+            vec![
+                Arg::F32(dout.clone()),
+                Arg::F32(inp.clone()),
+                Arg::F32(weight.clone()),
+                Arg::F32(gmean.clone()),
+                Arg::F32(grstd.clone()),
+                Arg::F32(dinp0.clone()),
+                Arg::Uniform(vec![nu, cu]),
+            ],
+            n as u64,
+        );
+        check(&format!("layernorm dinp {columns:?}"), &got[0], &dinp, c);
+    }
     let got = run(
         &ctx,
         kernels::layernorm_backward_params(),

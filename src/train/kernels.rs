@@ -570,10 +570,10 @@ pub fn layernorm_forward(columns: Columns) -> TrainKernel {
     kernel
 }
 
-pub fn layernorm_backward_input() -> TrainKernel {
-    simple(
-        "layernorm-backward-input",
-        KernelClass::LayerNorm,
+/// One invocation per row, reading it one value or four (as one vec4) at a time.
+pub fn layernorm_backward_input(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        ["layernorm-backward-input", "layernorm-backward-input-vec4"],
         shader!("layernorm_backward_input.wgsl"),
         &[
             ("dout", Read),
@@ -585,7 +585,9 @@ pub fn layernorm_backward_input() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
 pub fn layernorm_backward_params() -> TrainKernel {
@@ -731,7 +733,8 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         encoder_forward(),
         layernorm_forward(Columns::Scalar),
         layernorm_forward(Columns::Vec4),
-        layernorm_backward_input(),
+        layernorm_backward_input(Columns::Scalar),
+        layernorm_backward_input(Columns::Vec4),
         layernorm_backward_params(),
         gelu_forward(),
         gelu_backward(),

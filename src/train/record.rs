@@ -444,7 +444,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
                               dw: &S::Buf,
                               db: &S::Buf| {
         rec.items(
-            kernels::layernorm_backward_input(),
+            kernels::layernorm_backward_input(Columns::for_width(c as u64)),
             &[dout, inp, w, mean, rstd, dinp],
             &[bt, c, 0, 0],
             bt as u64,
