@@ -399,22 +399,24 @@ fn layernorm_matches_the_reference() {
         );
         check(&format!("layernorm dinp {columns:?}"), &got[0], &dinp, c);
     }
-    let got = run(
-        &ctx,
-        kernels::layernorm_backward_params(),
-        vec![
-            Arg::F32(dout.clone()),
-            Arg::F32(inp.clone()),
-            Arg::F32(gmean),
-            Arg::F32(grstd),
-            Arg::F32(dw0.clone()),
-            Arg::F32(db0.clone()),
-            Arg::Uniform(vec![nu, cu]),
-        ],
-        c as u64,
-    );
-    check("layernorm dweight", &got[0], &dw, n);
-    check("layernorm dbias", &got[1], &db, n);
+    for columns in Columns::ALL {
+        let got = run(
+            &ctx,
+            kernels::layernorm_backward_params(columns),
+            vec![
+                Arg::F32(dout.clone()),
+                Arg::F32(inp.clone()),
+                Arg::F32(gmean.clone()),
+                Arg::F32(grstd.clone()),
+                Arg::F32(dw0.clone()),
+                Arg::F32(db0.clone()),
+                Arg::Uniform(vec![nu, cu]),
+            ],
+            c as u64 / columns.lanes(),
+        );
+        check(&format!("layernorm dweight {columns:?}"), &got[0], &dw, n);
+        check(&format!("layernorm dbias {columns:?}"), &got[1], &db, n);
+    }
 }
 
 #[test]

@@ -590,10 +590,12 @@ pub fn layernorm_backward_input(columns: Columns) -> TrainKernel {
     kernel
 }
 
-pub fn layernorm_backward_params() -> TrainKernel {
-    simple(
-        "layernorm-backward-params",
-        KernelClass::LayerNorm,
+pub fn layernorm_backward_params(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        [
+            "layernorm-backward-params",
+            "layernorm-backward-params-vec4",
+        ],
         shader!("layernorm_backward_params.wgsl"),
         &[
             ("dout", Read),
@@ -605,7 +607,9 @@ pub fn layernorm_backward_params() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
 pub fn gelu_forward() -> TrainKernel {
@@ -735,7 +739,8 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         layernorm_forward(Columns::Vec4),
         layernorm_backward_input(Columns::Scalar),
         layernorm_backward_input(Columns::Vec4),
-        layernorm_backward_params(),
+        layernorm_backward_params(Columns::Scalar),
+        layernorm_backward_params(Columns::Vec4),
         gelu_forward(),
         gelu_backward(),
         residual_forward(),

@@ -450,11 +450,12 @@ pub(crate) fn record_forward_backward<S: Sink>(
             bt as u64,
             4.0 * (4.0 * btf * cf + cf + 2.0 * btf),
         );
+        let columns = Columns::for_width(c as u64);
         rec.items(
-            kernels::layernorm_backward_params(),
+            kernels::layernorm_backward_params(columns),
             &[dout, inp, mean, rstd, dw, db],
             &[bt, c, 0, 0],
-            c as u64,
+            c as u64 / columns.lanes(),
             4.0 * (2.0 * btf * cf + 4.0 * cf + 2.0 * btf),
         );
     };
