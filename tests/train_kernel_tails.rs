@@ -281,7 +281,7 @@ fn norms_are_exact_for_rows_narrower_and_wider_than_their_workgroup() {
             lr::rmsnorm_forward(&mut out, &mut rstd, &wide(&inp), &wide(&weight), eps, n, c);
             let got = run(
                 &ctx,
-                llama::rmsnorm_forward(),
+                llama::rmsnorm_forward(Columns::for_width(c as u64)),
                 vec![
                     Arg::F32(inp.clone()),
                     Arg::F32(weight.clone()),
@@ -307,7 +307,7 @@ fn norms_are_exact_for_rows_narrower_and_wider_than_their_workgroup() {
             );
             let got = run(
                 &ctx,
-                llama::rmsnorm_backward_input(),
+                llama::rmsnorm_backward_input(Columns::for_width(c as u64)),
                 vec![
                     Arg::F32(dout.clone()),
                     Arg::F32(inp.clone()),

@@ -35,48 +35,51 @@ fn rmsnorm_matches_the_reference() {
         c,
     );
     let (nu, cu) = (n as u32, c as u32);
-    let got = run(
-        &ctx,
-        k::rmsnorm_forward(),
-        vec![
-            Arg::F32(inp.clone()),
-            Arg::F32(weight.clone()),
-            Arg::F32(vec![f32::NAN; n * c]),
-            Arg::F32(vec![f32::NAN; n]),
-            Arg::Uniform(vec![nu, cu, (eps as f32).to_bits(), 0]),
-        ],
-        n as u64,
-    );
-    check("rmsnorm out", &got[0], &out, c);
-    check("rmsnorm rstd", &got[1], &rstd, c);
-    let grstd = got[1].clone();
-    let got = run(
-        &ctx,
-        k::rmsnorm_backward_input(),
-        vec![
-            Arg::F32(dout.clone()),
-            Arg::F32(inp.clone()),
-            Arg::F32(weight),
-            Arg::F32(grstd.clone()),
-            Arg::F32(dinp0),
-            Arg::Uniform(vec![nu, cu, 0, 0]),
-        ],
-        n as u64,
-    );
-    check("rmsnorm dinp", &got[0], &dinp, 2 * c);
-    let got = run(
-        &ctx,
-        k::rmsnorm_backward_weight(),
-        vec![
-            Arg::F32(dout),
-            Arg::F32(inp),
-            Arg::F32(grstd),
-            Arg::F32(dw0),
-            Arg::Uniform(vec![nu, cu, 0, 0]),
-        ],
-        c as u64,
-    );
-    check("rmsnorm dweight", &got[0], &dw, n);
+    // C = 40: both readings of a row, one value and four a load.
+    for columns in Columns::ALL {
+        let got = run(
+            &ctx,
+            k::rmsnorm_forward(columns),
+            vec![
+                Arg::F32(inp.clone()),
+                Arg::F32(weight.clone()),
+                Arg::F32(vec![f32::NAN; n * c]),
+                Arg::F32(vec![f32::NAN; n]),
+                Arg::Uniform(vec![nu, cu, (eps as f32).to_bits(), 0]),
+            ],
+            n as u64,
+        );
+        check(&format!("rmsnorm out {columns:?}"), &got[0], &out, c);
+        check(&format!("rmsnorm rstd {columns:?}"), &got[1], &rstd, c);
+        let grstd = got[1].clone();
+        let got = run(
+            &ctx,
+            k::rmsnorm_backward_input(columns),
+            vec![
+                Arg::F32(dout.clone()),
+                Arg::F32(inp.clone()),
+                Arg::F32(weight.clone()),
+                Arg::F32(grstd.clone()),
+                Arg::F32(dinp0.clone()),
+                Arg::Uniform(vec![nu, cu, 0, 0]),
+            ],
+            n as u64,
+        );
+        check(&format!("rmsnorm dinp {columns:?}"), &got[0], &dinp, 2 * c);
+        let got = run(
+            &ctx,
+            k::rmsnorm_backward_weight(columns),
+            vec![
+                Arg::F32(dout.clone()),
+                Arg::F32(inp.clone()),
+                Arg::F32(grstd),
+                Arg::F32(dw0.clone()),
+                Arg::Uniform(vec![nu, cu, 0, 0]),
+            ],
+            c as u64 / columns.lanes(),
+        );
+        check(&format!("rmsnorm dweight {columns:?}"), &got[0], &dw, n);
+    }
 }
 
 /// Rotates the query and key heads at the front of each qkv-layout row, values untouched, and

@@ -1,7 +1,8 @@
 // RMSNorm backward, the input's gradient, added into dinp (the residual stream's one gradient
 // buffer, as layernorm_backward_input does):
 //   dinp += rstd * (dout ⊙ w - x̂ · mean(dout ⊙ w ⊙ x̂)),  x̂ = x * rstd.
-// One invocation per row.
+// One invocation per row, reading it one value at a time or four as one vec4, as
+// layernorm_forward.
 
 struct Params {
     n: u32,
@@ -10,11 +11,11 @@ struct Params {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> dout: array<f32>;
-@group(0) @binding(1) var<storage, read> inp: array<f32>;
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(0) var<storage, read> dout: array<Column>;
+@group(0) @binding(1) var<storage, read> inp: array<Column>;
+@group(0) @binding(2) var<storage, read> weight: array<Column>;
 @group(0) @binding(3) var<storage, read> rstd: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dinp: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dinp: array<Column>;
 @group(0) @binding(5) var<uniform> p: Params;
 
 @compute @workgroup_size(64)
@@ -27,14 +28,15 @@ fn main(
     if (row >= p.n) {
         return;
     }
-    let base = row * p.c;
+    let columns = p.c / LANES;
+    let base = row * columns;
     let r = rstd[row];
-    var dot = 0.0;
-    for (var i = 0u; i < p.c; i++) {
+    var dot = Column(0.0);
+    for (var i = 0u; i < columns; i++) {
         dot += dout[base + i] * weight[i] * inp[base + i] * r;
     }
-    let mean_dot = dot / f32(p.c);
-    for (var i = 0u; i < p.c; i++) {
+    let mean_dot = total(dot) / f32(p.c);
+    for (var i = 0u; i < columns; i++) {
         let norm = inp[base + i] * r;
         dinp[base + i] += r * (dout[base + i] * weight[i] - norm * mean_dot);
     }

@@ -1,5 +1,6 @@
 // RMSNorm backward, the weight's gradient, added: dweight[i] += Σ_rows dout[row, i] * x̂[row, i].
-// One invocation per channel, so each owns its sum.
+// One invocation per channel (or per four, as one vec4, as layernorm_forward), so each owns its
+// sum.
 
 struct Params {
     n: u32,
@@ -8,10 +9,10 @@ struct Params {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> dout: array<f32>;
-@group(0) @binding(1) var<storage, read> inp: array<f32>;
+@group(0) @binding(0) var<storage, read> dout: array<Column>;
+@group(0) @binding(1) var<storage, read> inp: array<Column>;
 @group(0) @binding(2) var<storage, read> rstd: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dweight: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dweight: array<Column>;
 @group(0) @binding(4) var<uniform> p: Params;
 
 @compute @workgroup_size(64)
@@ -21,12 +22,13 @@ fn main(
     @builtin(local_invocation_index) lidx: u32,
 ) {
     let i = (wg.y * groups.x + wg.x) * 64u + lidx;
-    if (i >= p.c) {
+    let columns = p.c / LANES;
+    if (i >= columns) {
         return;
     }
-    var acc = 0.0;
+    var acc = Column(0.0);
     for (var row = 0u; row < p.n; row++) {
-        acc += dout[row * p.c + i] * inp[row * p.c + i] * rstd[row];
+        acc += dout[row * columns + i] * inp[row * columns + i] * rstd[row];
     }
     dweight[i] += acc;
 }

@@ -8,7 +8,7 @@
 //! embedding they replace).
 
 use super::Access::{Read, ReadWrite, Uniform};
-use super::{simple, KernelClass, TrainKernel, VEC4_GROUP};
+use super::{simple, Columns, KernelClass, TrainKernel, VEC4_GROUP};
 
 pub fn embedding_forward() -> TrainKernel {
     simple(
@@ -26,10 +26,9 @@ pub fn embedding_forward() -> TrainKernel {
     )
 }
 
-pub fn rmsnorm_forward() -> TrainKernel {
-    simple(
-        "rmsnorm-forward",
-        KernelClass::LayerNorm,
+pub fn rmsnorm_forward(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        ["rmsnorm-forward", "rmsnorm-forward-vec4"],
         shader!("rmsnorm_forward.wgsl"),
         &[
             ("inp", Read),
@@ -39,13 +38,14 @@ pub fn rmsnorm_forward() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
-pub fn rmsnorm_backward_input() -> TrainKernel {
-    simple(
-        "rmsnorm-backward-input",
-        KernelClass::LayerNorm,
+pub fn rmsnorm_backward_input(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        ["rmsnorm-backward-input", "rmsnorm-backward-input-vec4"],
         shader!("rmsnorm_backward_input.wgsl"),
         &[
             ("dout", Read),
@@ -56,13 +56,14 @@ pub fn rmsnorm_backward_input() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
-pub fn rmsnorm_backward_weight() -> TrainKernel {
-    simple(
-        "rmsnorm-backward-weight",
-        KernelClass::LayerNorm,
+pub fn rmsnorm_backward_weight(columns: Columns) -> TrainKernel {
+    let mut kernel = columns.kernel(
+        ["rmsnorm-backward-weight", "rmsnorm-backward-weight-vec4"],
         shader!("rmsnorm_backward_weight.wgsl"),
         &[
             ("dout", Read),
@@ -72,7 +73,9 @@ pub fn rmsnorm_backward_weight() -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    )
+    );
+    kernel.class = KernelClass::LayerNorm;
+    kernel
 }
 
 /// In place; the forward pass and (with sign -1) its backward.
@@ -122,9 +125,12 @@ pub fn swiglu_backward() -> TrainKernel {
 pub fn all() -> Vec<TrainKernel> {
     vec![
         embedding_forward(),
-        rmsnorm_forward(),
-        rmsnorm_backward_input(),
-        rmsnorm_backward_weight(),
+        rmsnorm_forward(Columns::Scalar),
+        rmsnorm_forward(Columns::Vec4),
+        rmsnorm_backward_input(Columns::Scalar),
+        rmsnorm_backward_input(Columns::Vec4),
+        rmsnorm_backward_weight(Columns::Scalar),
+        rmsnorm_backward_weight(Columns::Vec4),
         rope(),
         swiglu_forward(),
         swiglu_backward(),

@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use crate::kernels::TiledConfig;
 use crate::train::config::GptConfig;
-use crate::train::kernels::{llama as lk, MatmulPath, MatmulVariant};
+use crate::train::kernels::{llama as lk, Columns, MatmulPath, MatmulVariant};
 use crate::train::launch::storage;
 use crate::train::model_step::{ModelStep, StepModel, StepState};
 use crate::train::record_parts::{
@@ -412,13 +412,15 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
             );
         }
     };
+    // Rows of C values read four a load where C allows (kernels::columns).
+    let columns = Columns::for_width(c as u64);
     let rmsnorm = |rec: &mut Recorder,
                    inp: &wgpu::Buffer,
                    w: &wgpu::Buffer,
                    out: &wgpu::Buffer,
                    rstd: &wgpu::Buffer| {
         rec.items(
-            lk::rmsnorm_forward(),
+            lk::rmsnorm_forward(columns),
             &[inp, w, out, rstd],
             &[bt, c, eps, 0],
             bt as u64,
@@ -433,17 +435,17 @@ fn record(rec: &mut Recorder, plan: &LlamaStepPlan, bufs: &LlamaBuffers) {
                             dinp: &wgpu::Buffer,
                             dw: &wgpu::Buffer| {
         rec.items(
-            lk::rmsnorm_backward_input(),
+            lk::rmsnorm_backward_input(columns),
             &[dout, inp, w, rstd, dinp],
             &[bt, c, 0, 0],
             bt as u64,
             4.0 * (4.0 * btf * cf + cf + btf),
         );
         rec.items(
-            lk::rmsnorm_backward_weight(),
+            lk::rmsnorm_backward_weight(columns),
             &[dout, inp, rstd, dw],
             &[bt, c, 0, 0],
-            c as u64,
+            c as u64 / columns.lanes(),
             4.0 * (2.0 * btf * cf + 2.0 * cf + btf),
         );
     };
