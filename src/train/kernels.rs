@@ -552,8 +552,9 @@ pub fn encoder_forward() -> TrainKernel {
 
 /// One invocation per row, reading it one value or four (as one vec4) at a time.
 pub fn layernorm_forward(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         ["layernorm-forward", "layernorm-forward-vec4"],
+        KernelClass::LayerNorm,
         shader!("layernorm_forward.wgsl"),
         &[
             ("inp", Read),
@@ -565,15 +566,14 @@ pub fn layernorm_forward(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 /// One invocation per row, reading it one value or four (as one vec4) at a time.
 pub fn layernorm_backward_input(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         ["layernorm-backward-input", "layernorm-backward-input-vec4"],
+        KernelClass::LayerNorm,
         shader!("layernorm_backward_input.wgsl"),
         &[
             ("dout", Read),
@@ -585,17 +585,16 @@ pub fn layernorm_backward_input(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 pub fn layernorm_backward_params(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         [
             "layernorm-backward-params",
             "layernorm-backward-params-vec4",
         ],
+        KernelClass::LayerNorm,
         shader!("layernorm_backward_params.wgsl"),
         &[
             ("dout", Read),
@@ -607,9 +606,7 @@ pub fn layernorm_backward_params(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 pub fn gelu_forward() -> TrainKernel {
@@ -735,12 +732,6 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         pack_texture_in(false, KernelClass::MatmulForward, Dtype::F16),
         pack_texture_in(true, KernelClass::MatmulForward, Dtype::F16),
         encoder_forward(),
-        layernorm_forward(Columns::Scalar),
-        layernorm_forward(Columns::Vec4),
-        layernorm_backward_input(Columns::Scalar),
-        layernorm_backward_input(Columns::Vec4),
-        layernorm_backward_params(Columns::Scalar),
-        layernorm_backward_params(Columns::Vec4),
         gelu_forward(),
         gelu_backward(),
         residual_forward(),
@@ -749,6 +740,11 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         loss_mean(),
         adamw(),
     ]);
+    all.extend(columns::both(&[
+        layernorm_forward,
+        layernorm_backward_input,
+        layernorm_backward_params,
+    ]));
     all.extend(columns::all());
     all.extend(llama::all());
     all.extend(attention::all());

@@ -52,6 +52,7 @@ impl Columns {
     pub(super) fn kernel(
         self,
         names: [&'static str; 2],
+        class: KernelClass,
         source: &'static str,
         list: &[(&'static str, Access)],
         per_group: u32,
@@ -60,7 +61,7 @@ impl Columns {
             Columns::Scalar => names[0],
             Columns::Vec4 => names[1],
         };
-        let mut kernel = simple(name, KernelClass::Other, source, list, per_group);
+        let mut kernel = simple(name, class, source, list, per_group);
         kernel.source = format!("{}{source}", self.prelude()).into();
         kernel
     }
@@ -70,6 +71,7 @@ impl Columns {
 pub fn bias_backward(columns: Columns) -> TrainKernel {
     columns.kernel(
         ["bias-backward", "bias-backward-vec4"],
+        KernelClass::Other,
         shader!("bias_backward.wgsl"),
         &[("dout", Read), ("dbias", ReadWrite), ("params", Uniform)],
         64,
@@ -80,6 +82,7 @@ pub fn bias_backward(columns: Columns) -> TrainKernel {
 pub fn encoder_backward_wte(columns: Columns) -> TrainKernel {
     columns.kernel(
         ["encoder-backward-wte", "encoder-backward-wte-vec4"],
+        KernelClass::Other,
         shader!("encoder_backward_wte.wgsl"),
         &[
             ("tokens", Read),
@@ -98,22 +101,19 @@ pub fn encoder_backward_wte(columns: Columns) -> TrainKernel {
 pub fn encoder_backward_wpe(columns: Columns) -> TrainKernel {
     columns.kernel(
         ["encoder-backward-wpe", "encoder-backward-wpe-vec4"],
+        KernelClass::Other,
         shader!("encoder_backward_wpe.wgsl"),
         &[("dout", Read), ("dwpe", ReadWrite), ("params", Uniform)],
         256,
     )
 }
 
+/// Both readings of each of `kernels`, for the registry.
+pub fn both(kernels: &[fn(Columns) -> TrainKernel]) -> Vec<TrainKernel> {
+    kernels.iter().flat_map(|k| Columns::ALL.map(k)).collect()
+}
+
 /// Both readings of every kernel here, for the registry.
 pub fn all() -> Vec<TrainKernel> {
-    Columns::ALL
-        .iter()
-        .flat_map(|&c| {
-            [
-                bias_backward(c),
-                encoder_backward_wte(c),
-                encoder_backward_wpe(c),
-            ]
-        })
-        .collect()
+    both(&[bias_backward, encoder_backward_wte, encoder_backward_wpe])
 }

@@ -27,8 +27,9 @@ pub fn embedding_forward() -> TrainKernel {
 }
 
 pub fn rmsnorm_forward(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         ["rmsnorm-forward", "rmsnorm-forward-vec4"],
+        KernelClass::LayerNorm,
         shader!("rmsnorm_forward.wgsl"),
         &[
             ("inp", Read),
@@ -38,14 +39,13 @@ pub fn rmsnorm_forward(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 pub fn rmsnorm_backward_input(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         ["rmsnorm-backward-input", "rmsnorm-backward-input-vec4"],
+        KernelClass::LayerNorm,
         shader!("rmsnorm_backward_input.wgsl"),
         &[
             ("dout", Read),
@@ -56,14 +56,13 @@ pub fn rmsnorm_backward_input(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 pub fn rmsnorm_backward_weight(columns: Columns) -> TrainKernel {
-    let mut kernel = columns.kernel(
+    columns.kernel(
         ["rmsnorm-backward-weight", "rmsnorm-backward-weight-vec4"],
+        KernelClass::LayerNorm,
         shader!("rmsnorm_backward_weight.wgsl"),
         &[
             ("dout", Read),
@@ -73,9 +72,7 @@ pub fn rmsnorm_backward_weight(columns: Columns) -> TrainKernel {
             ("params", Uniform),
         ],
         64,
-    );
-    kernel.class = KernelClass::LayerNorm;
-    kernel
+    )
 }
 
 /// In place; the forward pass and (with sign -1) its backward.
@@ -123,16 +120,16 @@ pub fn swiglu_backward() -> TrainKernel {
 
 /// The Llama step's own kernels, for the one registry.
 pub fn all() -> Vec<TrainKernel> {
-    vec![
+    let mut all = vec![
         embedding_forward(),
-        rmsnorm_forward(Columns::Scalar),
-        rmsnorm_forward(Columns::Vec4),
-        rmsnorm_backward_input(Columns::Scalar),
-        rmsnorm_backward_input(Columns::Vec4),
-        rmsnorm_backward_weight(Columns::Scalar),
-        rmsnorm_backward_weight(Columns::Vec4),
         rope(),
         swiglu_forward(),
         swiglu_backward(),
-    ]
+    ];
+    all.extend(super::columns::both(&[
+        rmsnorm_forward,
+        rmsnorm_backward_input,
+        rmsnorm_backward_weight,
+    ]));
+    all
 }
