@@ -9,7 +9,7 @@ mod common;
 
 use common::kernel_check::{check, run, wide};
 
-use flopcost::train::kernels::{self, llama, Columns};
+use flopcost::train::kernels::{self, llama, Columns, RowSpread};
 use flopcost::train::launch::Arg;
 use flopcost::train::llama::reference as lr;
 use flopcost::train::reference as r;
@@ -179,19 +179,36 @@ fn crossentropy_is_exact_for_rows_narrower_and_wider_than_its_workgroup() {
         let mut dlogits = vec![0.0; n * v];
         let dlosses = vec![1.0 / n as f64; n];
         r::crossentropy_softmax_backward(&mut dlogits, &dlosses, &probs, &targets, n, v);
-        let got = run(
-            &ctx,
-            kernels::crossentropy(),
-            vec![
-                Arg::F32(logits),
-                Arg::U32(targets),
-                Arg::F32(vec![f32::NAN; n]),
-                Arg::Uniform(vec![n as u32, v as u32, 0, (1.0 / n as f32).to_bits()]),
-            ],
-            n as u64,
-        );
-        check(&format!("dlogits v={v}"), &got[0], &dlogits, v);
-        check(&format!("losses v={v}"), &got[1], &losses, v);
+        // Both layouts; four a load where v is a multiple of four (8 and 1000), one at every
+        // width.
+        let readings = Columns::ALL
+            .into_iter()
+            .filter(|c| (v as u64).is_multiple_of(c.lanes()));
+        for (spread, columns) in readings.flat_map(|c| RowSpread::ALL.map(|s| (s, c))) {
+            let got = run(
+                &ctx,
+                kernels::crossentropy(spread, columns),
+                vec![
+                    Arg::F32(logits.clone()),
+                    Arg::U32(targets.clone()),
+                    Arg::F32(vec![f32::NAN; n]),
+                    Arg::Uniform(vec![n as u32, v as u32, 0, (1.0 / n as f32).to_bits()]),
+                ],
+                n as u64,
+            );
+            check(
+                &format!("dlogits v={v} {spread:?} {columns:?}"),
+                &got[0],
+                &dlogits,
+                v,
+            );
+            check(
+                &format!("losses v={v} {spread:?} {columns:?}"),
+                &got[1],
+                &losses,
+                v,
+            );
+        }
     }
 }
 

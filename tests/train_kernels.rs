@@ -12,7 +12,7 @@ use flopcost::gpu::GpuContext;
 use flopcost::kernels::TiledConfig;
 use flopcost::model::MatmulProblem;
 use flopcost::train::check::compare;
-use flopcost::train::kernels::{self, Columns, Grid, MatmulVariant};
+use flopcost::train::kernels::{self, Columns, Grid, MatmulVariant, RowSpread};
 use flopcost::train::launch::{run_once, Arg};
 use flopcost::train::reference as r;
 use flopcost::train::AdamW;
@@ -503,30 +503,36 @@ fn softmax_crossentropy_and_its_gradient_match_the_reference() {
     r::crossentropy_softmax_backward(&mut dlogits, &dlosses, &probs, &targets, n, v);
 
     // Rows 2.. of the batch, as a chunk of positions: targets and losses are indexed from row0.
+    // Both layouts, each in both readings: 300 is a multiple of four.
     let row0 = 2usize;
     let rows = n - row0;
-    let got = run(
-        &ctx,
-        kernels::crossentropy(),
-        vec![
-            Arg::F32(logits[row0 * v..].to_vec()),
-            Arg::U32(targets.clone()),
-            Arg::F32(vec![f32::NAN; n]),
-            Arg::Uniform(vec![
-                rows as u32,
-                v as u32,
-                row0 as u32,
-                (1.0 / n as f32).to_bits(),
-            ]),
-        ],
-        rows as u64,
-    );
-    check("dlogits", &got[0], &dlogits[row0 * v..], v);
-    check("losses", &got[1][row0..], &losses[row0..], v);
-    assert!(
-        got[1][..row0].iter().all(|x| x.is_nan()),
-        "rows outside the chunk untouched"
-    );
+    for (spread, columns) in RowSpread::ALL
+        .into_iter()
+        .flat_map(|s| Columns::ALL.map(|c| (s, c)))
+    {
+        let got = run(
+            &ctx,
+            kernels::crossentropy(spread, columns),
+            vec![
+                Arg::F32(logits[row0 * v..].to_vec()),
+                Arg::U32(targets.clone()),
+                Arg::F32(vec![f32::NAN; n]),
+                Arg::Uniform(vec![
+                    rows as u32,
+                    v as u32,
+                    row0 as u32,
+                    (1.0 / n as f32).to_bits(),
+                ]),
+            ],
+            rows as u64,
+        );
+        check("dlogits", &got[0], &dlogits[row0 * v..], v);
+        check("losses", &got[1][row0..], &losses[row0..], v);
+        assert!(
+            got[1][..row0].iter().all(|x| x.is_nan()),
+            "rows outside the chunk untouched"
+        );
+    }
 
     let got = run(
         &ctx,

@@ -194,10 +194,12 @@ pub mod attention;
 pub mod attention_products;
 pub mod columns;
 pub mod coop_matrix;
+pub mod crossentropy;
 pub mod llama;
 
 pub use attention::AttentionPath;
 pub use columns::{bias_backward, encoder_backward_wpe, encoder_backward_wte, Columns};
+pub use crossentropy::{crossentropy, RowSpread};
 
 /// Which of the linear layer's products a matmul variant computes; each fixes how A and B are
 /// indexed and whether C is replaced or added to.
@@ -664,22 +666,6 @@ pub fn residual_backward() -> TrainKernel {
     )
 }
 
-/// Softmax, cross-entropy and the logits' gradient in one pass: one workgroup per row.
-pub fn crossentropy() -> TrainKernel {
-    simple(
-        "softmax-crossentropy",
-        KernelClass::Loss,
-        shader!("crossentropy.wgsl"),
-        &[
-            ("logits", ReadWrite),
-            ("targets", Read),
-            ("losses", ReadWrite),
-            ("params", Uniform),
-        ],
-        1,
-    )
-}
-
 pub fn loss_mean() -> TrainKernel {
     let mut k = simple(
         "loss-mean",
@@ -736,10 +722,10 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         gelu_backward(),
         residual_forward(),
         residual_backward(),
-        crossentropy(),
         loss_mean(),
         adamw(),
     ]);
+    all.extend(crossentropy::all());
     all.extend(columns::both(&[
         layernorm_forward,
         layernorm_backward_input,

@@ -8,7 +8,7 @@
 //! which cuts the tiles to the output's rows.
 
 use super::attention_products::{self as products, AttentionShape};
-use super::kernels::{self, Columns, MatmulVariant};
+use super::kernels::{self, Columns, MatmulVariant, RowSpread};
 use super::record::{f, Gemm, Sink};
 
 /// A product as a model's step records it.
@@ -130,7 +130,8 @@ impl<B> HeadAndLoss<'_, B> {
                 let operands = [self.x, &self.params[i], self.x, self.logits];
                 matmul(rec, MatmulVariant::ForwardNoBias, gemm, operands);
             }
-            let kernel = kernels::crossentropy();
+            let kernel =
+                kernels::crossentropy(RowSpread::for_width(v as u64), Columns::for_width(v as u64));
             let groups = kernel.grid.for_items(rows as u64);
             // The mean over every position of every micro-batch: nanoGPT's loss / accumulation
             // steps.

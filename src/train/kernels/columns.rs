@@ -37,13 +37,23 @@ impl Columns {
 
     fn prelude(self) -> &'static str {
         match self {
+            // `largest`: a Column's largest value; `component`: its value at lane `lane`;
+            // `unit`: a Column with 1 at lane `lane`, 0 elsewhere.
             Columns::Scalar => {
                 "alias Column = f32;\nconst LANES: u32 = 1u;\n\
-                 fn total(v: f32) -> f32 { return v; }\n"
+                 fn total(v: f32) -> f32 { return v; }\n\
+                 fn largest(v: f32) -> f32 { return v; }\n\
+                 fn component(v: f32, lane: u32) -> f32 { return v; }\n\
+                 fn unit(lane: u32) -> f32 { return 1.0; }\n"
             }
             Columns::Vec4 => {
                 "alias Column = vec4<f32>;\nconst LANES: u32 = 4u;\n\
-                 fn total(v: vec4<f32>) -> f32 { return v.x + v.y + v.z + v.w; }\n"
+                 fn total(v: vec4<f32>) -> f32 { return v.x + v.y + v.z + v.w; }\n\
+                 fn largest(v: vec4<f32>) -> f32 { return max(max(v.x, v.y), max(v.z, v.w)); }\n\
+                 fn component(v: vec4<f32>, lane: u32) -> f32 { return v[lane]; }\n\
+                 fn unit(lane: u32) -> vec4<f32> {\n\
+                 \x20   return select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(lane));\n\
+                 }\n"
             }
         }
     }
