@@ -15,17 +15,7 @@
 // bandwidth. On a GPU, eight lanes still read a row's consecutive addresses together. Short
 // rows take crossentropy_lane.wgsl instead: one invocation per row, no barrier.
 
-struct Params {
-    rows: u32,
-    v: u32,
-    row0: u32,
-    dloss: f32,
-}
-
-@group(0) @binding(0) var<storage, read_write> logits: array<Column>;
-@group(0) @binding(1) var<storage, read> targets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> losses: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+// Params and the bindings: crossentropy_bindings.wgsl.
 
 const WG: u32 = 8u;
 var<workgroup> partial_max: array<f32, WG>;

@@ -9,17 +9,7 @@
 // four (as one vec4, where V is a multiple of four): `Column`, LANES, `total`, `largest`,
 // `component` and `unit` are prepended by the registry (kernels/columns.rs).
 
-struct Params {
-    rows: u32,
-    v: u32,
-    row0: u32,
-    dloss: f32,
-}
-
-@group(0) @binding(0) var<storage, read_write> logits: array<Column>;
-@group(0) @binding(1) var<storage, read> targets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> losses: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+// Params and the bindings: crossentropy_bindings.wgsl.
 
 @compute @workgroup_size(64)
 fn main(

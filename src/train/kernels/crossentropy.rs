@@ -39,12 +39,18 @@ pub fn crossentropy(spread: RowSpread, columns: Columns) -> TrainKernel {
                 "softmax-crossentropy-lane",
                 "softmax-crossentropy-lane-vec4",
             ],
-            shader!("crossentropy_lane.wgsl"),
+            concat!(
+                shader!("crossentropy_bindings.wgsl"),
+                shader!("crossentropy_lane.wgsl")
+            ),
             64,
         ),
         RowSpread::Workgroup => (
             ["softmax-crossentropy", "softmax-crossentropy-vec4"],
-            shader!("crossentropy.wgsl"),
+            concat!(
+                shader!("crossentropy_bindings.wgsl"),
+                shader!("crossentropy.wgsl")
+            ),
             1,
         ),
     };
