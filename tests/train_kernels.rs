@@ -272,15 +272,19 @@ fn the_encoder_over_a_split_token_table_matches_the_reference() {
     r::encoder_backward(&mut dwte, &mut dwpe, &wide(&dout), &inp, b, t, c);
 
     let (bt, tu, cu) = ((b * t) as u32, t as u32, c as u32);
-    // The gradients read both ways: one column a lane, and four as one vec4 (C = 12).
-    for columns in Columns::ALL {
+    // Every kernel read both ways: one column a lane, and four as one vec4 (C = 12); the
+    // forward in both layouts as well.
+    for (spread, columns) in Columns::ALL
+        .into_iter()
+        .flat_map(|c| RowSpread::ALL.map(|s| (s, c)))
+    {
         let mut got = vec![f32::NAN; b * t * c];
         let mut got_dwte = Vec::new();
         for (v0, rows) in [(0usize, split), (split, v - split)] {
             let chunk = wte[v0 * c..(v0 + rows) * c].to_vec();
             got = run(
                 &ctx,
-                kernels::encoder_forward(),
+                kernels::encoder_forward(spread, columns),
                 vec![
                     Arg::U32(inp.clone()),
                     Arg::F32(chunk),
@@ -305,7 +309,7 @@ fn the_encoder_over_a_split_token_table_matches_the_reference() {
             .remove(0);
             got_dwte.extend(dchunk);
         }
-        check("encoder", &got, &out, 2);
+        check(&format!("encoder ({spread:?}, {columns:?})"), &got, &out, 2);
         check(&format!("dwte ({columns:?})"), &got_dwte, &dwte, b * t);
         let got_dwpe = run(
             &ctx,

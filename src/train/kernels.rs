@@ -195,11 +195,15 @@ pub mod attention_products;
 pub mod columns;
 pub mod coop_matrix;
 pub mod crossentropy;
+pub mod encoder_forward;
 pub mod llama;
+pub mod row_spread;
 
 pub use attention::AttentionPath;
 pub use columns::{bias_backward, encoder_backward_wpe, encoder_backward_wte, Columns};
-pub use crossentropy::{crossentropy, RowSpread};
+pub use crossentropy::crossentropy;
+pub use encoder_forward::encoder_forward;
+pub use row_spread::RowSpread;
 
 /// Which of the linear layer's products a matmul variant computes; each fixes how A and B are
 /// indexed and whether C is replaced or added to.
@@ -535,23 +539,6 @@ pub fn matmul_texture_in(
     }
 }
 
-pub fn encoder_forward() -> TrainKernel {
-    simple(
-        "encoder-forward",
-        KernelClass::Other,
-        shader!("encoder_forward.wgsl"),
-        &[
-            ("tokens", Read),
-            ("wte", Read),
-            ("wpe", Read),
-            ("out", ReadWrite),
-            ("params", Uniform),
-        ],
-        // One workgroup a position.
-        1,
-    )
-}
-
 /// One invocation per row, reading it one value or four (as one vec4) at a time.
 pub fn layernorm_forward(columns: Columns) -> TrainKernel {
     columns.kernel(
@@ -717,7 +704,6 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         pack_texture(true, KernelClass::MatmulForward),
         pack_texture_in(false, KernelClass::MatmulForward, Dtype::F16),
         pack_texture_in(true, KernelClass::MatmulForward, Dtype::F16),
-        encoder_forward(),
         gelu_forward(),
         gelu_backward(),
         residual_forward(),
@@ -726,6 +712,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         adamw(),
     ]);
     all.extend(crossentropy::all());
+    all.extend(encoder_forward::all());
     all.extend(columns::both(&[
         layernorm_forward,
         layernorm_backward_input,

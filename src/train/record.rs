@@ -10,7 +10,9 @@
 use crate::kernels::TiledConfig;
 use crate::model::{Dtype, MatmulProblem};
 
-use super::kernels::{self, Columns, MatmulPath, MatmulVariant, TextureLayout, TrainKernel};
+use super::kernels::{
+    self, Columns, MatmulPath, MatmulVariant, RowSpread, TextureLayout, TrainKernel,
+};
 use super::params::ParamTensor;
 use super::plan::StepPlan;
 use super::record_parts::NaiveAttention;
@@ -462,7 +464,7 @@ pub(crate) fn record_forward_backward<S: Sink>(
     // Forward.
     for (piece, row0, rows) in plan.wte_chunks() {
         rec.items(
-            kernels::encoder_forward(),
+            kernels::encoder_forward(RowSpread::for_width(c as u64), Columns::for_width(c as u64)),
             &[
                 &bufs.tokens,
                 &bufs.params[piece],
