@@ -711,8 +711,7 @@ pub fn registry(tiles: TiledConfig) -> Vec<TrainKernel> {
         loss_mean(),
         adamw(),
     ]);
-    all.extend(crossentropy::all());
-    all.extend(encoder_forward::all());
+    all.extend(row_spread::every(&[crossentropy, encoder_forward]));
     all.extend(columns::both(&[
         layernorm_forward,
         layernorm_backward_input,

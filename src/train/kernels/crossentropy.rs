@@ -8,7 +8,7 @@ use super::{KernelClass, TrainKernel};
 
 /// The kernel for `spread`, read `columns`' way.
 pub fn crossentropy(spread: RowSpread, columns: Columns) -> TrainKernel {
-    let (names, source, per_group) = match spread {
+    let (names, source) = match spread {
         RowSpread::Lane => (
             [
                 "softmax-crossentropy-lane",
@@ -18,7 +18,6 @@ pub fn crossentropy(spread: RowSpread, columns: Columns) -> TrainKernel {
                 shader!("crossentropy_bindings.wgsl"),
                 shader!("crossentropy_lane.wgsl")
             ),
-            64,
         ),
         RowSpread::Workgroup => (
             ["softmax-crossentropy", "softmax-crossentropy-vec4"],
@@ -26,7 +25,6 @@ pub fn crossentropy(spread: RowSpread, columns: Columns) -> TrainKernel {
                 shader!("crossentropy_bindings.wgsl"),
                 shader!("crossentropy.wgsl")
             ),
-            1,
         ),
     };
     columns.kernel(
@@ -39,14 +37,6 @@ pub fn crossentropy(spread: RowSpread, columns: Columns) -> TrainKernel {
             ("losses", ReadWrite),
             ("params", Uniform),
         ],
-        per_group,
+        spread.rows_per_group(),
     )
-}
-
-/// Every layout in both readings, for the registry.
-pub fn all() -> Vec<TrainKernel> {
-    RowSpread::ALL
-        .into_iter()
-        .flat_map(|spread| Columns::ALL.map(|columns| crossentropy(spread, columns)))
-        .collect()
 }

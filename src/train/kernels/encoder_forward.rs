@@ -8,14 +8,13 @@ use super::{KernelClass, TrainKernel};
 
 /// out[n] = wte[tokens[n]] + wpe[n % T], over one chunk of the token table.
 pub fn encoder_forward(spread: RowSpread, columns: Columns) -> TrainKernel {
-    let (names, source, per_group) = match spread {
+    let (names, source) = match spread {
         RowSpread::Lane => (
             ["encoder-forward-lane", "encoder-forward-lane-vec4"],
             concat!(
                 shader!("encoder_forward_bindings.wgsl"),
                 shader!("encoder_forward_lane.wgsl")
             ),
-            64,
         ),
         RowSpread::Workgroup => (
             ["encoder-forward", "encoder-forward-vec4"],
@@ -23,8 +22,6 @@ pub fn encoder_forward(spread: RowSpread, columns: Columns) -> TrainKernel {
                 shader!("encoder_forward_bindings.wgsl"),
                 shader!("encoder_forward.wgsl")
             ),
-            // One workgroup a position.
-            1,
         ),
     };
     columns.kernel(
@@ -38,14 +35,6 @@ pub fn encoder_forward(spread: RowSpread, columns: Columns) -> TrainKernel {
             ("out", ReadWrite),
             ("params", Uniform),
         ],
-        per_group,
+        spread.rows_per_group(),
     )
-}
-
-/// Every layout in both readings, for the registry.
-pub fn all() -> Vec<TrainKernel> {
-    RowSpread::ALL
-        .into_iter()
-        .flat_map(|spread| Columns::ALL.map(|columns| encoder_forward(spread, columns)))
-        .collect()
 }

@@ -2,6 +2,9 @@
 //! on starting workgroups (and on its barriers, where it reduces) than on the row, on a CPU
 //! adapter above all; for wide rows one invocation per row leaves a GPU's lanes idle.
 
+use super::columns::Columns;
+use super::TrainKernel;
+
 /// How a kernel that works row by row spreads a row over invocations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowSpread {
@@ -26,4 +29,25 @@ impl RowSpread {
             RowSpread::Workgroup
         }
     }
+
+    /// Work items (rows) a workgroup takes: the grid's `per_group`, and the `_lane` shaders'
+    /// `@workgroup_size(64)`.
+    pub fn rows_per_group(self) -> u32 {
+        match self {
+            RowSpread::Lane => 64,
+            RowSpread::Workgroup => 1,
+        }
+    }
+}
+
+/// Every layout of each of `kernels`, in both readings, for the registry.
+pub fn every(kernels: &[fn(RowSpread, Columns) -> TrainKernel]) -> Vec<TrainKernel> {
+    kernels
+        .iter()
+        .flat_map(|k| {
+            RowSpread::ALL
+                .into_iter()
+                .flat_map(move |s| Columns::ALL.map(|c| k(s, c)))
+        })
+        .collect()
 }
